@@ -1,0 +1,42 @@
+# Every target does its own set-up on a fresh machine.
+VENV    := .venv
+PIM     := $(VENV)/bin/pim
+PYTHON  ?= python3
+STAMP   := $(VENV)/.installed-stamp
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+ADMIN   ?= admin@pim.local
+
+.PHONY: run test bench services lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## run: set up, migrate the SQLite database under var/, load the demo once, create the admin
+## user once (its password is printed the first time) and serve on http://127.0.0.1:8000
+run: $(STAMP)
+	$(PIM) db upgrade
+	$(PIM) demo
+	$(PIM) user ensure-admin $(ADMIN)
+	$(PIM) serve --host $(HOST) --port $(PORT)
+
+## test: set up, make sure PostgreSQL and Redis answer, run the whole suite on SQLite and
+## PostgreSQL
+test: $(STAMP) services
+	$(VENV)/bin/pytest
+
+## bench: the benchmark harness; prints a table and writes var/bench.json
+bench: $(STAMP) services
+	$(VENV)/bin/python -m tests.bench
+
+services:
+	bash .ci/services.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""Import commands: ``pim import FILE`` and ``pim import-catalog DIR``, run as jobs inline
+(a Job record, a progress bar, a summary), the same jobs the API starts in the background."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+
+def _finish(job, report_path: str | None, on_error: str = "skip") -> None:
+    if job.status != "succeeded":
+        raise click.ClickException(job.error or f"import {job.status}")
+    result = job.result
+    click.echo(result["summary"])
+    for error in result["errors"][:20]:
+        where = ", ".join(f"{k} {error[k]}" for k in ("row", "column", "sku") if error.get(k))
+        click.echo(f"  error: {where}: {error['message']}", err=True)
+    if result["error_count"] > 20:
+        click.echo(f"  ... {result['error_count'] - 20} more errors (see --report)", err=True)
+    if report_path:
+        with open(result["report_path"]) as source, open(report_path, "w") as target:
+            target.write(source.read())
+        click.echo(f"report written to {report_path}")
+    click.echo(f"job {job.id}")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--profile", type=click.Path(exists=True, dir_okay=False),
+              help="YAML mapping profile.")
+@click.option("--media", "media_root", type=click.Path(exists=True, file_okay=False),
+              help="Folder that relative media paths are resolved against.")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Write the full report as JSON.")
+@click.option("--on-error", type=click.Choice(["skip", "abort"]), default="skip",
+              show_default=True, help="skip: import good rows; abort: import nothing.")
+def import_command(file, profile, media_root, dry_run, report_path, on_error) -> None:
+    """Import products (or catalog structure) from a CSV or XLSX file."""
+    from pim.jobs import run_inline
+
+    payload = {"path": os.path.abspath(file), "profile": profile and os.path.abspath(profile),
+               "media_root": media_root and os.path.abspath(media_root), "dry_run": dry_run,
+               "on_error": on_error}
+    job = run_inline("import", payload, created_by="cli", show_progress=sys.stderr.isatty())
+    _finish(job, report_path)
+
+
+@click.command("import-catalog")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--media", "media_root", type=click.Path(exists=True, file_okay=False),
+              help="Folder holding the export's media files (default: DIRECTORY).")
+@click.option("--dry-run", is_flag=True)
+@click.option("--report", "report_path", type=click.Path(dir_okay=False))
+def import_catalog_command(directory, media_root, dry_run, report_path) -> None:
+    """Import a whole catalog exported by Akeneo (structure, models, products)."""
+    from pim.jobs import run_inline
+
+    payload = {"directory": os.path.abspath(directory),
+               "media_root": media_root and os.path.abspath(media_root), "dry_run": dry_run}
+    job = run_inline("import_catalog", payload, created_by="cli",
+                     show_progress=sys.stderr.isatty())
+    _finish(job, report_path)
+
+
+COMMANDS = [import_command, import_catalog_command]

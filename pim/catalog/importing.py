@@ -1,0 +1,209 @@
+"""Applying an import: a stream of records from ``importers/`` into the catalog.
+
+Structure rows are applied as they come; product models and products are written in
+batches, one transaction per batch, through the same ``write_products`` path as every other
+writer, so validation, ownership, history and dirty flags are the same. Row errors never
+stop the import under ``on_error="skip"``: the bad row is reported and the rest goes in. With
+``on_error="abort"`` the whole import is one transaction that is rolled back at the first
+error, so the catalog is never half-imported. ``dry_run`` does everything and rolls back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from pim.catalog.product_models import write_product_models
+from pim.catalog.products import CatalogCache, WritePolicy, WriteResult, write_products
+from pim.catalog.structure import apply_structure
+from pim.catalog.units import ensure_unit_families
+from pim.errors import DomainError
+from pim.records import ProductRecord, RowError, StructureRecord
+
+MAX_LISTED = 1000  # errors/conflicts kept in full in a report; the counts stay exact
+
+
+class ImportAborted(Exception):
+    """``on_error="abort"`` met an error: nothing was written."""
+
+    def __init__(self, report: ImportReport):
+        first = report.errors[0] if report.errors else {}
+        super().__init__(f"import aborted at row {first.get('row')}: {first.get('message')}")
+        self.report = report
+
+
+@dataclass
+class ImportReport:
+    source: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    structure_changed: int = 0
+    models_created: int = 0
+    models_updated: int = 0
+    error_count: int = 0
+    warning_count: int = 0
+    conflict_count: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    aborted: bool = False
+
+    def add_row_error(self, error: RowError) -> None:
+        if error.severity == "warning":
+            self.warning_count += 1
+            if len(self.warnings) < MAX_LISTED:
+                self.warnings.append(error.as_dict())
+        else:
+            self.error_count += 1
+            if len(self.errors) < MAX_LISTED:
+                self.errors.append(error.as_dict())
+
+    def add_result(self, result: WriteResult, *, model: bool = False) -> None:
+        if model:
+            self.models_created += result.status == "created"
+            self.models_updated += result.status == "updated"
+        else:
+            setattr(self, result.status, getattr(self, result.status) + 1)
+        for error in result.errors:
+            column = error.get("attribute") or error.get("field")
+            if error.get("locale"):
+                column += f"-{error['locale']}"
+            if error.get("scope"):
+                column += f"-{error['scope']}"
+            self.add_row_error(RowError(row=result.row, sku=result.sku, column=column,
+                                        message=error["message"]))
+        if model and result.status == "refused":
+            self.refused += 1
+        for conflict in result.conflicts:
+            self.conflict_count += 1
+            if len(self.conflicts) < MAX_LISTED:
+                self.conflicts.append({"row": result.row, "sku": result.sku, **conflict})
+
+    def summary(self) -> str:
+        verb = "would import" if self.dry_run else "imported"
+        return (f"{verb} {self.rows} rows: {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.refused} refused; "
+                f"{self.models_created} product models created, {self.models_updated} updated; "
+                f"{self.error_count} errors, {self.warning_count} warnings, "
+                f"{self.conflict_count} conflicts ({self.seconds:.1f}s)")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def apply_import(
+    session_factory: Callable[[], Session],
+    records: Iterable[ProductRecord | StructureRecord | RowError],
+    *,
+    source: str,
+    actor: str | None,
+    policy: WritePolicy = WritePolicy("import"),
+    on_error: Literal["skip", "abort"] = "skip",
+    dry_run: bool = False,
+    batch_size: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Write ``records`` into the catalog and return the report."""
+    started = time.perf_counter()
+    report = ImportReport(source=source, dry_run=dry_run)
+    single_transaction = dry_run or on_error == "abort"
+    session = session_factory()
+    session.begin()
+    ensure_unit_families(session)  # measurement attributes name them; idempotent
+    cache: CatalogCache | None = None
+    products: list[ProductRecord] = []
+    models: list[ProductRecord] = []
+
+    def should_abort() -> bool:
+        return on_error == "abort" and report.error_count > 0
+
+    def flush() -> None:
+        nonlocal cache, session
+        if cache is None:
+            cache = CatalogCache(session)
+        if models:
+            for result in write_product_models(session, models, actor=actor, source=source,
+                                               policy=policy, cache=cache):
+                report.add_result(result, model=True)
+        if products:
+            for result in write_products(session, products, actor=actor, source=source,
+                                         policy=policy, cache=cache):
+                report.add_result(result)
+        models.clear()
+        products.clear()
+        if not single_transaction:
+            session.commit()
+            session.close()
+            session = session_factory()
+            session.begin()
+        if progress:
+            progress(report.rows)
+
+    try:
+        # A row whose cells could not be read is refused whole: writing the rest of it would
+        # half-update the product. Importers yield a row's errors before its record.
+        bad_rows: set[int] = set()
+        for item in records:
+            if isinstance(item, RowError):
+                report.add_row_error(item)
+                if item.severity == "error" and item.row is not None:
+                    bad_rows.add(item.row)
+            elif isinstance(item, ProductRecord) and item.row in bad_rows:
+                report.rows += 1
+                report.refused += 1
+            elif isinstance(item, StructureRecord):
+                report.rows += 1
+                if products or models:
+                    flush()
+                try:
+                    with session.begin_nested():
+                        report.structure_changed += apply_structure_record(session, item)
+                except DomainError as error:
+                    report.add_row_error(RowError(row=item.row, column=item.kind,
+                                                  value=item.code, message=error.message))
+                cache = None  # the structure changed: look it up again
+            else:
+                report.rows += 1
+                (models if item.kind == "product_model" else products).append(item)
+                if len(products) + len(models) >= batch_size:
+                    flush()
+            if should_abort():
+                break
+        if not should_abort() and (products or models):
+            flush()
+        report.seconds = time.perf_counter() - started
+        # Batches report their errors when written; readers want them in file order.
+        report.errors.sort(key=lambda e: e.get("row") or 0)
+        report.warnings.sort(key=lambda e: e.get("row") or 0)
+        if should_abort():
+            report.aborted = True
+            session.rollback()
+            raise ImportAborted(report)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+        return report
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def apply_structure_record(session: Session, record: StructureRecord) -> int:
+    """Apply one structure row; channel rows become channel definitions."""
+    if record.kind == "channel":
+        from pim.workflow.imported_channels import apply_imported_channel
+
+        return int(apply_imported_channel(session, record))
+    return int(apply_structure(session, record.kind, record.code, record.data))

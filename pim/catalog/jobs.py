@@ -1,0 +1,95 @@
+"""Import jobs: the same import from the CLI (run inline), the API and the UI (enqueued).
+
+Re-running an import job is safe: a file already imported changes nothing and writes no
+history, so a worker that died mid-import may simply run it again.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pim.catalog.importing import ImportAborted, ImportReport, apply_import
+from pim.catalog.products import WritePolicy
+from pim.config import get_settings
+from pim.jobs import JobContext, PermanentError, job
+
+
+def _save_report(ctx: JobContext, report: ImportReport) -> str:
+    folder = get_settings().var_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{ctx.job_id}.json"
+    path.write_text(json.dumps(report.as_dict(), indent=2, default=str))
+    return str(path)
+
+
+def _result(ctx: JobContext, report: ImportReport) -> dict[str, Any]:
+    return {
+        "summary": report.summary(),
+        "report_path": _save_report(ctx, report),
+        **{key: getattr(report, key) for key in (
+            "rows", "created", "updated", "unchanged", "refused", "models_created",
+            "models_updated", "structure_changed", "error_count", "warning_count",
+            "conflict_count")},
+        "errors": report.errors[:50],
+    }
+
+
+def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
+           overwrite_pim_owned: bool) -> dict[str, Any]:
+    from importers import ImportFileError
+    from pim.catalog.structure import load_context
+    from pim.db import session_factory
+    from pim.workflow.models import Channel
+
+    factory = session_factory()
+    with factory() as session:
+        context = load_context(session)
+        channels = set(session.scalars(Channel.__table__.select().with_only_columns(
+            Channel.code)))
+    try:
+        report = apply_import(
+            factory, records_for(context, channels), source=f"import:{ctx.job_id}",
+            actor=ctx.created_by,
+            policy=WritePolicy("import", overwrite_pim_owned=overwrite_pim_owned),
+            on_error=on_error, dry_run=dry_run, batch_size=get_settings().import_batch_size,
+            progress=lambda done: ctx.progress(done),
+        )
+    except ImportAborted as aborted:
+        path = _save_report(ctx, aborted.report)
+        raise PermanentError(f"{aborted} (nothing imported; report: {path})") from None
+    except ImportFileError as error:
+        raise PermanentError(str(error)) from None
+    return _result(ctx, report)
+
+
+@job("import", queue="imports", max_attempts=2)
+def import_file(ctx: JobContext, *, path: str, profile: str | None = None,
+                media_root: str | None = None, dry_run: bool = False,
+                on_error: str = "skip") -> dict[str, Any]:
+    """Import one CSV/XLSX file (products or structure) in the column convention."""
+    from importers import load_profile, open_source
+
+    if not Path(path).is_file():
+        raise PermanentError(f"file {path!r} not found")
+    mapping = load_profile(profile) if profile else None
+
+    def records(context, channels):
+        return open_source(path, context=context, channels=channels, profile=mapping,
+                           media_root=media_root).records()
+
+    return _apply(ctx, records, dry_run=dry_run, on_error=on_error,
+                  overwrite_pim_owned=bool(mapping and mapping.overwrite_pim_owned))
+
+
+@job("import_catalog", queue="imports", max_attempts=2)
+def import_catalog(ctx: JobContext, *, directory: str, media_root: str | None = None,
+                   dry_run: bool = False) -> dict[str, Any]:
+    """Import a whole Akeneo export: structure, product models, products."""
+    from importers import iter_akeneo_catalog
+
+    def records(context, channels):
+        return iter_akeneo_catalog(directory, media_root=media_root or directory)
+
+    return _apply(ctx, records, dry_run=dry_run, on_error="skip", overwrite_pim_owned=False)

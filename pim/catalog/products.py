@@ -1,0 +1,432 @@
+"""Writing products: the one path the API, UI, CLI, imports and ERP pulls all take.
+
+``write_products`` validates a batch of records against the catalog, applies the ownership
+policy, refuses stale versions, merges the given fields into the stored product, and for
+every product that really changed bumps its version, records a history entry with a
+field-level diff, and marks it dirty for completeness and search. A record that changes
+nothing writes nothing, so re-running an import is free and leaves no history.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from pim.catalog.models import (
+    Association,
+    AssociationType,
+    Category,
+    Family,
+    Product,
+    ProductCategory,
+    ProductModel,
+    Stock,
+)
+from pim.catalog.state import diff_states, normalise_values, search_text_of
+from pim.catalog.structure import load_context
+from pim.catalog.values import validate_values
+from pim.db import utcnow
+from pim.history.models import HistoryEntry
+from pim.records import CatalogContext, ProductRecord, ValueKey, get_value, set_value
+
+SourceKind = Literal["user", "import", "erp", "system"]
+
+
+@dataclass(frozen=True)
+class WritePolicy:
+    """Who is writing decides which attributes they may write.
+
+    - ``user`` (UI, API, CLI edits) writes pim-owned attributes; an ERP-owned one is refused.
+    - ``import`` writes everything, but never overwrites a pim-owned value that is already
+      set unless ``overwrite_pim_owned``; skipped values are reported as conflicts.
+    - ``erp`` writes ERP-owned attributes only; pim-owned values it sends are conflicts.
+    - ``system`` (restore, demo) writes everything.
+    """
+
+    kind: SourceKind = "user"
+    overwrite_pim_owned: bool = False
+
+
+@dataclass
+class WriteResult:
+    sku: str
+    status: Literal["created", "updated", "unchanged", "refused"]
+    version: int | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    diff: list[dict[str, Any]] = field(default_factory=list)
+    row: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "refused"
+
+
+class CatalogCache:
+    """Lookups that stay valid for a whole import: context, channels, categories, families."""
+
+    def __init__(self, session: Session, context: CatalogContext | None = None):
+        from pim.workflow.models import Channel
+
+        self.context = context or load_context(session)
+        self.channels = frozenset(session.scalars(select(Channel.code)))
+        self.category_ids = dict(session.execute(select(Category.code, Category.id)).all())
+        self.family_attributes = {
+            code: frozenset(attrs or ())
+            for code, attrs in session.execute(select(Family.code, Family.attributes))
+        }
+        self.association_types = dict(
+            session.execute(select(AssociationType.code, AssociationType.quantified)).all()
+        )
+        # Product models are few next to products: hold them all for the import.
+        self.models: dict[str, tuple[int, str | None]] = {
+            code: (mid, family) for code, mid, family in session.execute(
+                select(ProductModel.code, ProductModel.id, ProductModel.family_code))
+        }
+
+    def model(self, session: Session, code: str) -> tuple[int, str | None] | None:
+        if code not in self.models:
+            row = session.execute(
+                select(ProductModel.id, ProductModel.family_code).where(ProductModel.code == code)
+            ).first()
+            if row is None:
+                return None
+            self.models[code] = (row[0], row[1])
+        return self.models[code]
+
+
+def product_state(product: Product, session: Session, *, associations=None, categories=None):
+    """The full state of a stored product, as history keeps it."""
+    if categories is None:
+        categories = sorted(
+            session.scalars(
+                select(Category.code)
+                .join(ProductCategory, ProductCategory.category_id == Category.id)
+                .where(ProductCategory.product_id == product.id)
+            )
+        )
+    if associations is None:
+        associations = {}
+        for type_code, target, quantity in session.execute(
+            select(Association.type_code, Association.target, Association.quantity)
+            .where(Association.product_id == product.id)
+            .order_by(Association.type_code, Association.target)
+        ):
+            associations.setdefault(type_code, []).append({"sku": target, "quantity": quantity})
+    parent = None
+    if product.parent_id is not None:
+        parent = session.scalar(select(ProductModel.code).where(ProductModel.id == product.parent_id))
+    return {
+        "sku": product.sku,
+        "family": product.family_code,
+        "parent": parent,
+        "enabled": product.enabled,
+        "categories": categories,
+        "values": product.values or {},
+        "associations": associations,
+    }
+
+
+def _ownership_filter(values, old_values, policy: WritePolicy, context):
+    """Drop values the writer may not write; return (values, errors, conflicts).
+
+    Runs on validated, canonical values, so an incoming "12" and a stored "12.00" are the
+    same value and no false conflict is reported."""
+    errors, conflicts = [], []
+    if policy.kind == "system":
+        return values, errors, conflicts
+    allowed: dict[str, list] = {}
+    for code, entries in values.items():
+        spec = context.attributes.get(code)
+        if spec is None:
+            allowed[code] = entries  # validation reports it
+            continue
+        for entry in entries:
+            key = ValueKey(code, entry.get("locale"), entry.get("scope"))
+            current = get_value(old_values, key)
+            if spec.owner == "erp" and policy.kind == "user":
+                if entry.get("data") != current:
+                    errors.append({"attribute": code, "locale": key.locale, "scope": key.scope,
+                                   "message": "is owned by the ERP: change it there"})
+                continue
+            if spec.owner == "pim" and policy.kind == "erp":
+                conflicts.append({"attribute": code, "locale": key.locale, "scope": key.scope,
+                                  "message": "pim-owned: not written by ERP pulls",
+                                  "current": current, "incoming": entry.get("data")})
+                continue
+            if (spec.owner == "pim" and policy.kind == "import" and not policy.overwrite_pim_owned
+                    and current not in (None, "", []) and entry.get("data") != current):
+                conflicts.append({"attribute": code, "locale": key.locale, "scope": key.scope,
+                                  "message": "pim-owned value kept (profile does not overwrite)",
+                                  "current": current, "incoming": entry.get("data")})
+                continue
+            allowed.setdefault(code, []).append(entry)
+    return allowed, errors, conflicts
+
+
+def write_products(
+    session: Session,
+    records: list[ProductRecord],
+    *,
+    actor: str | None,
+    source: str,
+    policy: WritePolicy = WritePolicy(),
+    expected_versions: dict[str, int] | None = None,
+    cache: CatalogCache | None = None,
+    replace_values: bool = False,
+) -> list[WriteResult]:
+    """Create or update a batch of products (by SKU) in the session's transaction.
+
+    Results come back in input order. Refused records write nothing. ``replace_values``
+    makes the given values the product's whole value set (restore); otherwise values merge.
+    """
+    cache = cache or CatalogCache(session)
+    context = cache.context
+    expected_versions = expected_versions or {}
+    skus = [r.sku for r in records]
+    existing = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
+    states = _load_states(session, list(existing.values()))
+    now = utcnow()
+    results: list[WriteResult] = []
+    inserts, updates, history, touched = [], [], [], []
+    seen: set[str] = set()
+
+    for record in records:
+        result = WriteResult(sku=record.sku, status="unchanged", row=record.row)
+        results.append(result)
+        if record.sku in seen:
+            result.status = "refused"
+            result.errors.append({"field": "sku", "message": "given twice in one batch"})
+            continue
+        seen.add(record.sku)
+        product = existing.get(record.sku)
+        old = states.get(record.sku) or _empty_state(record.sku)
+        expected = expected_versions.get(record.sku, record.version)
+        if expected is not None and (product.version if product else 0) != expected:
+            result.status = "refused"
+            current = product.version if product else 0
+            result.errors.append({"field": "version", "message":
+                                  f"version {expected} is stale (current version is {current})"})
+            result.version = current
+            continue
+        new, errors = _merge(record, old, policy, cache, session, result, replace_values)
+        if errors:
+            result.status, result.errors = "refused", result.errors + errors
+            continue
+        diff = diff_states(old, new)
+        if not diff:
+            result.version = product.version if product else None
+            if product is None:  # an empty record for a new SKU still creates it
+                diff = [{"field": "sku", "old": None, "new": record.sku}]
+            else:
+                continue
+        result.diff = diff
+        version = (product.version + 1) if product else 1
+        result.version = version
+        result.status = "updated" if product else "created"
+        row = {
+            "sku": record.sku,
+            "family_code": new["family"],
+            "parent_id": cache.model(session, new["parent"])[0] if new["parent"] else None,
+            "enabled": new["enabled"],
+            "values": new["values"],
+            "version": version,
+            "updated_at": now,
+            "updated_by": actor,
+            "search_dirty": True,
+            "search_text": search_text_of(new, context),
+        }
+        if product:
+            updates.append({"id": product.id, **row})
+        else:
+            inserts.append({**row, "created_at": now})
+        history.append({"entity": "product", "code": record.sku, "version": version,
+                        "changed_at": now, "changed_by": actor, "source": source,
+                        "diff": diff, "state": new})
+        touched.append((record, old, new))
+
+    ids = {sku: p.id for sku, p in existing.items()}
+    table = Product.__table__
+    if inserts:
+        # Core executemany, then one SELECT for the new ids: several times faster than an
+        # ORM bulk insert with RETURNING on both engines.
+        session.execute(insert(table), inserts)
+        new_skus = [row["sku"] for row in inserts]
+        ids.update(session.execute(
+            select(Product.sku, Product.id).where(Product.sku.in_(new_skus))).all())
+    if updates:
+        session.execute(
+            update(table).where(table.c.id == bindparam("b_id")),
+            [{**{k: v for k, v in row.items() if k != "id"}, "b_id": row["id"]}
+             for row in updates],
+        )
+        for row in updates:  # keep identity-map objects in step with the bulk update
+            session.expire(existing[row["sku"]])
+    _write_links(session, touched, ids, cache)
+    if history:
+        session.execute(insert(HistoryEntry.__table__), history)
+    changed_ids = [ids[r.sku] for r, _, _ in touched]
+    ok_records = [r for r, res in zip(records, results, strict=True) if res.ok]
+    changed_ids += [pid for pid in _write_stock(session, ok_records, ids) if pid not in changed_ids]
+    if changed_ids:
+        from pim.workflow.hooks import products_changed
+
+        products_changed(session, changed_ids)
+    return results
+
+
+def _empty_state(sku: str) -> dict[str, Any]:
+    return {"sku": sku, "family": None, "parent": None, "enabled": True, "categories": [],
+            "values": {}, "associations": {}}
+
+
+def _load_states(session: Session, products: list[Product]) -> dict[str, dict[str, Any]]:
+    if not products:
+        return {}
+    ids = [p.id for p in products]
+    categories: dict[int, list[str]] = {i: [] for i in ids}
+    for pid, code in session.execute(
+        select(ProductCategory.product_id, Category.code)
+        .join(Category, Category.id == ProductCategory.category_id)
+        .where(ProductCategory.product_id.in_(ids))
+    ):
+        categories[pid].append(code)
+    associations: dict[int, dict[str, list]] = {i: {} for i in ids}
+    for pid, type_code, target, quantity in session.execute(
+        select(Association.product_id, Association.type_code, Association.target,
+               Association.quantity)
+        .where(Association.product_id.in_(ids))
+        .order_by(Association.type_code, Association.target)
+    ):
+        associations[pid].setdefault(type_code, []).append({"sku": target, "quantity": quantity})
+    parents = dict(session.execute(
+        select(ProductModel.id, ProductModel.code).where(
+            ProductModel.id.in_({p.parent_id for p in products if p.parent_id}))
+    ).all())
+    return {
+        p.sku: {
+            "sku": p.sku,
+            "family": p.family_code,
+            "parent": parents.get(p.parent_id),
+            "enabled": p.enabled,
+            "categories": sorted(categories[p.id]),
+            "values": p.values or {},
+            "associations": associations[p.id],
+        }
+        for p in products
+    }
+
+
+def _merge(record, old, policy, cache, session, result, replace_values):
+    """The product's new state, or the errors that refuse the record."""
+    context = cache.context
+    errors: list[dict[str, Any]] = []
+    new = copy.deepcopy(old)
+    if record.family is not None:
+        if record.family not in cache.family_attributes:
+            errors.append({"field": "family", "message": f"family {record.family!r} does not exist"})
+        new["family"] = record.family
+    if record.parent is not None:
+        if record.parent == "":
+            new["parent"] = None
+        elif cache.model(session, record.parent) is None:
+            errors.append({"field": "parent",
+                           "message": f"product model {record.parent!r} does not exist"})
+        else:
+            new["parent"] = record.parent
+            if new["family"] is None:
+                new["family"] = cache.model(session, record.parent)[1]
+    if record.enabled is not None:
+        new["enabled"] = record.enabled
+    if record.categories is not None:
+        unknown = [c for c in record.categories if c not in cache.category_ids]
+        if unknown:
+            errors.append({"field": "categories",
+                           "message": f"unknown categories: {', '.join(unknown)}"})
+        new["categories"] = sorted(set(record.categories))
+    if record.associations is not None:
+        for type_code, links in record.associations.items():
+            if type_code not in cache.association_types:
+                errors.append({"field": f"associations.{type_code}",
+                               "message": f"association type {type_code!r} does not exist"})
+                continue
+            new["associations"][type_code] = sorted(
+                ({"sku": link.sku, "quantity": link.quantity
+                  if cache.association_types[type_code] else None} for link in links),
+                key=lambda link: link["sku"],
+            )
+            if not new["associations"][type_code]:
+                del new["associations"][type_code]
+    family_attrs = cache.family_attributes.get(new["family"] or "")
+    validated, problems = validate_values(
+        record.values, context, channels=cache.channels,
+        allowed_attributes=set(family_attrs) if family_attrs else None)
+    errors.extend(p.as_dict() for p in problems)
+    clean, ownership_errors, conflicts = _ownership_filter(validated, old["values"], policy,
+                                                           context)
+    errors.extend(ownership_errors)
+    result.conflicts.extend(conflicts)
+    if replace_values:
+        new["values"] = {}
+    values = copy.deepcopy(new["values"]) if not replace_values else {}
+    for code, entries in clean.items():
+        for entry in entries:
+            set_value(values, ValueKey(code, entry["locale"], entry["scope"]), entry["data"])
+    new["values"] = normalise_values(values)
+    return new, errors
+
+
+def _write_links(session: Session, touched, ids: dict[str, int], cache: CatalogCache) -> None:
+    """Category links, associations and stock of the changed products."""
+    category_rows, association_rows = [], []
+    cat_changed, assoc_changed = [], []
+    for record, old, new in touched:
+        pid = ids[record.sku]
+        if new["categories"] != old["categories"]:
+            cat_changed.append(pid)
+            category_rows += [{"product_id": pid, "category_id": cache.category_ids[c]}
+                              for c in new["categories"]]
+        if new["associations"] != old["associations"]:
+            assoc_changed.append(pid)
+            association_rows += [
+                {"product_id": pid, "type_code": t, "target": link["sku"],
+                 "quantity": link["quantity"]}
+                for t, links in new["associations"].items() for link in links
+            ]
+    if cat_changed:
+        session.execute(delete(ProductCategory).where(ProductCategory.product_id.in_(cat_changed)))
+    if category_rows:
+        session.execute(insert(ProductCategory.__table__), category_rows)
+    if assoc_changed:
+        session.execute(delete(Association).where(Association.product_id.in_(assoc_changed)))
+    if association_rows:
+        session.execute(insert(Association.__table__), association_rows)
+
+
+def _write_stock(session: Session, records, ids: dict[str, int]) -> list[int]:
+    """Stock is operational data, not content: it changes availability without a new
+    product version or a history entry. Returns the products whose stock changed."""
+    wanted = {ids[r.sku]: {k: Decimal(v) for k, v in r.stock.items()}
+              for r in records if r.stock is not None and r.sku in ids}
+    if not wanted:
+        return []
+    stored: dict[int, dict[str, Decimal]] = {pid: {} for pid in wanted}
+    for pid, source, quantity in session.execute(
+        select(Stock.product_id, Stock.source, Stock.quantity).where(
+            Stock.product_id.in_(list(wanted)))
+    ):
+        stored[pid][source] = Decimal(quantity)
+    changed = [pid for pid, stock in wanted.items() if stock != stored[pid]]
+    if changed:
+        now = utcnow()
+        session.execute(delete(Stock).where(Stock.product_id.in_(changed)))
+        session.execute(insert(Stock.__table__), [
+            {"product_id": pid, "source": source, "quantity": qty, "updated_at": now}
+            for pid in changed for source, qty in wanted[pid].items()
+        ])
+    return changed

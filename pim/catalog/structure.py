@@ -1,0 +1,306 @@
+"""Catalog structure services: create, update and delete locales, currencies, unit families,
+attribute groups, attributes and options, families and variants, categories and association
+types; and ``load_context``, the catalog as the pure packages see it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from pim.catalog.models import (
+    AssociationType,
+    Attribute,
+    AttributeGroup,
+    AttributeOption,
+    Category,
+    Currency,
+    Family,
+    FamilyVariant,
+    Locale,
+    Product,
+    ProductModel,
+    UnitFamily,
+)
+from pim.catalog.schemas import STRUCTURE_MODELS
+from pim.errors import Conflict, Invalid, NotFound
+from pim.records import (
+    AttributeSpec,
+    CatalogContext,
+    CategorySpec,
+    FamilySpec,
+    FamilyVariantSpec,
+    UnitFamilySpec,
+)
+
+
+def parse_structure(kind: str, code: str, data: dict[str, Any]):
+    model = STRUCTURE_MODELS.get(kind)
+    if model is None:
+        raise Invalid(f"unknown structure kind {kind!r}")
+    try:
+        return model.model_validate({"code": code, **data})
+    except ValidationError as error:
+        raise Invalid.from_pydantic(error, prefix=f"{kind} {code!r}") from None
+
+
+def apply_structure(session: Session, kind: str, code: str, data: dict[str, Any]) -> bool:
+    """Create or update one structure entity; return True when something changed."""
+    item = parse_structure(kind, code, data)
+    return APPLIERS[kind](session, item)
+
+
+def _upsert(session: Session, model, key, fields: dict[str, Any]) -> bool:
+    row = session.get(model, key)
+    if row is None:
+        session.add(model(**fields))
+        session.flush()
+        return True
+    changed = False
+    for name, value in fields.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def _apply_locale(session, item) -> bool:
+    return _upsert(session, Locale, item.code, item.model_dump())
+
+
+def _apply_currency(session, item) -> bool:
+    return _upsert(session, Currency, item.code, item.model_dump())
+
+
+def _apply_unit_family(session, item) -> bool:
+    if item.standard_unit not in item.units:
+        raise Invalid(f"unit family {item.code}: standard unit {item.standard_unit} not listed")
+    units = {code: unit.model_dump() for code, unit in item.units.items()}
+    for code, unit in units.items():
+        try:
+            Decimal(unit["factor"])
+        except Exception:
+            raise Invalid(f"unit family {item.code}: unit {code} factor is not a number") from None
+    fields = {"code": item.code, "standard_unit": item.standard_unit, "units": units,
+              "labels": item.labels}
+    return _upsert(session, UnitFamily, item.code, fields)
+
+
+def _apply_attribute_group(session, item) -> bool:
+    return _upsert(session, AttributeGroup, item.code, item.model_dump())
+
+
+def _apply_attribute(session, item) -> bool:
+    existing = session.get(Attribute, item.code)
+    if existing is not None and existing.type != item.type:
+        raise Conflict(f"attribute {item.code}: type {existing.type} cannot become {item.type}")
+    if item.group and session.get(AttributeGroup, item.group) is None:
+        session.add(AttributeGroup(code=item.group, labels={}))
+        session.flush()
+    if item.type == "measurement":
+        if not item.unit_family:
+            raise Invalid(f"attribute {item.code}: a measurement needs a unit_family")
+        family = session.get(UnitFamily, item.unit_family)
+        if family is None:
+            raise Invalid(f"attribute {item.code}: unknown unit family {item.unit_family}")
+        if item.default_unit and item.default_unit not in family.units:
+            raise Invalid(f"attribute {item.code}: unit {item.default_unit} not in {family.code}")
+    fields = item.model_dump(exclude={"group", "validation"})
+    fields["group_code"] = item.group
+    fields["validation"] = item.validation.model_dump(exclude_none=True)
+    return _upsert(session, Attribute, item.code, fields)
+
+
+def _apply_attribute_option(session, item) -> bool:
+    attribute = session.get(Attribute, item.attribute)
+    if attribute is None:
+        raise NotFound(f"attribute {item.attribute!r} does not exist")
+    if attribute.type not in ("select", "multiselect"):
+        raise Invalid(f"attribute {item.attribute} is a {attribute.type}: it has no options")
+    row = session.scalar(
+        select(AttributeOption).where(
+            AttributeOption.attribute_code == item.attribute, AttributeOption.code == item.code
+        )
+    )
+    if row is None:
+        session.add(AttributeOption(attribute_code=item.attribute, code=item.code,
+                                    labels=item.labels, sort_order=item.sort_order))
+        session.flush()
+        return True
+    changed = (row.labels, row.sort_order) != (item.labels, item.sort_order)
+    row.labels, row.sort_order = item.labels, item.sort_order
+    return changed
+
+
+def _require_attributes(session, codes, where: str) -> None:
+    if not codes:
+        return
+    known = set(session.scalars(select(Attribute.code).where(Attribute.code.in_(set(codes)))))
+    missing = sorted(set(codes) - known)
+    if missing:
+        raise Invalid(f"{where}: unknown attributes {', '.join(missing)}")
+
+
+def _apply_family(session, item) -> bool:
+    _require_attributes(session, item.attributes, f"family {item.code}")
+    for channel, codes in item.requirements.items():
+        _require_attributes(session, codes, f"family {item.code} requirements for {channel}")
+    return _upsert(session, Family, item.code, item.model_dump())
+
+
+def _apply_family_variant(session, item) -> bool:
+    family = session.get(Family, item.family)
+    if family is None:
+        raise NotFound(f"family {item.family!r} does not exist")
+    for axis in (a for level in item.axes for a in level):
+        attribute = session.get(Attribute, axis)
+        if attribute is None:
+            raise Invalid(f"family variant {item.code}: unknown axis attribute {axis}")
+        if attribute.type not in ("select", "boolean", "measurement", "reference", "text"):
+            raise Invalid(f"family variant {item.code}: {axis} ({attribute.type}) can't be an axis")
+    fields = item.model_dump(exclude={"family"})
+    fields["family_code"] = item.family
+    return _upsert(session, FamilyVariant, item.code, fields)
+
+
+def _apply_category(session, item) -> bool:
+    row = session.scalar(select(Category).where(Category.code == item.code))
+    parent = None
+    if item.parent:
+        parent = session.scalar(select(Category).where(Category.code == item.parent))
+        if parent is None:
+            raise NotFound(f"category {item.code}: parent {item.parent!r} does not exist")
+        if row is not None and f"/{row.id}/" in parent.path:
+            raise Invalid(f"category {item.code}: moving it under {item.parent} makes a cycle")
+    if row is None:
+        row = Category(code=item.code, labels=item.labels, position=item.position,
+                       parent_id=parent.id if parent else None)
+        session.add(row)
+        session.flush()
+        row.path = (parent.path if parent else "/") + f"{row.id}/"
+        return True
+    new_parent_id = parent.id if parent else None
+    changed = (row.labels, row.position, row.parent_id) != (item.labels, item.position,
+                                                           new_parent_id)
+    row.labels, row.position = item.labels, item.position
+    if row.parent_id != new_parent_id:
+        old_path = row.path
+        row.parent_id = new_parent_id
+        row.path = (parent.path if parent else "/") + f"{row.id}/"
+        for child in session.scalars(select(Category).where(Category.path.like(old_path + "%"))):
+            if child.id != row.id:
+                child.path = row.path + child.path[len(old_path):]
+    return changed
+
+
+def _apply_association_type(session, item) -> bool:
+    return _upsert(session, AssociationType, item.code, item.model_dump())
+
+
+APPLIERS = {
+    "locale": _apply_locale,
+    "currency": _apply_currency,
+    "unit_family": _apply_unit_family,
+    "attribute_group": _apply_attribute_group,
+    "attribute": _apply_attribute,
+    "attribute_option": _apply_attribute_option,
+    "family": _apply_family,
+    "family_variant": _apply_family_variant,
+    "category": _apply_category,
+    "association_type": _apply_association_type,
+}
+
+DELETABLE = {
+    "locale": Locale,
+    "currency": Currency,
+    "unit_family": UnitFamily,
+    "attribute_group": AttributeGroup,
+    "attribute": Attribute,
+    "family": Family,
+    "family_variant": FamilyVariant,
+    "association_type": AssociationType,
+}
+
+
+def delete_structure(session: Session, kind: str, code: str, *, attribute: str | None = None):
+    """Delete one structure entity; refuse when products still use it."""
+    if kind == "attribute_option":
+        result = session.execute(delete(AttributeOption).where(
+            AttributeOption.attribute_code == attribute, AttributeOption.code == code))
+        if not result.rowcount:
+            raise NotFound(f"option {code!r} of {attribute!r} does not exist")
+        return
+    if kind == "category":
+        row = session.scalar(select(Category).where(Category.code == code))
+        if row is None:
+            raise NotFound(f"category {code!r} does not exist")
+        session.delete(row)
+        return
+    model = DELETABLE.get(kind)
+    if model is None:
+        raise Invalid(f"unknown structure kind {kind!r}")
+    row = session.get(model, code)
+    if row is None:
+        raise NotFound(f"{kind} {code!r} does not exist")
+    if kind == "family":
+        used = session.scalar(select(func.count()).where(Product.family_code == code))
+        used += session.scalar(select(func.count()).where(ProductModel.family_code == code))
+        if used:
+            raise Conflict(f"family {code} is used by {used} products and models")
+    session.delete(row)
+    session.flush()
+
+
+def load_context(session: Session) -> CatalogContext:
+    """The catalog's structure as plain data, in a handful of queries."""
+    options: dict[str, dict[str, dict[str, str]]] = {}
+    for attribute_code, code, labels in session.execute(
+        select(AttributeOption.attribute_code, AttributeOption.code, AttributeOption.labels)
+        .order_by(AttributeOption.sort_order, AttributeOption.id)
+    ):
+        options.setdefault(attribute_code, {})[code] = labels or {}
+    attributes = {
+        a.code: AttributeSpec(
+            code=a.code, type=a.type, localizable=a.localizable, scopable=a.scopable,
+            owner=a.owner, group=a.group_code, labels=a.labels or {},
+            unit_family=a.unit_family, default_unit=a.default_unit,
+            validation=a.validation or {}, options=options.get(a.code, {}), unique=a.unique,
+        )
+        for a in session.scalars(select(Attribute).order_by(Attribute.sort_order, Attribute.code))
+    }
+    id_to_code = dict(session.execute(select(Category.id, Category.code)).all())
+    categories = {
+        c.code: CategorySpec(c.code, id_to_code.get(c.parent_id) if c.parent_id else None,
+                             c.labels or {})
+        for c in session.scalars(select(Category).order_by(Category.position, Category.id))
+    }
+    families = {
+        f.code: FamilySpec(f.code, list(f.attributes or []), f.labels or {}, f.label_attribute,
+                           f.image_attribute, dict(f.requirements or {}))
+        for f in session.scalars(select(Family))
+    }
+    family_variants = {
+        v.code: FamilyVariantSpec(v.code, v.family_code, list(v.axes or []),
+                                  list(v.level_attributes or []), v.labels or {})
+        for v in session.scalars(select(FamilyVariant))
+    }
+    unit_families = {
+        u.code: UnitFamilySpec(
+            u.code, u.standard_unit,
+            {code: Decimal(str(unit.get("factor", "1"))) for code, unit in u.units.items()},
+            {code: unit.get("symbol", "") for code, unit in u.units.items()},
+        )
+        for u in session.scalars(select(UnitFamily))
+    }
+    return CatalogContext(
+        attributes=attributes,
+        categories=categories,
+        families=families,
+        family_variants=family_variants,
+        unit_families=unit_families,
+        locales=list(session.scalars(select(Locale.code).where(Locale.enabled))),
+        currencies=list(session.scalars(select(Currency.code).where(Currency.enabled))),
+    )

@@ -1,0 +1,140 @@
+"""Core commands: database, demo data, serving, products."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from pim.errors import DomainError
+
+
+def _json_default(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+@click.group("db")
+def db_group() -> None:
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (and add the standard unit families)."""
+    from pim import migrate
+    from pim.catalog.units import ensure_unit_families
+    from pim.db import session_scope
+
+    migrate.upgrade(revision=revision)
+    if revision == "head":
+        with session_scope() as session:
+            ensure_unit_families(session)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade")
+@click.option("--revision", default="base", show_default=True)
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    from pim import migrate
+
+    migrate.downgrade(revision=revision)
+    click.echo(f"database at {revision}")
+
+
+@click.command("demo")
+@click.option("--products", "count", default=1000, show_default=True, type=click.IntRange(0))
+@click.option("--seed", default=1, show_default=True)
+def demo_command(count: int, seed: int) -> None:
+    """Load the demo catalog (only into a catalog without products)."""
+    from rich.progress import Progress
+
+    from pim.db import session_factory
+    from pim.demo import load_demo
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("demo products", total=count)
+        written = load_demo(session_factory(), products=count, seed=seed,
+                            progress=lambda done, total: progress.update(task, completed=done))
+    if written:
+        click.echo(f"demo catalog loaded: {written} products (seed {seed})")
+    else:
+        click.echo("catalog already has products: demo not loaded")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the web UI, the REST API and the feeds."""
+    import uvicorn
+
+    uvicorn.run("pim.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", proxy_headers=True)
+
+
+@click.group("product")
+def product_group() -> None:
+    """Read products and their history."""
+
+
+@product_group.command("get")
+@click.argument("sku")
+def product_get(sku: str) -> None:
+    """Print the product as JSON (exit 1 when it does not exist)."""
+    from pim.catalog.read import get_product
+    from pim.db import read_session
+
+    with read_session() as session:
+        try:
+            product = get_product(session, sku)
+        except DomainError as error:
+            click.echo(error.message, err=True)
+            sys.exit(1)
+    click.echo(json.dumps(product, indent=2, default=_json_default, ensure_ascii=False))
+
+
+@product_group.command("history")
+@click.argument("sku")
+def product_history(sku: str) -> None:
+    """One line per version: version, when, who, source, changed fields."""
+    from pim.db import read_session
+    from pim.history.service import list_history
+
+    with read_session() as session:
+        try:
+            entries = list_history(session, sku)
+        except DomainError as error:
+            click.echo(error.message, err=True)
+            sys.exit(1)
+        for entry in entries:
+            fields = ", ".join(d["field"] for d in entry.diff[:6])
+            more = f" (+{len(entry.diff) - 6} more)" if len(entry.diff) > 6 else ""
+            click.echo(f"v{entry.version}\t{entry.changed_at:%Y-%m-%d %H:%M:%S}Z\t"
+                       f"{entry.changed_by or '-'}\t{entry.source}\t{fields}{more}")
+
+
+@product_group.command("restore")
+@click.argument("sku")
+@click.argument("version", type=int)
+@click.option("--as", "actor", default="cli", show_default=True)
+def product_restore(sku: str, version: int, actor: str) -> None:
+    """Restore VERSION of SKU as a new version."""
+    from pim.db import session_scope
+    from pim.history.service import restore_product
+
+    try:
+        with session_scope() as session:
+            result = restore_product(session, sku, version, actor=actor, source="cli")
+    except DomainError as error:
+        click.echo(error.message, err=True)
+        sys.exit(1)
+    click.echo(f"{sku}: {result.status}, now v{result.version}")
+
+
+COMMANDS = [db_group, demo_command, serve_command, product_group]

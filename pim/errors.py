@@ -1,0 +1,57 @@
+"""Domain errors. Each carries what a person needs to fix the input; transport maps them to
+problem+json (API), a message (CLI) or a highlighted field (UI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+class Invalid(DomainError):
+    status = 422
+    title = "Invalid input"
+
+    @classmethod
+    def from_pydantic(cls, error, prefix: str = "") -> Invalid:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            for e in error.errors()
+        ]
+        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return cls(f"{prefix}: {text}" if prefix else text, errors=errors)
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class StaleVersion(DomainError):
+    status = 412
+    title = "Precondition failed"
+
+    def __init__(self, sku: str, expected: int, current: int):
+        super().__init__(
+            f"{sku}: version {expected} is stale (current version is {current}); "
+            "reload and apply your change again"
+        )
+        self.expected, self.current = expected, current
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"

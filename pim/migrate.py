@@ -1,0 +1,36 @@
+"""Schema migrations through Alembic: the only way the schema changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    from pim.config import get_settings
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url or get_settings().sqlalchemy_url)
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str | None = None, revision: str = "base") -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def current_heads(url: str | None = None) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    from pim.db import get_engine
+
+    with get_engine(url).connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())

@@ -1,0 +1,41 @@
+"""Every slice's models, imported once so the metadata is complete (Alembic, tests)."""
+
+from pim.auth.models import ApiToken, User
+from pim.catalog.models import (
+    Association,
+    AssociationType,
+    Attribute,
+    AttributeGroup,
+    AttributeOption,
+    Category,
+    Currency,
+    Family,
+    FamilyVariant,
+    Locale,
+    Product,
+    ProductCategory,
+    ProductModel,
+    Stock,
+    UnitFamily,
+)
+from pim.db import Base
+from pim.history.models import HistoryEntry
+from pim.jobs.models import Job
+from pim.media.models import Asset
+from pim.publishing.models import FeedKey, Snapshot
+from pim.webhooks.models import Attempt, Delivery, Message, Subscription
+from pim.workflow.models import (
+    Channel,
+    Completeness,
+    ProductChannelStatus,
+    Release,
+    ReleaseItem,
+)
+
+__all__ = [
+    "ApiToken", "Asset", "Association", "AssociationType", "Attempt", "Attribute",
+    "AttributeGroup", "AttributeOption", "Base", "Category", "Channel", "Completeness",
+    "Currency", "Delivery", "Family", "FamilyVariant", "FeedKey", "HistoryEntry", "Job",
+    "Locale", "Message", "Product", "ProductCategory", "ProductChannelStatus", "ProductModel",
+    "Release", "ReleaseItem", "Snapshot", "Stock", "Subscription", "UnitFamily", "User",
+]

@@ -1,0 +1,97 @@
+"""Applying import records: batches, ownership, idempotency, skip and abort, dry runs."""
+
+import pytest
+from sqlalchemy import func, select
+
+from pim.catalog.importing import ImportAborted, apply_import
+from pim.catalog.models import Product
+from pim.catalog.read import get_product
+from pim.db import session_factory
+from pim.history.models import HistoryEntry
+from pim.records import ProductRecord, RowError, StructureRecord
+from tests.factories import electronics, make_catalog, one
+
+
+@pytest.fixture
+def factory(db, session):
+    make_catalog(session)
+    session.commit()
+    return session_factory(db)
+
+
+def count(factory, model=Product):
+    with factory() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def run(factory, records, **kw):
+    kw.setdefault("source", "import:test")
+    return apply_import(factory, records, actor="importer", **kw)
+
+
+def test_products_are_written_in_batches_and_counted(factory):
+    records = [electronics(f"EL-{i}") for i in range(25)]
+    report = run(factory, records, batch_size=10)
+    assert (report.rows, report.created, report.error_count) == (25, 25, 0)
+    assert count(factory) == 25
+
+
+def test_running_the_same_import_twice_changes_nothing_and_writes_no_history(factory):
+    records = [electronics(f"EL-{i}") for i in range(5)]
+    run(factory, records)
+    history_before = count(factory, HistoryEntry)
+    report = run(factory, [electronics(f"EL-{i}") for i in range(5)])
+    assert (report.unchanged, report.created, report.updated) == (5, 0, 0)
+    assert count(factory, HistoryEntry) == history_before
+
+
+def test_history_source_names_the_import(factory):
+    run(factory, [electronics("EL-1")], source="import:job42")
+    with factory() as s:
+        assert s.scalar(select(HistoryEntry.source)) == "import:job42"
+
+
+def test_bad_rows_are_reported_and_good_rows_still_imported_under_skip(factory):
+    bad = electronics("EL-2", ean=one("123"))
+    bad.row = 3
+    report = run(factory, [electronics("EL-1"), bad, RowError(4, "ragged row"),
+                           electronics("EL-3")])
+    assert report.created == 2 and report.refused == 1 and report.error_count == 2
+    assert {"row": 3, "column": "ean", "sku": "EL-2"}.items() <= report.errors[0].items()
+    assert count(factory) == 2
+
+
+def test_abort_writes_nothing_at_all(factory):
+    records = [electronics(f"EL-{i}") for i in range(30)] + [RowError(32, "bad cell")]
+    with pytest.raises(ImportAborted, match="row 32"):
+        run(factory, records, on_error="abort", batch_size=10)
+    assert count(factory) == 0
+
+
+def test_a_dry_run_reports_everything_and_writes_nothing(factory):
+    report = run(factory, [electronics("EL-1"), electronics("EL-2")], dry_run=True)
+    assert report.created == 2 and "would import" in report.summary()
+    assert count(factory) == 0
+
+
+def test_pim_owned_values_survive_an_import_and_the_conflict_is_listed(factory):
+    run(factory, [electronics("EL-1")])
+    report = run(factory, [ProductRecord("EL-1", values={"brand": one("Other")})])
+    with factory() as s:
+        assert get_product(s, "EL-1")["values"]["brand"][0]["data"] == "Voltia"
+    assert report.conflict_count == 1 and report.conflicts[0]["attribute"] == "brand"
+
+
+def test_structure_rows_are_applied_before_the_products_that_need_them(factory):
+    records = [
+        StructureRecord("attribute", "voltage_rating", {"type": "text"}, row=2),
+        StructureRecord("family", "lamps", {"attributes": ["name", "voltage_rating"]}, row=3),
+        ProductRecord("LAMP-1", family="lamps", values={"voltage_rating": one("230V")}, row=4),
+    ]
+    report = run(factory, records)
+    assert report.structure_changed == 2 and report.created == 1
+
+
+def test_a_bad_structure_row_is_a_row_error_not_a_crash(factory):
+    report = run(factory, [StructureRecord("attribute", "Bad Code", {"type": "text"}, row=7)])
+    assert report.errors[0]["row"] == 7 and report.error_count == 1
