@@ -1,0 +1,63 @@
+"""Finding jobs whose process died mid-attempt, so no job silently disappears.
+
+A row ``running`` is lost when
+
+- its runner ran on this host and that process is gone (seen at once, so a restarted server
+  or worker recovers its own crash on start), or
+- its heartbeat is older than ``PIM_JOB_STALE_AFTER`` (another host died or hangs), or
+- (rq) the rq job of that attempt is no longer started: rq's own maintenance failed it as
+  abandoned, or it ended without the row hearing about it.
+
+A lost attempt counts as an attempt: the job is requeued while attempts remain and failed
+with an error naming the lost runner otherwise (``state.record_lost``). Rerunning is safe
+because every job is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from pim.db import read_session, utcnow
+from pim.jobs import state
+from pim.jobs.models import Job
+from pim.jobs.settings import get_job_settings
+
+log = logging.getLogger("pim.jobs")
+
+# (job_id, attempt, runner) -> why the attempt is lost, or None when rq still runs it
+RqCheck = Callable[[str, int, str], str | None]
+
+
+def lost_reason(runner: str | None, heartbeat_at: datetime | None, *,
+                stale_before: datetime) -> str | None:
+    """Why the attempt run by ``runner`` is lost, or None while it may still be running."""
+    if runner and state.runner_is_gone(runner):
+        return f"{runner} is no longer running"
+    if heartbeat_at is None or heartbeat_at < stale_before:
+        seen = heartbeat_at.isoformat() if heartbeat_at else "never"
+        return f"no heartbeat from {runner or 'its runner'} since {seen}"
+    return None
+
+
+def recover_lost_jobs(*, rq_check: RqCheck | None = None) -> list[str]:
+    """Requeue or fail every lost running job; returns their ids."""
+    stale_before = utcnow() - timedelta(seconds=get_job_settings().stale_after)
+    with read_session() as session:
+        rows = session.execute(select(Job.id, Job.attempts, Job.runner, Job.heartbeat_at)
+                               .where(Job.status == "running")).all()
+    recovered = []
+    for job_id, attempt, runner, heartbeat_at in rows:
+        reason = lost_reason(runner, heartbeat_at, stale_before=stale_before)
+        if reason is None and rq_check is not None and (runner or "").startswith("rq:"):
+            reason = rq_check(job_id, attempt, runner)
+        if reason is None:
+            continue
+        status = state.record_lost(job_id, attempt, reason)
+        if status is not None:
+            log.warning("job %s attempt %s lost (%s): now %s", job_id, attempt, reason, status)
+            recovered.append(job_id)
+    return recovered
