@@ -1,0 +1,59 @@
+"""Delimited text files, streamed one record at a time."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from importers.errors import EmptyFileError, ImportFileError
+from importers.sniff import SAMPLE_BYTES, detect_delimiter, detect_encoding
+
+# Rich-text descriptions exceed the csv module's default 128 KiB field limit.
+MAX_FIELD_BYTES = 16 * 1024 * 1024
+if csv.field_size_limit() < MAX_FIELD_BYTES:
+    csv.field_size_limit(MAX_FIELD_BYTES)
+
+
+class CsvRows:
+    """The rows of a delimited file as ``(row_number, cells)``, row 1 being the first record.
+
+    A record spanning several lines (a quoted multi-line cell) counts as one row, as it does
+    when the file is opened in a spreadsheet.
+    """
+
+    def __init__(self, path: Path, *, encoding: str | None = None, delimiter: str | None = None):
+        self.path = path
+        with open(path, "rb") as fh:
+            sample = fh.read(SAMPLE_BYTES)
+        if not sample.strip():
+            raise EmptyFileError("the file is empty", path=str(path))
+        try:
+            self.encoding = encoding or detect_encoding(sample)
+        except ImportFileError as error:
+            error.args = (f"{path}: {error.args[0]}",)
+            raise
+        if delimiter:
+            self.delimiter = delimiter
+        else:
+            text = sample.decode(self.encoding, errors="replace").lstrip("\ufeff")
+            self.delimiter = detect_delimiter(text.split("\n", 1)[0], path.suffix.lower())
+        self.total_rows: int | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        row_number = 0
+        with open(self.path, encoding=self.encoding, newline="") as fh:
+            reader = csv.reader(fh, delimiter=self.delimiter)
+            try:
+                for row_number, cells in enumerate(reader, start=1):  # noqa: B007
+                    yield row_number, cells
+            except UnicodeDecodeError as error:
+                raise ImportFileError(
+                    f"row {row_number + 1} is not valid {self.encoding} text ({error.reason}); "
+                    "save the file as UTF-8 or name its encoding in the mapping profile",
+                    path=str(self.path),
+                ) from None
+            except csv.Error as error:
+                raise ImportFileError(
+                    f"row {row_number + 1} cannot be read as CSV: {error}", path=str(self.path)
+                ) from None

@@ -1,0 +1,334 @@
+"""Rows of products or product models into ``ProductRecord``s, following the column plan.
+
+Empty cells mean "not given": the value is left out and the hub keeps what it has. A
+profile with ``clear_on_empty`` turns an empty value cell into ``data: None`` (clear it).
+A cell that cannot be converted is a RowError naming row, column and value; the rest of the
+row is still yielded. A second row with the same SKU is a RowError and is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from importers.cells import CellError, parse_boolean, parse_decimal, split_list
+from importers.columns import (
+    ColumnNameError,
+    ColumnTarget,
+    parse_column_name,
+    target_from_mapping,
+)
+from importers.converters import (
+    Converter,
+    MissingMedia,
+    convert_measurement,
+    make_value_converter,
+    parse_price_list,
+    unit_factors,
+)
+from importers.errors import ImportFileError
+from importers.profile import MappingProfile
+from pim.records import AssociationLink, CatalogContext, ProductRecord, RowError
+
+ProductRow = ProductRecord | RowError
+
+
+def ragged_row_error(row_number: int, cells: int, width: int) -> RowError:
+    return RowError(row_number, f"the row has {cells} cells but the header has {width}; "
+                    "the row is skipped (check for a stray delimiter or quote)", value=cells)
+
+
+@dataclass(slots=True)
+class _Column:
+    index: int  # -1: a profile constant with no column in the file
+    header: str
+    default: str
+    target: ColumnTarget
+    convert: Converter | None = None
+
+
+class ProductRowReader:
+    def __init__(
+        self,
+        header: list[str],
+        header_row: int,
+        *,
+        kind: str = "product",
+        context: CatalogContext,
+        channels: set[str] | frozenset[str],
+        profile: MappingProfile | None = None,
+        media_root: Path | None = None,
+        seen_skus: dict[str, int] | None = None,
+    ):
+        self.kind = kind
+        self.header = header
+        self.header_row = header_row
+        self.context = context
+        self.profile = profile or MappingProfile()
+        self.media_root = media_root
+        self.header_problems: list[RowError] = []
+        # SKU -> first row; shared between sources when the caller wants cross-file checks.
+        self.seen_skus = {} if seen_skus is None else seen_skus
+        columns = self._plan(header, channels)
+        self._assign(columns)
+
+    # --- the plan, built once ---------------------------------------------------------
+
+    def _plan(self, header: list[str], channels) -> list[_Column]:
+        constants = dict(self.profile.constants)
+        columns = []
+        for index, name in enumerate(header):
+            if not name.strip():
+                continue
+            mapping = self.profile.mapping_for(name)
+            try:
+                if mapping is not None:
+                    target = target_from_mapping(name, mapping, self.context, channels)
+                else:
+                    target = parse_column_name(name, self.context, channels)
+            except ColumnNameError as error:
+                self._header_warning(str(error), name)
+                continue
+            default = constants.pop(mapping.target if mapping and mapping.target else name, "")
+            columns.append(_Column(index, name, default, target))
+        for name, text in constants.items():
+            try:
+                target = parse_column_name(name, self.context, channels)
+            except ColumnNameError as error:
+                self._header_warning(f"profile constant: {error}", name)
+                continue
+            columns.append(_Column(-1, name, text, target))
+        return columns
+
+    def _header_warning(self, message: str, column: str) -> None:
+        self.header_problems.append(
+            RowError(self.header_row, message, column=column, value=column, severity="warning")
+        )
+
+    def _assign(self, columns: list[_Column]) -> None:
+        defaults = self.profile.transforms
+        self.fields: dict[str, _Column] = {}
+        self.values: list[_Column] = []
+        self.prices: dict[tuple, list[_Column]] = {}
+        self.amounts: dict[tuple, _Column] = {}
+        self.units: dict[tuple, _Column] = {}
+        self.links: dict[tuple[str, str], _Column] = {}
+        self.quantities: dict[tuple[str, str], _Column] = {}
+        for column in columns:
+            target = column.target
+            key = (target.name, target.locale, target.scope)
+            mapping = target.mapping
+            if target.role == "field":
+                self.fields[target.name] = column
+            elif target.role == "value":
+                try:
+                    column.convert = make_value_converter(
+                        target.spec, mapping.transforms(defaults) if mapping else defaults,
+                        mapping.value_map if mapping else {}, self.media_root)
+                except CellError as error:
+                    self._header_warning(str(error), column.header)
+                    continue
+                self.values.append(column)
+            elif target.role == "price":
+                self.prices.setdefault(key, []).append(column)
+            elif target.role == "amount":
+                self.amounts[key] = column
+            elif target.role == "unit":
+                self.units[key] = column
+            elif target.role == "association":
+                self.links[(target.name, target.association_target)] = column
+            elif target.role == "quantity":
+                self.quantities[(target.name, target.association_target)] = column
+        identifier = "code" if self.kind == "product_model" else "sku"
+        self.identifier = self.fields.get(identifier) or self.fields.get("sku")
+        if self.identifier is None:
+            raise ImportFileError(f"no {identifier!r} column in the header "
+                                  f"({', '.join(h for h in self.header if h)[:200]})")
+        self.measurement_factors = {
+            key: unit_factors(column.target.spec, self.context)
+            for key, column in self.amounts.items()
+        }
+
+    # --- rows ----------------------------------------------------------------------------
+
+    def records(self, rows: Iterable[tuple[int, list[str]]], *, ragged_check: bool = True
+                ) -> Iterator[ProductRow]:
+        yield from self.header_problems
+        width = len(self.header)
+        clear = self.profile.clear_on_empty
+        id_index = self.identifier.index
+        for row_number, cells in rows:
+            if len(cells) != width:
+                if not any(cells):
+                    continue
+                if ragged_check:
+                    yield ragged_row_error(row_number, len(cells), width)
+                    continue
+                cells = (cells + [""] * (width - len(cells)))[:width]
+            sku = cells[id_index].strip() if id_index >= 0 else self.identifier.default
+            if not sku:
+                if any(cells):
+                    yield RowError(row_number, f"the {self.identifier.header!r} cell is empty; "
+                                   "the row is skipped", column=self.identifier.header)
+                continue
+            first_row = self.seen_skus.get(sku)
+            if first_row is not None:
+                yield RowError(row_number, f"duplicate {self.identifier.header} {sku!r} (first "
+                               f"at row {first_row}); this row is skipped",
+                               column=self.identifier.header, value=sku, sku=sku)
+                continue
+            self.seen_skus[sku] = row_number
+            errors: list[RowError] = []
+            record = ProductRecord(sku=sku, kind=self.kind, row=row_number)
+            self._read_fields(record, cells, errors)
+            values = record.values
+            for column in self.values:
+                text = (cells[column.index] if column.index >= 0 else "") or column.default
+                target = column.target
+                if not text or text.isspace():
+                    if clear and column.index >= 0:
+                        values.setdefault(target.name, []).append(
+                            {"locale": target.locale, "scope": target.scope, "data": None})
+                    continue
+                try:
+                    data = column.convert(text)
+                except CellError as error:
+                    errors.append(RowError(
+                        row_number, str(error), column=column.header, value=text, sku=sku,
+                        severity="warning" if isinstance(error, MissingMedia) else "error"))
+                    continue
+                values.setdefault(target.name, []).append(
+                    {"locale": target.locale, "scope": target.scope, "data": data})
+            if self.prices:
+                self._read_prices(record, cells, errors)
+            if self.amounts:
+                self._read_measurements(record, cells, errors)
+            if self.links:
+                self._read_associations(record, cells, errors)
+            yield from errors
+            yield record
+
+    def _cell(self, column: _Column, cells: list[str]) -> str:
+        text = cells[column.index] if column.index >= 0 else ""
+        return (text or column.default).strip()
+
+    def _error(self, errors, record, column, message, text) -> None:
+        errors.append(RowError(record.row, message, column=column.header, value=text,
+                               sku=record.sku))
+
+    def _read_fields(self, record: ProductRecord, cells: list[str], errors) -> None:
+        fields = self.fields
+        context = self.context
+        if "family" in fields and (text := self._cell(fields["family"], cells)):
+            if context.families and text not in context.families:
+                self._error(errors, record, fields["family"], f"unknown family {text!r}", text)
+            else:
+                record.family = text
+        if "family_variant" in fields and (text := self._cell(fields["family_variant"], cells)):
+            variant = context.family_variants.get(text)
+            if context.family_variants and variant is None:
+                self._error(errors, record, fields["family_variant"],
+                            f"unknown family variant {text!r}", text)
+            else:
+                record.family_variant = text
+                if variant and record.family is None:
+                    record.family = variant.family
+        if "parent" in fields and (text := self._cell(fields["parent"], cells)):
+            record.parent = text
+        if "enabled" in fields and (text := self._cell(fields["enabled"], cells)):
+            try:
+                record.enabled = parse_boolean(text)
+            except CellError as error:
+                self._error(errors, record, fields["enabled"], str(error), text)
+        if "categories" in fields:
+            text = self._cell(fields["categories"], cells)
+            if text:
+                codes = split_list(text, self.profile.transforms.list_separator)
+                if context.categories:
+                    for code in codes:
+                        if code not in context.categories:
+                            self._error(errors, record, fields["categories"],
+                                        f"unknown category {code!r}", code)
+                    codes = [code for code in codes if code in context.categories]
+                record.categories = codes
+            elif self.profile.clear_on_empty and fields["categories"].index >= 0:
+                record.categories = []
+
+    def _read_prices(self, record: ProductRecord, cells: list[str], errors) -> None:
+        for (code, locale, scope), columns in self.prices.items():
+            prices = []
+            for column in columns:
+                text = self._cell(column, cells)
+                if not text:
+                    continue
+                decimal_comma = self._transforms(column).decimal_comma
+                try:
+                    if column.target.currency:
+                        amount = self._amount(text, decimal_comma)
+                        prices.append({"amount": amount, "currency": column.target.currency})
+                    else:
+                        prices.extend(parse_price_list(text, decimal_comma=decimal_comma))
+                except CellError as error:
+                    self._error(errors, record, column, str(error), text)
+            if prices:
+                record.values.setdefault(code, []).append(
+                    {"locale": locale, "scope": scope, "data": prices})
+
+    @staticmethod
+    def _amount(text: str, decimal_comma: bool) -> str:
+        return parse_decimal(text, decimal_comma=decimal_comma)
+
+    def _transforms(self, column: _Column):
+        mapping = column.target.mapping
+        defaults = self.profile.transforms
+        return mapping.transforms(defaults) if mapping else defaults
+
+    def _read_measurements(self, record: ProductRecord, cells: list[str], errors) -> None:
+        for key, column in self.amounts.items():
+            text = self._cell(column, cells)
+            if not text:
+                continue
+            unit_column = self.units.get(key)
+            unit_text = self._cell(unit_column, cells) if unit_column else ""
+            mapping = column.target.mapping
+            try:
+                data = convert_measurement(
+                    text, unit_text, spec=column.target.spec,
+                    fixed_unit=mapping.unit if mapping else None,
+                    convert_to=mapping.convert_unit_to if mapping else None,
+                    factors=self.measurement_factors[key],
+                    decimal_comma=self._transforms(column).decimal_comma)
+            except CellError as error:
+                self._error(errors, record, column, str(error), text)
+                continue
+            record.values.setdefault(key[0], []).append(
+                {"locale": key[1], "scope": key[2], "data": data})
+
+    def _read_associations(self, record: ProductRecord, cells: list[str], errors) -> None:
+        associations: dict[str, list[AssociationLink]] = {}
+        for (code, target), column in self.links.items():
+            text = self._cell(column, cells)
+            if not text:
+                continue
+            quantity_column = self.quantities.get((code, target))
+            quantities = split_list(self._cell(quantity_column, cells)) if quantity_column else []
+            links = associations.setdefault(code, [])
+            for position, item in enumerate(split_list(text)):
+                sku, _, quantity_text = item.partition("|")
+                if not quantity_text and position < len(quantities):
+                    quantity_text = quantities[position]
+                quantity = None
+                if quantity_text:
+                    try:
+                        quantity = int(quantity_text.strip())
+                        if quantity < 1:
+                            raise ValueError
+                    except ValueError:
+                        self._error(errors, record, column,
+                                    f"quantity {quantity_text!r} for {sku!r} is not a whole "
+                                    "number of at least 1", item)
+                        continue
+                links.append(AssociationLink(sku=sku.strip(), quantity=quantity))
+        if associations:
+            record.associations = associations

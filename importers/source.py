@@ -1,0 +1,186 @@
+"""The one entry point the hub calls: ``open_source(path, ...)`` -> ``ImportSource``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import chain
+from pathlib import Path
+
+from importers.csv_file import CsvRows
+from importers.errors import EmptyFileError, ImportFileError
+from importers.product_rows import ProductRowReader
+from importers.profile import MappingProfile
+from importers.sniff import detect_format
+from importers.structure import STRUCTURE_KINDS, StructureRowReader
+from importers.xlsx_file import XlsxRows
+from pim.records import CatalogContext, ProductRecord, RowError, StructureRecord
+
+ImportRecord = ProductRecord | StructureRecord | RowError
+HEADER_SEARCH_ROWS = 30  # title rows above the header are looked past up to this depth
+IDENTIFIER_COLUMNS = frozenset({"sku", "code"})
+# File stems that say what a file holds (Akeneo's export names among them).
+KIND_BY_STEM = {
+    "products": "product", "product_models": "product_model", "attributes": "attribute",
+    "attribute_options": "attribute_option", "attribute_groups": "attribute_group",
+    "families": "family", "family_variants": "family_variant", "categories": "category",
+    "channels": "channel", "association_types": "association_type", "locales": "locale",
+    "currencies": "currency",
+}
+
+
+class ImportSource:
+    """One file, ready to stream. ``records()`` yields ProductRecord (products and product
+    models), StructureRecord or RowError, in file order, each with its row number.
+
+    ``kind`` is what the file holds, ``format`` "csv" or "xlsx", ``total_rows`` the number
+    of rows below the header when cheaply known (XLSX), else None.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        context: CatalogContext,
+        channels: set[str] | frozenset[str],
+        profile: MappingProfile | None = None,
+        media_root: Path | None = None,
+        kind: str | None = None,
+        seen_skus: dict[str, int] | None = None,
+    ):
+        self.path = path
+        self.context = context
+        self.channels = frozenset(channels)
+        self.profile = profile or MappingProfile()
+        self.media_root = media_root
+        self.seen_skus = seen_skus
+        self.format = detect_format(path)
+        self._rows = self._open_rows()
+        self._row_iter = iter(self._rows)
+        self.header_row, self.header = self._find_header()
+        self.kind = kind or self.profile.kind or detect_kind(path, self._mapped_header())
+        total = self._rows.total_rows
+        self.total_rows = total - self.header_row if total is not None else None
+        self._consumed = False
+
+    def _mapped_header(self) -> list[str]:
+        """The header as the convention sees it once the profile renamed columns."""
+        names = []
+        for name in self.header:
+            mapping = self.profile.mapping_for(name)
+            names.append(mapping.target if mapping and mapping.target else name)
+        return names
+
+    def _open_rows(self):
+        if self.format == "xlsx":
+            return XlsxRows(self.path, sheet=self.profile.sheet)
+        return CsvRows(self.path, encoding=self.profile.encoding, delimiter=self.profile.delimiter)
+
+    def _find_header(self) -> tuple[int, list[str]]:
+        buffered: list[tuple[int, list[str]]] = []
+        for row_number, cells in self._row_iter:
+            buffered.append((row_number, cells))
+            if self.profile.header_row is not None:
+                if row_number == self.profile.header_row:
+                    break
+            elif len(buffered) >= HEADER_SEARCH_ROWS:
+                break
+        if not any(any(cell.strip() for cell in cells) for _, cells in buffered):
+            raise EmptyFileError("the file has no header row (it is empty)", path=str(self.path))
+        index = self._header_index(buffered)
+        row_number, header = buffered[index]
+        header = [cell.strip().lstrip("\ufeff") for cell in header]
+        # Rows read past the header while searching are replayed before the rest.
+        self._row_iter = chain(buffered[index + 1 :], self._row_iter)
+        return row_number, header
+
+    def _header_index(self, buffered) -> int:
+        if self.profile.header_row is not None:
+            for i, (row_number, _) in enumerate(buffered):
+                if row_number == self.profile.header_row:
+                    return i
+            raise ImportFileError(f"header row {self.profile.header_row} is past the end",
+                                  path=str(self.path))
+        mapped_identifiers = {
+            source.strip().casefold() for source, mapping in self.profile.columns.items()
+            if mapping.target in IDENTIFIER_COLUMNS
+        }
+        wanted = IDENTIFIER_COLUMNS | mapped_identifiers
+        for i, (_, cells) in enumerate(buffered):
+            if any(cell.strip().casefold() in wanted for cell in cells):
+                return i
+        # No identifier column: the first row with the most distinct non-empty cells, which
+        # skips title rows (one cell, or one merged value repeated across the width).
+        distinct = [len({cell for cell in cells if cell.strip()}) for _, cells in buffered]
+        return distinct.index(max(distinct))
+
+    def records(self) -> Iterator[ImportRecord]:
+        if self._consumed:  # a second pass reads the file again
+            self._rows = self._open_rows()
+            self._row_iter = iter(self._rows)
+            self._find_header()
+        self._consumed = True
+        ragged_check = self.format == "csv"
+        if self.kind in ("product", "product_model"):
+            reader = ProductRowReader(
+                self.header, self.header_row, kind=self.kind, context=self.context,
+                channels=self.channels, profile=self.profile, media_root=self.media_root,
+                seen_skus=self.seen_skus)
+        elif self.kind in STRUCTURE_KINDS:
+            reader = StructureRowReader(self.header, self.header_row, kind=self.kind)
+        else:
+            raise ImportFileError(f"cannot import {self.kind!r} rows", path=str(self.path))
+        return reader.records(self._row_iter, ragged_check=ragged_check)
+
+
+def detect_kind(path: Path, header: list[str]) -> str:
+    """What the file holds: by its name (Akeneo's export names), else by its header."""
+    stem = path.stem.lower()
+    if stem in KIND_BY_STEM:
+        return KIND_BY_STEM[stem]
+    names = {name.strip().lower() for name in header}
+    if "sku" in names:
+        return "product"
+    if "code" in names:
+        if "family_variant" in names:
+            return "product_model"
+        if "type" in names:
+            return "attribute"
+        if "attribute" in names:
+            return "attribute_option"
+        if names & {"variant-axes_1", "axes_1"}:
+            return "family_variant"
+        if any(n.startswith("requirements-") for n in names) or "attribute_as_label" in names:
+            return "family"
+        if {"locales", "currencies"} <= names:
+            return "channel"
+        if names & {"is_quantified", "quantified", "is_two_way", "two_way"}:
+            return "association_type"
+        if "parent" in names:
+            return "category"
+    raise ImportFileError(
+        "cannot tell what the file holds from its name or header; pass kind= "
+        "(product, product_model, attribute, family, category, ...) or set it in the profile",
+        path=str(path),
+    )
+
+
+def open_source(
+    path: str | Path,
+    *,
+    context: CatalogContext,
+    channels: set[str] | frozenset[str] = frozenset(),
+    profile: MappingProfile | None = None,
+    media_root: str | Path | None = None,
+    kind: str | None = None,
+) -> ImportSource:
+    """Open a CSV/TSV/TXT or XLSX/XLSM file for import.
+
+    Raises ImportFileError (or a subclass) when the file as a whole cannot be read: empty,
+    corrupt, encrypted, a zip bomb, an unknown encoding. Problems in rows come later, as
+    RowError records from ``records()``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError("no such file", path=str(path))
+    return ImportSource(path, context=context, channels=channels, profile=profile,
+                        media_root=Path(media_root) if media_root else None, kind=kind)
