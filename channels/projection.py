@@ -1,0 +1,317 @@
+"""The projection of a product into a channel: one ChannelVariant per channel locale.
+
+Pure and deterministic: the same product, ancestors, channel, catalog context and locale
+always give byte-identical ``canonical_json`` output, because the hub hashes it to decide
+whether a published snapshot changed. Fields with no value are left out rather than set to
+null, so "missing" has one spelling for the schema, the completeness count and exporters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from channels.assortment import in_assortment, skus_exclusive_elsewhere
+from channels.definition import ChannelDefinition
+from channels.resolution import (
+    ValueLookup,
+    display_value,
+    first_set,
+    media_url,
+    option_label,
+    plain_number,
+    prices_in,
+    url_segment,
+)
+from pim.records import CatalogContext, ChannelVariant, ProductRecord
+
+__all__ = [
+    "canonical_json",
+    "content_hash",
+    "in_assortment",
+    "project_product",
+    "project_variant",
+    "skus_exclusive_elsewhere",
+]
+
+# Output fields whose value is an option *code* the channel understands (Google's
+# condition is "new", never a translated label).
+_CODE_VALUED_FIELDS = frozenset({"condition"})
+
+
+def project_product(
+    product: ProductRecord,
+    ancestors: Sequence[ProductRecord],
+    channel: ChannelDefinition,
+    context: CatalogContext,
+    *,
+    updated_at: datetime | None = None,
+) -> list[ChannelVariant]:
+    """One variant per channel locale, in the channel's locale order."""
+    return [
+        project_variant(product, ancestors, channel, context, locale, updated_at=updated_at)
+        for locale in channel.locales
+    ]
+
+
+def project_variant(
+    product: ProductRecord,
+    ancestors: Sequence[ProductRecord],
+    channel: ChannelDefinition,
+    context: CatalogContext,
+    locale: str,
+    *,
+    updated_at: datetime | None = None,
+) -> ChannelVariant:
+    """Project ``product`` (with its ``ancestors``, nearest parent first) into ``channel``
+    for ``locale``. ``updated_at`` is passed in rather than read from a clock so the output
+    stays a function of its inputs."""
+    if locale not in channel.locales:
+        raise ValueError(f"channel {channel.code!r} does not publish locale {locale!r}")
+    chain = (product, *ancestors)
+    fallback = channel.fallback_locales.get(locale)
+    lookup = ValueLookup(chain, context, channel.code, locale, fallback)
+    renditions = tuple(channel.renditions)
+    fields: dict[str, Any] = {"id": product.sku, "sku": product.sku}
+
+    parent_sku = product.parent or (ancestors[0].sku if ancestors else None)
+    if parent_sku:
+        fields["parent_sku"] = parent_sku
+    if channel.product_url_template:
+        fields["link"] = _product_link(
+            channel.product_url_template, product.sku, parent_sku, locale
+        )
+
+    _mapped_fields(fields, lookup, channel, context, locale, fallback)
+    _price_fields(fields, lookup, channel)
+    _stock_fields(fields, product, channel)
+
+    categories = _category_paths(chain, channel, context, locale, fallback)
+    if categories:
+        fields["categories"] = categories
+    axis_codes = _axis_codes(chain, context)
+    axes = {}
+    for code in axis_codes:
+        data = lookup.get(code)
+        if data is not None:
+            axes[code] = option_label(context.attributes.get(code), str(data), locale, fallback)
+    if axes:
+        fields["axes"] = axes
+
+    attributes = {}
+    for code in _carried_attribute_codes(chain, channel, context, axis_codes):
+        data = lookup.get(code)
+        if data is None:
+            continue
+        shown = display_value(
+            context.attributes.get(code),
+            data,
+            locale=locale,
+            fallback=fallback,
+            currency=channel.currency,
+            media_base_url=channel.media_base_url,
+            renditions=renditions,
+        )
+        if shown is not None:
+            attributes[code] = shown
+    if attributes:
+        fields["attributes"] = attributes
+
+    associations = _associations(chain)
+    if associations:
+        fields["associations"] = associations
+    fields["enabled"] = product.enabled is not False
+    if updated_at is not None:
+        fields["updated_at"] = _utc_iso(updated_at)
+    return ChannelVariant(
+        channel=channel.code,
+        locale=locale,
+        sku=product.sku,
+        fields=fields,
+        version=product.version,
+    )
+
+
+def canonical_json(fields: dict[str, Any]) -> str:
+    """The one serialisation the hub hashes and snapshots: sorted keys, no spaces, UTF-8."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(fields: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+# --- Field groups.
+
+
+def _mapped_fields(fields, lookup, channel, context, locale, fallback) -> None:
+    for name, sources in channel.mapping.fields.items():
+        if name == "images":
+            images = []
+            for source in sources:
+                data = lookup.get(source.attribute, source.locale, source.scope)
+                for asset in data if isinstance(data, list) else [data]:
+                    if isinstance(asset, str) and asset:
+                        images.append(
+                            media_url(asset, channel.media_base_url, channel.primary_rendition)
+                        )
+            if images:
+                fields["images"] = images
+            continue
+        for source in sources:
+            data = lookup.get(source.attribute, source.locale, source.scope)
+            if data is None:
+                continue
+            spec = context.attributes.get(source.attribute)
+            if name == "weight" or (spec is not None and spec.type == "measurement"):
+                if isinstance(data, dict):
+                    fields[name] = {
+                        "amount": plain_number(data.get("amount")),
+                        "unit": data.get("unit"),
+                    }
+                    break
+                continue
+            if spec is not None and spec.type == "select" and name not in _CODE_VALUED_FIELDS:
+                fields[name] = option_label(spec, str(data), locale, fallback)
+            else:
+                fields[name] = data if isinstance(data, str) else str(data)
+            break
+
+
+def _price_fields(fields, lookup, channel) -> None:
+    pricing = channel.pricing
+    if pricing.price:
+        base, tiers = prices_in(lookup.get(pricing.price), channel.currency)
+        if base:
+            fields["price"] = base
+        if pricing.tier_prices and tiers:
+            fields["tier_prices"] = tiers
+    for name in ("sale_price", "map_price"):
+        code = getattr(pricing, name)
+        if code:
+            base, _ = prices_in(lookup.get(code), channel.currency)
+            if base:
+                fields[name] = base
+
+
+def _stock_fields(fields, product, channel) -> None:
+    """Availability from the stock sources this channel draws on; a product with no stock
+    record counts as zero, never as "in stock by default"."""
+    if not channel.stock_sources:
+        return
+    stock = product.stock or {}
+    total = Decimal(0)
+    for source in channel.stock_sources:
+        try:
+            total += Decimal(str(stock.get(source, 0)))
+        except InvalidOperation:
+            continue
+    total = max(total, Decimal(0))
+    rule = channel.availability
+    fields["availability"] = "in_stock" if total > rule.in_stock_above else rule.otherwise
+    fields["quantity"] = int(total)
+
+
+def _product_link(template: str, sku: str, parent_sku: str | None, locale: str) -> str:
+    return template.format_map(
+        {
+            "sku": url_segment(sku),
+            "parent_sku": url_segment(parent_sku or sku),
+            "locale": locale,
+            "language": locale.split("_")[0],
+        }
+    )
+
+
+def _category_paths(chain, channel, context, locale, fallback) -> list[str]:
+    """Category paths of the product and its ancestors, within the channel's trees."""
+    codes: set[str] = set()
+    for record in chain:
+        codes.update(record.categories or ())
+    roots = set(channel.assortment.category_roots)
+    paths = set()
+    for code in codes:
+        if code not in context.categories:
+            continue
+        if roots and context.category_root(code) not in roots:
+            continue
+        paths.add(" > ".join(_category_labels(context, code, locale, fallback)))
+    return sorted(paths)
+
+
+def _category_labels(context, code, locale, fallback) -> list[str]:
+    labels: list[str] = []
+    seen: set[str] = set()
+    current = code
+    while current and current not in seen and current in context.categories:
+        seen.add(current)
+        spec = context.categories[current]
+        label = spec.labels.get(locale) or (spec.labels.get(fallback) if fallback else None)
+        labels.append(label or spec.code)
+        current = spec.parent
+    labels.reverse()
+    return labels
+
+
+def _axis_codes(chain, context) -> tuple[str, ...]:
+    variant_code = first_set(chain, "family_variant")
+    spec = context.family_variants.get(variant_code) if variant_code else None
+    if spec is None:
+        return ()
+    return tuple(code for level in spec.axes for code in level)
+
+
+def _carried_attribute_codes(chain, channel, context, axis_codes) -> list[str]:
+    """The mapping's extra attributes plus the family's attributes required for this
+    channel that no output field carries, so completeness can find them."""
+    family_code = first_set(chain, "family")
+    family = context.families.get(family_code) if family_code else None
+    required = family.requirements.get(channel.code) if family is not None else None
+    if not required:
+        return sorted(set(channel.mapping.attributes))
+    carried = _attributes_with_a_field(channel)
+    codes = set(channel.mapping.attributes)
+    codes.update(code for code in required if code not in carried and code not in axis_codes)
+    return sorted(codes)
+
+
+_CARRIED_BY_CHANNEL: dict[int, tuple[ChannelDefinition, frozenset[str]]] = {}
+
+
+def _attributes_with_a_field(channel: ChannelDefinition) -> frozenset[str]:
+    """Attributes a mapped field or a price field already carries. Cached per channel
+    object (definitions are frozen, so the answer cannot go stale)."""
+    cached = _CARRIED_BY_CHANNEL.get(id(channel))
+    if cached is not None and cached[0] is channel:
+        return cached[1]
+    carried = {s.attribute for sources in channel.mapping.fields.values() for s in sources}
+    pricing = channel.pricing
+    carried.update(c for c in (pricing.price, pricing.sale_price, pricing.map_price) if c)
+    if len(_CARRIED_BY_CHANNEL) > 256:  # channels re-read per job must not pile up
+        _CARRIED_BY_CHANNEL.clear()
+    _CARRIED_BY_CHANNEL[id(channel)] = (channel, frozenset(carried))
+    return frozenset(carried)
+
+
+def _associations(chain) -> dict[str, list[dict[str, Any]]]:
+    """Own links first, then inherited ones; one link per (type, sku)."""
+    merged: dict[str, list[dict[str, Any]]] = {}
+    seen: set[tuple[str, str]] = set()
+    for record in chain:
+        for kind, links in (record.associations or {}).items():
+            for link in links:
+                if (kind, link.sku) in seen:
+                    continue
+                seen.add((kind, link.sku))
+                merged.setdefault(kind, []).append({"sku": link.sku, "quantity": link.quantity})
+    return {kind: merged[kind] for kind in sorted(merged)}
+
+
+def _utc_iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("updated_at must be timezone-aware")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

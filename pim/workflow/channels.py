@@ -1,0 +1,54 @@
+"""Channels in the database: apply a definition, read it back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from channels.definition import ChannelDefinition, load_schema
+from pim.db import utcnow
+from pim.errors import NotFound
+from pim.workflow.models import Channel
+
+
+def definition_json(definition: ChannelDefinition) -> dict:
+    return definition.model_dump(mode="json", by_alias=True)
+
+
+def config_hash(definition: ChannelDefinition) -> str:
+    """Changes when the definition or its schema changes: completeness is then stale."""
+    payload = {"definition": definition_json(definition),
+               "schema": load_schema(definition.schema_file)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def apply_channel(session: Session, definition: ChannelDefinition) -> bool:
+    """Create or update a channel; True when its configuration changed."""
+    digest = config_hash(definition)
+    row = session.get(Channel, definition.code)
+    if row is None:
+        session.add(Channel(code=definition.code, kind=definition.kind, label=definition.label,
+                            definition=definition_json(definition), config_hash=digest))
+        session.flush()
+        return True
+    if row.config_hash == digest:
+        return False
+    row.kind, row.label = definition.kind, definition.label
+    row.definition, row.config_hash, row.updated_at = definition_json(definition), digest, utcnow()
+    session.flush()
+    return True
+
+
+def get_channel(session: Session, code: str) -> ChannelDefinition:
+    row = session.get(Channel, code)
+    if row is None:
+        raise NotFound(f"channel {code!r} does not exist")
+    return ChannelDefinition.model_validate(row.definition)
+
+
+def list_channels(session: Session) -> list[ChannelDefinition]:
+    return [ChannelDefinition.model_validate(row.definition)
+            for row in session.scalars(select(Channel).order_by(Channel.code))]

@@ -1,0 +1,165 @@
+"""Workflow commands: channels, completeness, review transitions and releases.
+
+The CLI is the operator's tool: it acts as an admin named after the shell user.
+"""
+
+from __future__ import annotations
+
+import click
+
+from pim.errors import DomainError
+from pim.workflow.cli_support import as_json, fail, operator
+from pim.workflow.release_cli import release_group
+
+# --- Channels.
+
+
+@click.group("channel")
+def channel_group() -> None:
+    """Sales channels: definitions, conflicts."""
+
+
+@channel_group.command("apply")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def channel_apply(path: str) -> None:
+    """Create or update a channel from a YAML/JSON definition; recompute its completeness
+    when the definition or its schema changed."""
+    from channels.definition import load_channel
+    from pim.db import session_scope
+    from pim.jobs import run_inline
+    from pim.workflow.channels import apply_channel
+    from pim.workflow.jobs import COMPLETENESS_RECOMPUTE
+
+    try:
+        definition = load_channel(path)
+    except (ValueError, OSError) as error:
+        raise click.ClickException(f"{path}: {error}") from None
+    with session_scope() as session:
+        changed = apply_channel(session, definition)
+    if not changed:
+        click.echo(f"channel {definition.code}: unchanged")
+        return
+    click.echo(f"channel {definition.code}: applied; recomputing its completeness")
+    job = run_inline(COMPLETENESS_RECOMPUTE, {"channels": [definition.code]},
+                     created_by=operator().name)
+    if job.status != "succeeded":
+        raise click.ClickException(f"completeness recompute {job.status}: {job.error}")
+
+
+def _recompute_now(channels: list[str] | None) -> None:
+    from pim.db import session_factory
+    from pim.workflow.completeness import recompute_all
+
+    done = recompute_all(session_factory(), channels=channels)
+    click.echo(f"completeness recomputed for {done} products")
+
+
+@channel_group.command("list")
+def channel_list() -> None:
+    """Every channel: code, kind, locales, currency."""
+    from pim.db import read_session
+    from pim.workflow.channels import list_channels
+
+    with read_session() as session:
+        for channel in list_channels(session):
+            click.echo(f"{channel.code:<20} {channel.kind:<12} {','.join(channel.locales):<20} "
+                       f"{channel.currency}  {channel.label}")
+
+
+@channel_group.command("show")
+@click.argument("code")
+def channel_show(code: str) -> None:
+    """A channel's definition as JSON."""
+    from pim.db import read_session
+    from pim.workflow.channels import definition_json, get_channel
+
+    with read_session() as session:
+        try:
+            click.echo(as_json(definition_json(get_channel(session, code))))
+        except DomainError as error:
+            fail(error)
+
+
+@channel_group.command("conflicts")
+@click.option("--channel", "channels", multiple=True, help="Limit to these channels.")
+@click.option("--json", "as_json", is_flag=True)
+def channel_conflicts_command(channels: tuple[str, ...], as_json: bool) -> None:
+    """Price differences beyond tolerance, prices below MAP, broken exclusivity."""
+    from pim.db import read_session
+    from pim.workflow.conflicts import channel_conflicts, conflicts_out
+
+    with read_session() as session:
+        report = channel_conflicts(session, list(channels) or None)
+    if as_json:
+        click.echo(as_json(conflicts_out(report)))
+        return
+    for message in report.messages:
+        click.echo(message)
+    click.echo(f"{len(report.messages)} conflicts")
+
+
+# --- Completeness.
+
+
+@click.command("completeness")
+@click.option("--channel", default=None, help="One channel only.")
+@click.option("--recompute", is_flag=True, help="Recompute every product first.")
+def completeness_command(channel: str | None, recompute: bool) -> None:
+    """Per channel and locale: products, complete, average %, failing."""
+    from pim.db import read_session, session_factory
+    from pim.workflow.completeness import (
+        completeness_summary,
+        pending_refresh_count,
+        refresh_dirty_completeness,
+    )
+
+    if recompute:
+        _recompute_now([channel] if channel else None)
+    else:
+        refresh_dirty_completeness(session_factory())
+    with read_session() as session:
+        rows = completeness_summary(session, channel)
+        pending = pending_refresh_count(session)
+    click.echo(f"{'channel':<20} {'locale':<8} {'products':>9} {'complete':>9} "
+               f"{'avg %':>6} {'failing':>8}")
+    for row in rows:
+        click.echo(f"{row['channel']:<20} {row['locale']:<8} {row['products']:>9} "
+                   f"{row['complete']:>9} {row['average_percent']:>6} {row['failing']:>8}")
+    if pending:
+        click.echo(f"{pending} products wait for a completeness refresh")
+
+
+# --- Review transitions.
+
+
+@click.group("workflow")
+def workflow_group() -> None:
+    """Move products through review in a channel."""
+
+
+def _transition(name: str):
+    @workflow_group.command(name)
+    @click.option("--channel", required=True)
+    @click.option("--sku", "skus", multiple=True, required=True)
+    def command(channel: str, skus: tuple[str, ...]) -> None:
+        from pim.db import session_scope
+        from pim.workflow import transitions
+
+        move = {"submit": transitions.submit_for_review, "approve": transitions.approve,
+                "reject": transitions.reject}[name]
+        try:
+            with session_scope() as session:
+                moved = move(session, channel, list(skus), actor=operator())
+        except DomainError as error:
+            fail(error)
+        for row in moved:
+            click.echo(f"{row['sku']}: {row['status']} in {row['channel']}")
+
+    command.__doc__ = f"{name.capitalize()} products in a channel."
+    return command
+
+
+for _name in ("submit", "approve", "reject"):
+    _transition(_name)
+
+COMMANDS = [channel_group, completeness_command, workflow_group, release_group]

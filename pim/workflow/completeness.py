@@ -1,0 +1,210 @@
+"""Completeness per (product, channel, locale), kept in ``completeness`` rows.
+
+``refresh_completeness`` recomputes exactly the products it is given, in batches, in the
+caller's transaction: the write hook calls it for small edits, the batched job for big
+imports (see ``pim.workflow.hooks``) and ``recompute_all`` for a channel or schema change.
+A product outside a channel's assortment has no rows for that channel: completeness is the
+share of what a channel needs that a product it sells carries.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from pim.catalog.structure import load_context
+from pim.db import utcnow
+from pim.records import CatalogContext
+from pim.workflow.checks import check_product
+from pim.workflow.loading import (
+    BATCH_SIZE,
+    ChannelRuntime,
+    ModelCache,
+    _chunks,
+    iter_product_id_batches,
+    load_channel_runtimes,
+    load_products,
+)
+from pim.workflow.models import Completeness, CompletenessDirty
+
+
+@dataclass
+class ProjectionSetup:
+    """What every batch of one run shares: the catalog context, channels, product models."""
+
+    context: CatalogContext
+    runtimes: dict[str, ChannelRuntime]
+    models: ModelCache = field(default_factory=ModelCache)
+
+    @classmethod
+    def load(cls, session: Session, channels: Iterable[str] | None = None) -> ProjectionSetup:
+        return cls(load_context(session), load_channel_runtimes(session, channels))
+
+
+def refresh_completeness(session: Session, product_ids: list[int], *,
+                         setup: ProjectionSetup | None = None) -> int:
+    """Recompute the completeness rows of ``product_ids`` in the channels of ``setup``
+    (default: every channel). Returns the number of rows written."""
+    if not product_ids:
+        return 0
+    setup = setup or ProjectionSetup.load(session)
+    written = 0
+    for chunk in _chunks(sorted(set(product_ids)), BATCH_SIZE):
+        written += write_rows(session, chunk, list(setup.runtimes),
+                              compute_rows(session, chunk, setup))
+    return written
+
+
+def compute_rows(session: Session, product_ids: list[int], setup: ProjectionSetup
+                 ) -> list[dict]:
+    """The completeness rows of ``product_ids`` (pure work once the products are loaded)."""
+    now = utcnow()
+    rows = []
+    for product in load_products(session, product_ids, setup.models):
+        for runtime in setup.runtimes.values():
+            result = check_product(product, runtime, setup.context)
+            for variant, check in result.variants:
+                rows.append({
+                    "product_id": product.id, "channel_code": runtime.code,
+                    "locale": variant.locale, "in_assortment": True,
+                    "required": check.required, "present": check.present,
+                    "percent": check.percent, "passed": check.passed,
+                    "errors": [error.as_dict() for error in check.errors],
+                    "content_hash": "", "config_hash": runtime.config_hash,
+                    "computed_at": now,
+                })
+    return rows
+
+
+def write_rows(session: Session, product_ids: list[int], channels: list[str],
+               rows: list[dict]) -> int:
+    """Replace the rows of ``product_ids`` in ``channels`` with ``rows``."""
+    if not channels:
+        return 0
+    session.execute(delete(Completeness).where(
+        Completeness.product_id.in_(product_ids), Completeness.channel_code.in_(channels)))
+    if rows:
+        session.execute(insert(Completeness.__table__), rows)
+    return len(rows)
+
+
+def mark_completeness_dirty(session: Session, product_ids: list[int]) -> None:
+    """Queue products for the batched refresh (same transaction as the write)."""
+    now = utcnow()
+    for chunk in _chunks(sorted(set(product_ids)), BATCH_SIZE):
+        session.execute(delete(CompletenessDirty).where(CompletenessDirty.product_id.in_(chunk)))
+        session.execute(insert(CompletenessDirty.__table__),
+                        [{"product_id": pid, "marked_at": now} for pid in chunk])
+
+
+def refresh_dirty_completeness(session_factory: Callable[[], Session], *,
+                               batch_size: int = BATCH_SIZE) -> int:
+    """Drain the dirty queue, one transaction per batch. Safe to run twice or side by side:
+    a marker is only removed if it was not renewed while its batch was computed."""
+    refreshed = 0
+    setup = None
+    while True:
+        with session_factory() as session, session.begin():
+            started = utcnow()
+            ids = list(session.scalars(select(CompletenessDirty.product_id)
+                                       .order_by(CompletenessDirty.product_id).limit(batch_size)))
+            if not ids:
+                return refreshed
+            setup = setup or ProjectionSetup.load(session)
+            refresh_completeness(session, ids, setup=setup)
+            session.execute(delete(CompletenessDirty).where(
+                CompletenessDirty.product_id.in_(ids), CompletenessDirty.marked_at <= started))
+        refreshed += len(ids)
+
+
+def recompute_all(session_factory: Callable[[], Session], *, channels: list[str] | None = None,
+                  progress: Callable[[int], None] | None = None,
+                  batch_size: int = BATCH_SIZE, workers: int | None = None) -> int:
+    """Recompute every product's completeness in ``channels`` (default all), one
+    transaction per batch, so a long run never holds the write lock for long.
+
+    Projection and validation are CPU-bound pure Python: with ``workers`` > 1 (default: one
+    per CPU) batches are computed in worker processes while this one writes the rows."""
+    with session_factory() as session:
+        setup = ProjectionSetup.load(session, channels)
+        batches = list(iter_product_id_batches(session, batch_size))
+        url = session.get_bind().url.render_as_string(hide_password=False)
+    codes = list(setup.runtimes)
+    workers = min(workers or os.cpu_count() or 1, len(batches))
+    done = 0
+    if workers > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            results = pool.map(_compute_in_worker, [(url, codes, ids) for ids in batches])
+            for ids, rows in zip(batches, results, strict=True):
+                with session_factory() as session, session.begin():
+                    write_rows(session, ids, codes, rows)
+                done += len(ids)
+                if progress:
+                    progress(done)
+        return done
+    for ids in batches:
+        with session_factory() as session, session.begin():
+            write_rows(session, ids, codes, compute_rows(session, ids, setup))
+        done += len(ids)
+        if progress:
+            progress(done)
+    return done
+
+
+_WORKER_SETUP: dict[tuple, ProjectionSetup] = {}
+
+
+def _compute_in_worker(task: tuple[str, list[str], list[int]]) -> list[dict]:
+    from pim.db import read_session
+
+    url, codes, ids = task
+    with read_session(url) as session:
+        setup = _WORKER_SETUP.get((url, tuple(codes)))
+        if setup is None:
+            setup = _WORKER_SETUP[(url, tuple(codes))] = ProjectionSetup.load(session, codes)
+        return compute_rows(session, ids, setup)
+
+
+def stale_channels(session: Session) -> list[str]:
+    """Channels with rows computed under another configuration than the current one."""
+    from pim.workflow.models import Channel
+
+    rows = session.execute(
+        select(Completeness.channel_code).join(
+            Channel, Channel.code == Completeness.channel_code)
+        .where(Completeness.config_hash != Channel.config_hash).distinct())
+    return sorted(code for (code,) in rows)
+
+
+def completeness_summary(session: Session, channel: str | None = None) -> list[dict]:
+    """Per channel and locale: products, complete, average percent, failing."""
+    passed = func.sum(case((Completeness.passed.is_(True), 1), else_=0))
+    query = (select(Completeness.channel_code, Completeness.locale, func.count(),
+                    passed, func.avg(Completeness.percent))
+             .group_by(Completeness.channel_code, Completeness.locale)
+             .order_by(Completeness.channel_code, Completeness.locale))
+    if channel:
+        query = query.where(Completeness.channel_code == channel)
+    return [{"channel": code, "locale": locale, "products": count, "complete": int(ok or 0),
+             "average_percent": round(float(avg or 0), 1), "failing": count - int(ok or 0)}
+            for code, locale, count, ok, avg in session.execute(query)]
+
+
+def pending_refresh_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(CompletenessDirty)) or 0
+
+
+def product_completeness(session: Session, product_id: int) -> list[dict]:
+    """One product's rows, for the API and UI."""
+    rows = session.scalars(select(Completeness).where(Completeness.product_id == product_id)
+                           .order_by(Completeness.channel_code, Completeness.locale))
+    return [{"channel": r.channel_code, "locale": r.locale, "required": r.required,
+             "present": r.present, "percent": r.percent, "passed": r.passed,
+             "errors": r.errors, "computed_at": r.computed_at} for r in rows]

@@ -1,0 +1,210 @@
+"""Loading products for projection: ProductRecords with their ancestors and stock, in bulk.
+
+A batch of up to ``BATCH_SIZE`` products costs a fixed handful of queries (products,
+categories, associations, stock, their product models), never one per product, so a full
+recompute and a big publish scale with the number of batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from channels.assortment import skus_exclusive_elsewhere
+from channels.definition import ChannelDefinition, load_schema
+from channels.validation import SchemaValidator, build_validator
+from pim.catalog.models import (
+    Association,
+    Category,
+    Product,
+    ProductCategory,
+    ProductModel,
+    Stock,
+)
+from pim.records import AssociationLink, ProductRecord
+from pim.workflow.models import Channel
+
+BATCH_SIZE = 1000
+# SQL parameter lists stay below SQLite's and psycopg's comfortable limits.
+_IN_CHUNK = 900
+
+
+@dataclass(slots=True)
+class LoadedProduct:
+    """One product ready to project: its record, its ancestors (nearest parent first) and
+    the moment its projected content last changed."""
+
+    id: int
+    record: ProductRecord
+    ancestors: list[ProductRecord]
+    updated_at: datetime
+
+    @property
+    def sku(self) -> str:
+        return self.record.sku
+
+    @property
+    def family(self) -> str | None:
+        return next((r.family for r in (self.record, *self.ancestors) if r.family), None)
+
+    @property
+    def parent_sku(self) -> str | None:
+        return self.ancestors[0].sku if self.ancestors else None
+
+
+@dataclass(slots=True)
+class ChannelRuntime:
+    """A channel as projection and validation need it, built once per batch or job."""
+
+    definition: ChannelDefinition
+    validator: SchemaValidator
+    exclusive_elsewhere: set[str]
+    config_hash: str
+
+    @property
+    def code(self) -> str:
+        return self.definition.code
+
+
+def load_channel_runtimes(session: Session, codes: Iterable[str] | None = None
+                          ) -> dict[str, ChannelRuntime]:
+    """Every channel (or those in ``codes``), with compiled validators."""
+    rows = list(session.scalars(select(Channel).order_by(Channel.code)))
+    definitions = {row.code: ChannelDefinition.model_validate(row.definition) for row in rows}
+    hashes = {row.code: row.config_hash for row in rows}
+    wanted = set(codes) if codes is not None else set(definitions)
+    runtimes = {}
+    for code, definition in definitions.items():
+        if code not in wanted:
+            continue
+        validator = build_validator(load_schema(definition.schema_file))
+        runtimes[code] = ChannelRuntime(
+            definition, validator,
+            skus_exclusive_elsewhere(code, definitions.values()), hashes[code])
+    return runtimes
+
+
+class ModelCache:
+    """Product models by id, kept across batches: there are few next to products."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[ProductRecord, int | None, datetime]] = {}
+
+    def ensure(self, session: Session, ids: set[int]) -> None:
+        missing = {i for i in ids if i not in self._by_id}
+        while missing:
+            rows = []
+            for chunk in _chunks(sorted(missing), _IN_CHUNK):
+                rows += session.execute(
+                    select(ProductModel.id, ProductModel.code, ProductModel.family_code,
+                           ProductModel.family_variant_code, ProductModel.parent_id,
+                           ProductModel.categories, ProductModel.values,
+                           ProductModel.version, ProductModel.updated_at)
+                    .where(ProductModel.id.in_(chunk))).all()
+            parents = set()
+            for mid, code, family, variant, parent_id, categories, values, version, at in rows:
+                record = ProductRecord(sku=code, kind="product_model", family=family,
+                                       family_variant=variant, categories=list(categories or []),
+                                       values=values or {}, version=version)
+                self._by_id[mid] = (record, parent_id, at)
+                if parent_id is not None:
+                    parents.add(parent_id)
+            # A model deleted meanwhile is simply absent; never loop on it.
+            missing = {p for p in parents if p not in self._by_id} - missing
+
+    def chain(self, model_id: int | None) -> tuple[list[ProductRecord], datetime | None]:
+        """Ancestors nearest first, and the newest of their update times."""
+        chain: list[ProductRecord] = []
+        newest = None
+        seen: set[int] = set()
+        while model_id is not None and model_id in self._by_id and model_id not in seen:
+            seen.add(model_id)
+            record, parent_id, at = self._by_id[model_id]
+            chain.append(record)
+            newest = at if newest is None or at > newest else newest
+            model_id = parent_id
+        for child, parent in zip(chain, chain[1:], strict=False):
+            child.parent = parent.sku
+        return chain, newest
+
+
+def load_products(session: Session, product_ids: list[int],
+                  models: ModelCache | None = None) -> list[LoadedProduct]:
+    """The given products (in id order), ready to project. Unknown ids are skipped."""
+    models = models or ModelCache()
+    loaded: list[LoadedProduct] = []
+    for chunk in _chunks(sorted(set(product_ids)), _IN_CHUNK):
+        loaded += _load_chunk(session, chunk, models)
+    return loaded
+
+
+def load_products_by_sku(session: Session, skus: Iterable[str],
+                         models: ModelCache | None = None) -> dict[str, LoadedProduct]:
+    ids: list[int] = []
+    for chunk in _chunks(sorted(set(skus)), _IN_CHUNK):
+        ids += session.scalars(select(Product.id).where(Product.sku.in_(chunk)))
+    return {p.sku: p for p in load_products(session, ids, models)}
+
+
+def iter_product_id_batches(session: Session, batch_size: int = BATCH_SIZE,
+                            family_codes: Iterable[str] | None = None) -> Iterator[list[int]]:
+    """All product ids in batches, keyset-paginated so every batch is one indexed query."""
+    last = 0
+    while True:
+        query = select(Product.id).where(Product.id > last).order_by(Product.id).limit(batch_size)
+        if family_codes is not None:
+            query = query.where(Product.family_code.in_(list(family_codes)))
+        ids = list(session.scalars(query))
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def _load_chunk(session: Session, ids: list[int], models: ModelCache) -> list[LoadedProduct]:
+    rows = session.execute(
+        select(Product.id, Product.sku, Product.family_code, Product.parent_id, Product.enabled,
+               Product.values, Product.version, Product.updated_at)
+        .where(Product.id.in_(ids)).order_by(Product.id)).all()
+    categories: dict[int, list[str]] = {}
+    for pid, code in session.execute(
+            select(ProductCategory.product_id, Category.code)
+            .join(Category, Category.id == ProductCategory.category_id)
+            .where(ProductCategory.product_id.in_(ids))):
+        categories.setdefault(pid, []).append(code)
+    associations: dict[int, dict[str, list[AssociationLink]]] = {}
+    for pid, type_code, target, quantity in session.execute(
+            select(Association.product_id, Association.type_code, Association.target,
+                   Association.quantity)
+            .where(Association.product_id.in_(ids))
+            .order_by(Association.type_code, Association.target)):
+        associations.setdefault(pid, {}).setdefault(type_code, []).append(
+            AssociationLink(target, quantity))
+    stock: dict[int, dict[str, Decimal]] = {}
+    for pid, source, quantity in session.execute(
+            select(Stock.product_id, Stock.source, Stock.quantity)
+            .where(Stock.product_id.in_(ids))):
+        stock.setdefault(pid, {})[source] = Decimal(quantity)
+    models.ensure(session, {row.parent_id for row in rows if row.parent_id is not None})
+
+    loaded = []
+    for pid, sku, family, parent_id, enabled, values, version, updated_at in rows:
+        ancestors, models_at = models.chain(parent_id)
+        record = ProductRecord(
+            sku=sku, family=family, parent=ancestors[0].sku if ancestors else None,
+            categories=sorted(categories.get(pid, ())), enabled=enabled, values=values or {},
+            associations=associations.get(pid, {}), stock=stock.get(pid, {}), version=version)
+        # A variant's projection changes when its model changes: the newer time is its own.
+        newest = max(updated_at, models_at) if models_at else updated_at
+        loaded.append(LoadedProduct(pid, record, ancestors, newest))
+    return loaded
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,100 @@
+"""The per-channel review workflow: draft -> in_review -> approved -> published.
+
+Editors submit, reviewers approve or reject; publishing (``pim.publishing``) moves an
+approved product to published. An edit after publication keeps the status and sets
+``changed_since_published``; submitting the change for review starts the loop again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pim.auth.actor import REVIEW, WRITE_CONTENT, Actor, require_role
+from pim.catalog.models import Product
+from pim.errors import Conflict, NotFound
+from pim.workflow.models import Channel, ProductChannelStatus
+from pim.workflow.status import (
+    APPROVED,
+    DRAFT,
+    IN_REVIEW,
+    PUBLISHED,
+    WITHDRAWN,
+    set_statuses,
+    statuses_of,
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    to: str
+    allowed_from: tuple[str, ...]
+    roles: tuple[str, ...]
+
+
+SUBMIT = Transition("submit", IN_REVIEW, (DRAFT, PUBLISHED, WITHDRAWN), WRITE_CONTENT)
+APPROVE = Transition("approve", APPROVED, (IN_REVIEW,), REVIEW)
+REJECT = Transition("reject", DRAFT, (IN_REVIEW, APPROVED), REVIEW)
+
+
+def submit_for_review(session: Session, channel: str, skus: list[str], *, actor: Actor
+                      ) -> list[dict]:
+    return _move(session, SUBMIT, channel, skus, actor)
+
+
+def approve(session: Session, channel: str, skus: list[str], *, actor: Actor) -> list[dict]:
+    return _move(session, APPROVE, channel, skus, actor)
+
+
+def reject(session: Session, channel: str, skus: list[str], *, actor: Actor) -> list[dict]:
+    return _move(session, REJECT, channel, skus, actor)
+
+
+def workflow_status(session: Session, sku: str) -> list[dict]:
+    """One product's status in every channel (draft where it has no row yet)."""
+    product_id = session.scalar(select(Product.id).where(Product.sku == sku))
+    if product_id is None:
+        raise NotFound(f"product {sku!r} does not exist")
+    rows = {row.channel_code: row for row in session.scalars(
+        select(ProductChannelStatus).where(ProductChannelStatus.product_id == product_id))}
+    out = []
+    for code in session.scalars(select(Channel.code).order_by(Channel.code)):
+        row = rows.get(code)
+        out.append({"channel": code, "status": row.status if row else DRAFT,
+                    "changed_since_published": bool(row and row.changed_since_published),
+                    "published_version": row.published_version if row else None,
+                    "updated_at": row.updated_at if row else None,
+                    "updated_by": row.updated_by if row else None})
+    return out
+
+
+def _move(session: Session, transition: Transition, channel: str, skus: list[str],
+          actor: Actor) -> list[dict]:
+    """Apply ``transition`` to every SKU or to none: a batch with one product in the wrong
+    state raises Conflict naming each such product, so a reviewer never half-approves."""
+    require_role(actor, *transition.roles)
+    if session.get(Channel, channel) is None:
+        raise NotFound(f"channel {channel!r} does not exist")
+    wanted = list(dict.fromkeys(skus))
+    ids = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(wanted)))
+               .all())
+    missing = [sku for sku in wanted if sku not in ids]
+    if missing:
+        raise NotFound(f"unknown products: {', '.join(missing)}")
+    current = statuses_of(session, channel, ids.values())
+    blocked = []
+    for sku in wanted:
+        row = current.get(ids[sku])
+        status = row.status if row else DRAFT
+        if status not in transition.allowed_from:
+            blocked.append({"sku": sku, "status": status,
+                            "message": f"{sku} is {status} in {channel}; {transition.name} "
+                                       f"needs {' or '.join(transition.allowed_from)}"})
+    if blocked:
+        raise Conflict("; ".join(b["message"] for b in blocked), errors=blocked)
+    set_statuses(session, channel, {ids[sku]: {"status": transition.to} for sku in wanted},
+                 actor=actor.name)
+    return [{"sku": sku, "channel": channel, "status": transition.to} for sku in wanted]

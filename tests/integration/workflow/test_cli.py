@@ -1,0 +1,53 @@
+"""The workflow and publishing commands, end to end on both engines."""
+
+import pytest
+from click.testing import CliRunner
+
+from pim.cli import main
+from tests.integration.workflow.factories import complete_speaker, incomplete_speaker, write
+
+
+@pytest.fixture
+def cli(catalog):
+    runner = CliRunner()
+
+    def invoke(*args):
+        result = runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+        return result
+
+    with catalog() as s, s.begin():
+        write(s, complete_speaker("EL-1"), incomplete_speaker("EL-2"))
+    return invoke
+
+
+def test_publish_lists_what_it_refused_and_why(cli):
+    result = cli("publish", "--channel", "webshop-uk", "--sku", "EL-1", "--sku", "EL-2",
+                 "--ready")
+    assert result.exit_code == 0, result.output
+    assert "1 published" in result.output
+    assert "refused EL-2: fails the channel schema in en_GB" in result.output
+    assert "description [en_GB]: description is required" in result.output
+
+
+def test_completeness_prints_a_summary_per_channel_and_locale(cli):
+    result = cli("completeness", "--channel", "webshop-uk")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].split() == ["webshop-uk", "en_GB", "2", "1", "90.0",
+                                                     "1"]
+
+
+def test_a_release_goes_from_creation_to_publication(cli):
+    assert "release 1 'Spring': draft" in cli("release", "create", "Spring").output
+    cli("release", "add", "1", "--channel", "webshop-uk", "--sku", "EL-1")
+    cli("release", "submit", "1")
+    cli("release", "approve", "1")
+    result = cli("release", "publish", "1")
+    assert "1 published, 0 unchanged, 0 refused" in result.output
+
+
+def test_a_feed_key_is_printed_once_and_listed_by_prefix(cli):
+    created = cli("feedkey", "create", "--channel", "webshop-uk", "--name", "Acme")
+    key = created.output.splitlines()[1]
+    listed = cli("feedkey", "list").output
+    assert key.startswith("pfk_") and key not in listed and key[:12] in listed
+    assert "feed key 1 revoked" in cli("feedkey", "revoke", "1").output
