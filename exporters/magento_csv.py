@@ -1,0 +1,207 @@
+"""Magento 2 catalog product import CSV.
+
+Columns: the 74 of Magento's own sample (``catalog_product.csv``) in its order, then the
+columns Magento reads for configurable products and images: ``configurable_variations``,
+``configurable_variation_labels``, ``base_image``, ``small_image``, ``thumbnail_image``,
+``additional_images``.
+
+Every variant is a ``simple`` row; a variant with a parent is "Not Visible Individually".
+After the last variant of a product model comes its ``configurable`` row (Magento wants
+the simple products to exist before the configurable that links them), with
+``configurable_variations`` = ``sku=A,colour=Black|sku=B,colour=Red`` and
+``configurable_variation_labels`` = ``colour=Colour``. Axis values travel in each simple's
+``additional_attributes`` (with ``brand``, ``gtin`` and ``mpn``): the store needs attributes
+with those codes. A value holding ``,``, ``=``, ``|`` or ``"`` is double-quoted, which Magento
+reads with its "Fields enclosure" import option.
+
+Weights are written in kilograms. Grouping relies on the hub delivering a model's variants
+consecutively; only the current model's (sku, axes) pairs are held in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from exporters.base import (
+    FeedInfo,
+    amount_of,
+    axis_label,
+    image_list,
+    model_groups,
+    neutralise,
+    text_of,
+    url_slug,
+)
+from exporters.csv_file import write_rows_as_csv
+from pim.records import ChannelVariant
+
+MEDIA_TYPE = "text/csv; charset=utf-8"
+SAMPLE_COLUMNS = (
+    "sku", "store_view_code", "attribute_set_code", "product_type", "categories",
+    "product_websites", "name", "description", "short_description", "weight",
+    "product_online", "tax_class_name", "visibility", "price", "special_price",
+    "special_price_from_date", "special_price_to_date", "url_key", "save_rewrites_history",
+    "meta_title", "meta_keywords", "meta_description", "created_at", "updated_at",
+    "new_from_date", "new_to_date", "display_product_options_in", "map_price", "msrp_price",
+    "map_enabled", "gift_message_available", "custom_design", "custom_design_from",
+    "custom_design_to", "custom_layout_update", "page_layout", "product_options_container",
+    "msrp_display_actual_price_type", "country_of_manufacture", "additional_attributes",
+    "qty", "out_of_stock_qty", "use_config_min_qty", "is_qty_decimal", "allow_backorders",
+    "use_config_backorders", "min_cart_qty", "use_config_min_sale_qty", "max_cart_qty",
+    "use_config_max_sale_qty", "is_in_stock", "notify_on_stock_below",
+    "use_config_notify_stock_qty", "manage_stock", "use_config_manage_stock",
+    "use_config_qty_increments", "qty_increments", "use_config_enable_qty_inc",
+    "enable_qty_increments", "is_decimal_divided", "website_id", "deferred_stock_update",
+    "use_config_deferred_stock_update", "related_skus", "crosssell_skus", "upsell_skus",
+    "hide_from_product_page", "custom_options", "bundle_price_type", "bundle_sku_type",
+    "bundle_price_view", "bundle_weight_type", "bundle_values", "associated_skus",
+)
+EXTRA_COLUMNS = (
+    "configurable_variations", "configurable_variation_labels", "base_image", "small_image",
+    "thumbnail_image", "additional_images",
+)
+COLUMNS = SAMPLE_COLUMNS + EXTRA_COLUMNS
+COLUMN = {name: i for i, name in enumerate(COLUMNS)}
+ROOT_CATEGORY = "Default Category"
+VISIBLE = "Catalog, Search"
+NOT_VISIBLE = "Not Visible Individually"
+_KILOGRAMS_PER = {"KILOGRAM": Decimal(1), "GRAM": Decimal("0.001"),
+                  "MILLIGRAM": Decimal("0.000001"), "POUND": Decimal("0.45359237"),
+                  "OUNCE": Decimal("0.028349523125")}
+_ASSOCIATION_COLUMNS = {"cross_sell": "crosssell_skus", "upsell": "upsell_skus"}
+_IDENTIFIER_FIELDS = ("brand", "gtin", "mpn")
+
+
+def write_magento_csv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
+    return write_rows_as_csv(_rows(variants))
+
+
+def magento_value(text: str) -> str:
+    """A value inside ``additional_attributes`` / ``configurable_variations``."""
+    if any(ch in text for ch in ',="|'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
+    yield list(COLUMNS)
+    for key, group in model_groups(variants):
+        first: ChannelVariant | None = None
+        members: list[tuple[str, dict[str, Any]]] = []
+        for variant in group:
+            first = first or variant
+            has_parent = bool(variant.fields.get("parent_sku"))
+            yield _simple_row(variant, visible=not has_parent)
+            if has_parent:
+                members.append((variant.sku, variant.fields.get("axes") or {}))
+        if members and first is not None:
+            yield _configurable_row(key, first, members)
+
+
+def _common_columns(row: list[str], fields: dict[str, Any]) -> None:
+    row[COLUMN["store_view_code"]] = ""
+    row[COLUMN["attribute_set_code"]] = "Default"
+    row[COLUMN["product_websites"]] = "base"
+    row[COLUMN["categories"]] = neutralise(",".join(
+        f"{ROOT_CATEGORY}/{text_of(path).replace(' > ', '/')}"
+        for path in fields.get("categories") or ()
+    ))
+    row[COLUMN["name"]] = neutralise(text_of(fields.get("title")))
+    row[COLUMN["description"]] = neutralise(text_of(fields.get("description")))
+    row[COLUMN["short_description"]] = neutralise(text_of(fields.get("short_description")))
+    row[COLUMN["product_online"]] = "2" if fields.get("enabled") is False else "1"
+    row[COLUMN["tax_class_name"]] = "Taxable Goods"
+    images = [neutralise(image) for image in image_list(fields)]
+    if images:
+        for name in ("base_image", "small_image", "thumbnail_image"):
+            row[COLUMN[name]] = images[0]
+        row[COLUMN["additional_images"]] = ",".join(images[1:])
+
+
+def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
+    fields = variant.fields
+    get = fields.get
+    row = [""] * len(COLUMNS)
+    row[0] = neutralise(variant.sku)
+    row[COLUMN["product_type"]] = "simple"
+    _common_columns(row, fields)
+    row[COLUMN["visibility"]] = VISIBLE if visible else NOT_VISIBLE
+    row[COLUMN["url_key"]] = url_slug(variant.sku)
+    row[COLUMN["weight"]] = _kilograms(get("weight"))
+    row[COLUMN["price"]] = _amount(amount_of(get("price")))
+    row[COLUMN["special_price"]] = _amount(amount_of(get("sale_price")))
+    row[COLUMN["map_price"]] = _amount(amount_of(get("map_price")))
+    pairs = [(code, text_of(value)) for code, value in (get("axes") or {}).items()]
+    pairs += [(name, text_of(get(name))) for name in _IDENTIFIER_FIELDS if get(name)]
+    row[COLUMN["additional_attributes"]] = neutralise(
+        ",".join(f"{code}={magento_value(value)}" for code, value in pairs)
+    )
+    quantity = get("quantity")
+    if isinstance(quantity, int):
+        row[COLUMN["qty"]] = str(quantity)
+        row[COLUMN["manage_stock"]] = "1"
+    availability = get("availability")
+    if availability:
+        row[COLUMN["is_in_stock"]] = "0" if availability == "out_of_stock" else "1"
+        row[COLUMN["allow_backorders"]] = "1" if availability == "backorder" else "0"
+    _association_columns(row, get("associations"))
+    return row
+
+
+def _configurable_row(parent_sku: str, first: ChannelVariant,
+                      members: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    row = [""] * len(COLUMNS)
+    row[0] = neutralise(parent_sku)
+    row[COLUMN["product_type"]] = "configurable"
+    _common_columns(row, first.fields)
+    row[COLUMN["visibility"]] = VISIBLE
+    row[COLUMN["url_key"]] = url_slug(parent_sku)
+    codes: list[str] = []
+    for _, axes in members:
+        codes += [code for code in axes if code not in codes]
+    variations = []
+    for sku, axes in members:
+        pairs = [f"sku={magento_value(sku)}"]
+        pairs += [f"{code}={magento_value(text_of(axes[code]))}" for code in codes if code in axes]
+        variations.append(",".join(pairs))
+    row[COLUMN["configurable_variations"]] = neutralise("|".join(variations))
+    row[COLUMN["configurable_variation_labels"]] = neutralise(
+        ",".join(f"{code}={magento_value(axis_label(code))}" for code in codes)
+    )
+    return row
+
+
+def _association_columns(row: list[str], associations: Any) -> None:
+    if not isinstance(associations, dict):
+        return
+    by_column: dict[str, list[str]] = {}
+    for kind, links in associations.items():
+        column = _ASSOCIATION_COLUMNS.get(kind, "related_skus")
+        for link in links or ():
+            sku = link.get("sku") if isinstance(link, dict) else link
+            if sku:
+                by_column.setdefault(column, []).append(text_of(sku))
+    for column, skus in by_column.items():
+        row[COLUMN[column]] = neutralise(",".join(skus))
+
+
+def _kilograms(weight: Any) -> str:
+    if not isinstance(weight, dict):
+        return ""
+    factor = _KILOGRAMS_PER.get(str(weight.get("unit") or "KILOGRAM").upper())
+    try:
+        amount = Decimal(str(weight.get("amount")))
+    except InvalidOperation:
+        return ""
+    if factor is None or not amount.is_finite():
+        return ""
+    return format((amount * factor).normalize(), "f")
+
+
+def _amount(text: str) -> str:
+    try:
+        return format(Decimal(text), "f") if text else ""
+    except InvalidOperation:
+        return neutralise(text)

@@ -1,0 +1,186 @@
+"""Shopify product import CSV, with the 48 columns of Shopify's product template.
+
+One row per variant; the variants of one product model share a Handle (the parent SKU made
+handle-shaped: lower case, ``[a-z0-9-]``). The product's own columns (Title, Body, Vendor,
+options' names, the first image) fill the first row only; each variant row carries its
+option values, SKU, prices, barcode, stock and weight; extra images follow as rows with only
+Handle, Image Src and Image Position, as Shopify's template does.
+
+Options come from ``axes`` (at most three: Shopify's limit), named from the axis code
+("colour" -> "Colour"); a product without axes gets Shopify's "Title" / "Default Title".
+A sale is written the Shopify way: Variant Price is the sale price and Variant Compare At
+Price the regular one.
+
+Grouping relies on the hub delivering a model's variants consecutively; only the current
+product's image URLs are held in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from exporters.base import (
+    FeedInfo,
+    amount_of,
+    axis_label,
+    image_list,
+    main_category,
+    model_groups,
+    neutralise,
+    text_of,
+    url_slug,
+)
+from exporters.csv_file import write_rows_as_csv
+from pim.records import ChannelVariant
+
+MEDIA_TYPE = "text/csv; charset=utf-8"
+COLUMNS = (
+    "Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags",
+    "Published", "Option1 Name", "Option1 Value", "Option2 Name", "Option2 Value",
+    "Option3 Name", "Option3 Value", "Variant SKU", "Variant Grams",
+    "Variant Inventory Tracker", "Variant Inventory Qty", "Variant Inventory Policy",
+    "Variant Fulfillment Service", "Variant Price", "Variant Compare At Price",
+    "Variant Requires Shipping", "Variant Taxable", "Variant Barcode", "Image Src",
+    "Image Position", "Image Alt Text", "Gift Card", "SEO Title", "SEO Description",
+    "Google Shopping / Google Product Category", "Google Shopping / Gender",
+    "Google Shopping / Age Group", "Google Shopping / MPN", "Google Shopping / Condition",
+    "Google Shopping / Custom Product", "Variant Image", "Variant Weight Unit",
+    "Variant Tax Code", "Cost per item", "Included / United States", "Price / United States",
+    "Compare At Price / United States", "Included / International", "Price / International",
+    "Compare At Price / International", "Status",
+)
+COLUMN = {name: i for i, name in enumerate(COLUMNS)}
+MAX_OPTIONS = 3
+_GRAMS_PER = {"GRAM": Decimal(1), "KILOGRAM": Decimal(1000), "MILLIGRAM": Decimal("0.001"),
+              "POUND": Decimal("453.59237"), "OUNCE": Decimal("28.349523125")}
+_CONTINUE_SELLING = frozenset({"backorder", "preorder"})
+
+
+def shopify_handle(key: str) -> str:
+    """The Handle of a product model (or a standalone product) from its SKU."""
+    digest = hashlib.sha1(key.encode("utf-8", "replace")).hexdigest()
+    return url_slug(key) or f"product-{digest[:12]}"  # e.g. a SKU with no Latin letters
+
+
+def write_shopify_csv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
+    return write_rows_as_csv(_rows(variants))
+
+
+def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
+    yield list(COLUMNS)
+    for key, group in model_groups(variants):
+        handle = shopify_handle(key)
+        images: list[str] = []  # this product's images, in order of first appearance
+        option_codes: list[str] = []
+        for position, variant in enumerate(group):
+            fields = variant.fields
+            row = [""] * len(COLUMNS)
+            row[0] = handle
+            variant_images = image_list(fields)
+            for image in variant_images:
+                if image not in images:
+                    images.append(image)
+            if position == 0:
+                option_codes = list(fields.get("axes") or {})[:MAX_OPTIONS]
+                _product_columns(row, fields, option_codes, variant_images)
+            _option_values(row, fields, option_codes)
+            _variant_columns(row, variant, variant_images)
+            yield row
+        for position, image in enumerate(images[1:], start=2):
+            row = [""] * len(COLUMNS)
+            row[0] = handle
+            row[COLUMN["Image Src"]] = neutralise(image)
+            row[COLUMN["Image Position"]] = str(position)
+            yield row
+
+
+def _product_columns(row: list[str], fields: dict[str, Any], option_codes: list[str],
+                     images: list[str]) -> None:
+    title = text_of(fields.get("title"))
+    row[COLUMN["Title"]] = neutralise(title)
+    row[COLUMN["Body (HTML)"]] = neutralise(text_of(fields.get("description")))
+    row[COLUMN["Vendor"]] = neutralise(text_of(fields.get("brand")))
+    # Shopify's Product Category must be a node of its own taxonomy; our path goes to Type.
+    row[COLUMN["Type"]] = neutralise(main_category(fields).rsplit(" > ", 1)[-1])
+    enabled = fields.get("enabled") is not False
+    row[COLUMN["Published"]] = "TRUE" if enabled else "FALSE"
+    row[COLUMN["Status"]] = "active" if enabled else "draft"
+    row[COLUMN["Gift Card"]] = "FALSE"
+    if option_codes:
+        for n, code in enumerate(option_codes, start=1):
+            row[COLUMN[f"Option{n} Name"]] = neutralise(axis_label(code))
+    else:
+        row[COLUMN["Option1 Name"]] = "Title"
+    if images:
+        row[COLUMN["Image Src"]] = neutralise(images[0])
+        row[COLUMN["Image Position"]] = "1"
+        row[COLUMN["Image Alt Text"]] = neutralise(title)
+
+
+def _option_values(row: list[str], fields: dict[str, Any], option_codes: list[str]) -> None:
+    if not option_codes:
+        row[COLUMN["Option1 Value"]] = "Default Title"
+        return
+    axes = fields.get("axes") or {}
+    for n, code in enumerate(option_codes, start=1):
+        row[COLUMN[f"Option{n} Value"]] = neutralise(text_of(axes.get(code)))
+
+
+def _variant_columns(row: list[str], variant: ChannelVariant, images: list[str]) -> None:
+    fields = variant.fields
+    get = fields.get
+    row[COLUMN["Variant SKU"]] = neutralise(variant.sku)
+    grams = _grams(get("weight"))
+    if grams is not None:
+        row[COLUMN["Variant Grams"]] = grams
+        row[COLUMN["Variant Weight Unit"]] = "g"
+    quantity = get("quantity")
+    if isinstance(quantity, int):
+        row[COLUMN["Variant Inventory Tracker"]] = "shopify"
+        row[COLUMN["Variant Inventory Qty"]] = str(quantity)
+    continues = get("availability") in _CONTINUE_SELLING
+    row[COLUMN["Variant Inventory Policy"]] = "continue" if continues else "deny"
+    row[COLUMN["Variant Fulfillment Service"]] = "manual"
+    price, sale = amount_of(get("price")), amount_of(get("sale_price"))
+    if sale and price and _less(sale, price):
+        row[COLUMN["Variant Price"]] = _amount(sale)
+        row[COLUMN["Variant Compare At Price"]] = _amount(price)
+    else:
+        row[COLUMN["Variant Price"]] = _amount(price)
+    row[COLUMN["Variant Requires Shipping"]] = "TRUE"
+    row[COLUMN["Variant Taxable"]] = "TRUE"
+    row[COLUMN["Variant Barcode"]] = neutralise(text_of(get("gtin")))
+    row[COLUMN["Google Shopping / MPN"]] = neutralise(text_of(get("mpn")))
+    row[COLUMN["Google Shopping / Condition"]] = neutralise(text_of(get("condition")))
+    if images:
+        row[COLUMN["Variant Image"]] = neutralise(images[0])
+
+
+def _grams(weight: Any) -> str | None:
+    if not isinstance(weight, dict):
+        return None
+    factor = _GRAMS_PER.get(str(weight.get("unit") or "KILOGRAM").upper())
+    try:
+        amount = Decimal(str(weight.get("amount")))
+    except InvalidOperation:
+        return None
+    if factor is None or not amount.is_finite():
+        return None
+    return str(int((amount * factor).to_integral_value()))
+
+
+def _less(a: str, b: str) -> bool:
+    try:
+        return Decimal(a) < Decimal(b)
+    except InvalidOperation:
+        return False
+
+
+def _amount(text: str) -> str:
+    try:
+        return format(Decimal(text), "f") if text else ""
+    except InvalidOperation:
+        return neutralise(text)  # not a number: product text, so treated as such

@@ -1,0 +1,132 @@
+"""Publishing commands: ``pim publish``, ``pim withdraw``, ``pim feedkey``, ``pim export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pim.errors import DomainError
+from pim.workflow.cli_support import fail, operator, parse_time
+
+
+def _print_report(report) -> None:
+    click.echo(report.summary())
+    for refusal in report.refused:
+        click.echo(f"  refused {refusal.sku}: {refusal.reason}")
+        for error in refusal.errors:
+            where = error.get("attribute") or error.get("field")
+            click.echo(f"    {where} [{error.get('variant_locale')}]: {error['message']}")
+
+
+@click.command("publish")
+@click.option("--channel", required=True)
+@click.option("--sku", "skus", multiple=True, help="Products to publish (approved ones).")
+@click.option("--ready", is_flag=True,
+              help="Publish what passes the schema without review (all, or the --sku given).")
+def publish_command(channel: str, skus: tuple[str, ...], ready: bool) -> None:
+    """Publish products to a channel now; lists what was refused and why."""
+    from pim.db import session_scope
+    from pim.publishing.snapshots import publish
+
+    if not skus and not ready:
+        raise click.UsageError("give --sku (approved products) or --ready")
+    try:
+        with session_scope() as session:
+            report = publish(session, channel, list(skus) or None, ready=ready,
+                             actor=operator())
+    except DomainError as error:
+        fail(error)
+    _print_report(report)
+
+
+@click.command("withdraw")
+@click.option("--channel", required=True)
+@click.option("--sku", "skus", multiple=True, required=True)
+def withdraw_command(channel: str, skus: tuple[str, ...]) -> None:
+    """Remove products from a channel (feeds list them as withdrawn)."""
+    from pim.db import session_scope
+    from pim.publishing.snapshots import withdraw
+
+    try:
+        with session_scope() as session:
+            report = withdraw(session, channel, list(skus), actor=operator())
+    except DomainError as error:
+        fail(error)
+    _print_report(report)
+
+
+@click.group("feedkey")
+def feedkey_group() -> None:
+    """Keys distributors pull feeds with."""
+
+
+@feedkey_group.command("create")
+@click.option("--channel", "channels", multiple=True, required=True)
+@click.option("--name", default="")
+def feedkey_create(channels: tuple[str, ...], name: str) -> None:
+    """Create a key; it is printed once and cannot be shown again."""
+    from pim.db import session_scope
+    from pim.publishing.feedkeys import create_feed_key
+
+    try:
+        with session_scope() as session:
+            plaintext, row = create_feed_key(session, channels, name,
+                                             created_by=operator().name)
+            key_id = row.id
+    except DomainError as error:
+        fail(error)
+    click.echo(f"feed key {key_id} for {', '.join(sorted(channels))}:")
+    click.echo(plaintext)
+    click.echo("store it now: it is not shown again", err=True)
+
+
+@feedkey_group.command("list")
+def feedkey_list() -> None:
+    """Every key: id, prefix, channels, state."""
+    from pim.db import read_session
+    from pim.publishing.feedkeys import feed_key_out, list_feed_keys
+
+    with read_session() as session:
+        for row in map(feed_key_out, list_feed_keys(session)):
+            state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
+            used = f"{row['last_used_at']:%Y-%m-%d %H:%M}" if row["last_used_at"] else "never"
+            click.echo(f"{row['id']:>4}  {row['prefix']}…  {','.join(row['channels']):<30} "
+                       f"{state:<18} last used {used}  {row['name']}")
+
+
+@feedkey_group.command("revoke")
+@click.argument("key_id", type=int)
+def feedkey_revoke(key_id: int) -> None:
+    """Revoke a key: its next request is refused."""
+    from pim.db import session_scope
+    from pim.publishing.feedkeys import revoke_feed_key
+
+    try:
+        with session_scope() as session:
+            revoke_feed_key(session, key_id)
+    except DomainError as error:
+        fail(error)
+    click.echo(f"feed key {key_id} revoked")
+
+
+@click.command("export")
+@click.argument("channel")
+@click.option("--format", "format_", required=True, help="Feed format, e.g. ndjson, csv.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--since", default=None, help="Only changes after this ISO 8601 time.")
+@click.option("--locale", default=None)
+def export_command(channel: str, format_: str, output: str, since: str | None,
+                   locale: str | None) -> None:
+    """Write a channel's published feed to a file."""
+    from pim.publishing.exports import write_feed_file
+
+    try:
+        count = write_feed_file(channel, format_, Path(output), locale=locale,
+                                since=parse_time(since))
+    except DomainError as error:
+        fail(error)
+    click.echo(f"{output}: {count} bytes")
+
+
+COMMANDS = [publish_command, withdraw_command, feedkey_group, export_command]

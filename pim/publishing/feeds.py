@@ -1,0 +1,129 @@
+"""Feeds: a channel's current snapshots streamed through an exporter.
+
+Feeds read published snapshots only, never live product data, so what a distributor pulls is
+exactly what was approved. Rows stream from the database in chunks (a server-side cursor on
+PostgreSQL), in SKU order grouped by parent: the variants of one product model come one
+after another, which grouped formats (BMEcat, Shopify) rely on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pim.db import read_session, utcnow
+from pim.errors import Invalid, NotFound
+from pim.publishing.models import Snapshot
+from pim.records import ChannelVariant
+from pim.workflow.channels import get_channel
+
+STREAM_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What an HTTP layer needs to answer a conditional request without streaming."""
+
+    etag: str
+    last_modified: datetime | None
+    count: int
+
+
+def exporter_for(format: str):
+    try:
+        import exporters
+    except ImportError as error:  # pragma: no cover - exporters/ ships with the hub
+        raise Invalid(f"no exporters installed ({error})") from None
+    formats = getattr(exporters, "FORMATS", {})
+    if format not in formats:
+        known = ", ".join(sorted(formats)) or "none yet"
+        raise Invalid(f"unknown feed format {format!r} (known: {known})")
+    return formats[format]
+
+
+def _feed_query(channel: str, locale: str, since: datetime | None):
+    query = select(Snapshot).where(Snapshot.channel_code == channel, Snapshot.locale == locale,
+                                   Snapshot.is_current.is_(True))
+    if since is not None:
+        query = query.where(Snapshot.published_at > since)
+    return query
+
+
+def _resolve_locale(session: Session, channel: str, locale: str | None):
+    definition = get_channel(session, channel)
+    locale = locale or definition.locales[0]
+    if locale not in definition.locales:
+        raise NotFound(f"channel {channel!r} has no locale {locale!r}")
+    return definition, locale
+
+
+def feed_state(channel: str, locale: str | None = None, since: datetime | None = None, *,
+               format: str = "", session: Session | None = None) -> FeedState:
+    """ETag and Last-Modified of a feed in two indexed aggregates. Any publish or
+    withdrawal in the channel/locale writes a snapshot with a higher id, so the ETag moves
+    exactly when the feed's bytes may have."""
+    with nullcontext(session) if session is not None else read_session() as s:
+        _, locale = _resolve_locale(s, channel, locale)
+        query = _feed_query(channel, locale, since).subquery()
+        max_id, count, newest = s.execute(
+            select(func.max(query.c.id), func.count(), func.max(query.c.published_at))).one()
+    key = f"{channel}|{locale}|{format}|{since.isoformat() if since else ''}|{max_id}|{count}"
+    return FeedState('"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"', newest, count)
+
+
+def stream_feed(channel: str, format: str, *, locale: str | None = None,
+                since: datetime | None = None) -> tuple[str, Iterator[bytes]]:
+    """``(media_type, chunks)``. Checks the channel, locale and format before returning, so
+    errors surface before the first byte; the database is read while the chunks are."""
+    exporter = exporter_for(format)
+    with read_session() as session:
+        definition, locale = _resolve_locale(session, channel, locale)
+        withdrawn = []
+        if since is not None:
+            withdrawn = list(session.scalars(
+                select(Snapshot.sku).where(Snapshot.channel_code == channel,
+                                           Snapshot.locale == locale,
+                                           Snapshot.is_current.is_(True),
+                                           Snapshot.withdrawn.is_(True),
+                                           Snapshot.published_at > since)
+                .order_by(Snapshot.sku)))
+    info = feed_info(definition, locale, since=since, withdrawn=withdrawn)
+    return exporter.media_type, _chunks(exporter, channel, locale, since, info)
+
+
+def _chunks(exporter, channel: str, locale: str, since, info) -> Iterator[bytes]:
+    with read_session() as session:
+        variants = iter_published_variants(session, channel, locale, since=since)
+        for chunk in exporter.write(variants, info):
+            yield chunk.encode() if isinstance(chunk, str) else chunk
+
+
+def iter_published_variants(session: Session, channel: str, locale: str, *,
+                            since: datetime | None = None) -> Iterator[ChannelVariant]:
+    """Current, not withdrawn snapshots as channel variants, grouped by parent in SKU order."""
+    group = func.coalesce(Snapshot.parent_sku, Snapshot.sku)
+    query = (_feed_query(channel, locale, since).where(Snapshot.withdrawn.is_(False))
+             .order_by(group, Snapshot.sku)
+             .execution_options(yield_per=STREAM_CHUNK, stream_results=True))
+    for snapshot in session.scalars(query):
+        yield ChannelVariant(channel=channel, locale=locale, sku=snapshot.sku,
+                             fields=snapshot.payload, version=snapshot.version,
+                             content_hash=snapshot.sha256)
+
+
+def feed_info(definition, locale: str, *, since=None, withdrawn=()):
+    """The exporter's description of this feed."""
+    from exporters.base import FeedInfo
+
+    return FeedInfo(
+        channel=definition.code, channel_label=definition.label, locale=locale,
+        currency=definition.currency, generated_at=utcnow(), delta=since is not None,
+        withdrawn=list(withdrawn), catalog_id=definition.code,
+        price_type="gros_list" if definition.tax.prices_include_tax else "net_list",
+        attribute_codes=tuple(definition.mapping.attributes))

@@ -1,0 +1,57 @@
+"""Published snapshots (immutable) and distributor feed keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pim.db import Base, utcnow
+
+
+class Snapshot(Base):
+    """One published variant: (channel, locale, sku, version) -> payload. Never updated.
+
+    A withdrawal is a snapshot too, with ``withdrawn`` set and an empty payload, so feeds'
+    deltas and webhook order see it in sequence.
+    """
+
+    __tablename__ = "snapshots"
+    __table_args__ = (
+        UniqueConstraint("channel_code", "locale", "sku", "version"),
+        Index("ix_snapshots_feed", "channel_code", "locale", "is_current", "sku"),
+        Index("ix_snapshots_since", "channel_code", "locale", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_code: Mapped[str] = mapped_column(ForeignKey("channels.code", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(16))
+    sku: Mapped[str] = mapped_column(String(255))
+    parent_sku: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    product_version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict] = mapped_column(default=dict)
+    sha256: Mapped[str] = mapped_column(String(64))
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The newest snapshot of (channel, locale, sku); the only mutable bit, flipped on the
+    # previous row when a newer version is written.
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by: Mapped[str | None] = mapped_column(String(255))
+    release_id: Mapped[int | None] = mapped_column(
+        ForeignKey("releases.id", ondelete="SET NULL")
+    )
+
+
+class FeedKey(Base):
+    __tablename__ = "feed_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    channels: Mapped[list] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]

@@ -1,0 +1,255 @@
+"""Publishing: immutable, versioned, hashed snapshots of channel variants.
+
+A product is published in a channel only when the channel carries it and every one of the
+channel's locales passes the channel schema; otherwise it is refused, with the reason. A
+locale whose content hash equals its current snapshot's writes nothing, so re-publishing is
+free and leaves feeds and webhooks quiet. Events are recorded in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from channels.projection import content_hash
+from pim.auth.actor import MANAGE, Actor, require_role
+from pim.db import utcnow
+from pim.errors import NotFound
+from pim.publishing import events
+from pim.publishing.models import Snapshot
+from pim.workflow.checks import check_product
+from pim.workflow.completeness import ProjectionSetup
+from pim.workflow.loading import (
+    BATCH_SIZE,
+    LoadedProduct,
+    _chunks,
+    iter_product_id_batches,
+    load_products,
+    load_products_by_sku,
+)
+from pim.workflow.models import Channel
+from pim.workflow.status import APPROVED, PUBLISHED, WITHDRAWN, set_statuses, statuses_of
+
+# Statuses from which a named product may be published without the --ready path: approved,
+# or already published (a re-publish after, say, a stock change).
+PUBLISHABLE_STATUSES = (APPROVED, PUBLISHED)
+EMPTY_SHA256 = content_hash({})
+
+
+@dataclass
+class Refusal:
+    sku: str
+    reason: str
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sku": self.sku, "reason": self.reason, "errors": self.errors}
+
+
+@dataclass
+class PublishReport:
+    channel: str
+    release_id: int | None = None
+    published: list[dict[str, Any]] = field(default_factory=list)  # sku, locale, version
+    unchanged: list[str] = field(default_factory=list)  # SKUs whose every locale was current
+    refused: list[Refusal] = field(default_factory=list)
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.published or self.withdrawn)
+
+    def summary(self) -> str:
+        skus = len({p["sku"] for p in self.published})
+        text = (f"{self.channel}: {skus} published ({len(self.published)} snapshots), "
+                f"{len(self.unchanged)} unchanged, {len(self.refused)} refused")
+        return text + (f", {len(self.withdrawn)} withdrawn" if self.withdrawn else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"channel": self.channel, "release_id": self.release_id,
+                "published": self.published, "unchanged": self.unchanged,
+                "refused": [r.as_dict() for r in self.refused], "withdrawn": self.withdrawn}
+
+
+def publish(session: Session, channel: str, skus: Iterable[str] | None = None, *,
+            ready: bool = False, actor: Actor, release_id: int | None = None) -> PublishReport:
+    """Publish ``skus`` (approved ones; with ``ready`` any that pass) or, with ``ready`` and
+    no SKUs, every product the channel carries that passes and was not withdrawn."""
+    require_role(actor, *MANAGE)
+    if skus is None and not ready:
+        raise ValueError("name the SKUs to publish, or publish the ready ones")
+    return publish_products(session, channel, skus, ready=ready, actor_name=actor.name,
+                            release_id=release_id, check_status=not ready)
+
+
+def publish_products(session: Session, channel: str, skus: Iterable[str] | None, *,
+                     ready: bool, actor_name: str, release_id: int | None,
+                     check_status: bool) -> PublishReport:
+    """``publish`` without the role check: releases (approved as a whole) come this way."""
+    if session.get(Channel, channel) is None:
+        raise NotFound(f"channel {channel!r} does not exist")
+    setup = ProjectionSetup.load(session, [channel])
+    report = PublishReport(channel, release_id)
+    if skus is not None:
+        wanted = list(dict.fromkeys(skus))
+        for chunk in _chunks(wanted, BATCH_SIZE):
+            found = load_products_by_sku(session, chunk, setup.models)
+            report.refused += [Refusal(s, "product does not exist") for s in chunk
+                               if s not in found]
+            products = [found[s] for s in chunk if s in found]
+            _publish_batch(session, setup, products, report, actor_name, check_status,
+                           skip_withdrawn=False)
+    else:
+        for ids in iter_product_id_batches(session):
+            products = load_products(session, ids, setup.models)
+            _publish_batch(session, setup, products, report, actor_name, check_status,
+                           skip_withdrawn=True)
+    if report.changed:
+        locales = sorted({p["locale"] for p in report.published})
+        events.record(session, events.FEED_CHANGED, channel=channel, payload={
+            "channel": channel, "locales": locales, "published": len(report.published),
+            "withdrawn": len(report.withdrawn), "release_id": release_id})
+    return report
+
+
+def _publish_batch(session, setup, products: list[LoadedProduct], report: PublishReport,
+                   actor_name, check_status: bool, skip_withdrawn: bool) -> None:
+    runtime = next(iter(setup.runtimes.values()))
+    statuses = statuses_of(session, runtime.code, [p.id for p in products])
+    current = _current_snapshots(session, runtime.code, [p.sku for p in products])
+    passing: list[tuple[LoadedProduct, list]] = []
+    for product in products:
+        row = statuses.get(product.id)
+        status = row.status if row else "draft"
+        if skip_withdrawn and status == WITHDRAWN:
+            continue
+        if check_status and status not in PUBLISHABLE_STATUSES:
+            report.refused.append(Refusal(product.sku, f"not approved (status {status})"))
+            continue
+        result = check_product(product, runtime, setup.context)
+        if not result.in_assortment:
+            report.refused.append(Refusal(product.sku, "not in the channel's assortment"))
+            continue
+        if not result.passed:
+            failing = sorted({v.locale for v, c in result.variants if not c.passed})
+            report.refused.append(Refusal(
+                product.sku, f"fails the channel schema in {', '.join(failing)}",
+                result.errors()))
+            continue
+        passing.append((product, result.variants))
+
+    now = utcnow()
+    rows, superseded, published_ids = [], [], {}
+    for product, variants in passing:
+        wrote = False
+        for variant, _ in variants:
+            sha = content_hash(variant.fields)
+            previous = current.get((product.sku, variant.locale))
+            if previous is not None and not previous.withdrawn and previous.sha256 == sha:
+                continue
+            version = previous.version + 1 if previous else 1
+            if previous is not None:
+                superseded.append(previous.id)
+            rows.append({
+                "channel_code": runtime.code, "locale": variant.locale, "sku": product.sku,
+                "parent_sku": variant.fields.get("parent_sku"), "version": version,
+                "product_version": product.record.version or 0, "payload": variant.fields,
+                "sha256": sha, "withdrawn": False, "is_current": True, "published_at": now,
+                "published_by": actor_name, "release_id": report.release_id})
+            report.published.append({"sku": product.sku, "locale": variant.locale,
+                                     "version": version})
+            wrote = True
+        if not wrote:
+            report.unchanged.append(product.sku)
+        row = statuses.get(product.id)
+        if wrote or row is None or row.status != PUBLISHED or row.changed_since_published:
+            published_ids[product.id] = {"status": PUBLISHED, "changed_since_published": False,
+                                         "published_version": product.record.version}
+    _write_snapshots(session, superseded, rows)
+    set_statuses(session, runtime.code, published_ids, actor=actor_name)
+    for row in rows:
+        events.record(session, events.PRODUCT_PUBLISHED, channel=runtime.code, sku=row["sku"],
+                      locale=row["locale"], snapshot_version=row["version"],
+                      payload=row["payload"])
+
+
+def withdraw(session: Session, channel: str, skus: Iterable[str], *,
+             actor: Actor) -> PublishReport:
+    """Take products out of a channel: a withdrawn snapshot per published locale (so feed
+    deltas and webhooks see the removal in sequence) and status withdrawn."""
+    require_role(actor, *MANAGE)
+    if session.get(Channel, channel) is None:
+        raise NotFound(f"channel {channel!r} does not exist")
+    report = PublishReport(channel)
+    wanted = list(dict.fromkeys(skus))
+    now = utcnow()
+    from pim.catalog.models import Product
+
+    for chunk in _chunks(wanted, BATCH_SIZE):
+        ids = dict(session.execute(select(Product.sku, Product.id)
+                                   .where(Product.sku.in_(chunk))).all())
+        current = _current_snapshots(session, channel, chunk)
+        rows, superseded, statuses = [], [], {}
+        for sku in chunk:
+            live = [s for (s_sku, _), s in current.items() if s_sku == sku and not s.withdrawn]
+            if not live:
+                report.refused.append(Refusal(sku, "not published in this channel"))
+                continue
+            for snapshot in sorted(live, key=lambda s: s.locale):
+                superseded.append(snapshot.id)
+                rows.append({
+                    "channel_code": channel, "locale": snapshot.locale, "sku": sku,
+                    "parent_sku": snapshot.parent_sku, "version": snapshot.version + 1,
+                    "product_version": snapshot.product_version, "payload": {},
+                    "sha256": EMPTY_SHA256, "withdrawn": True, "is_current": True,
+                    "published_at": now, "published_by": actor.name, "release_id": None})
+                report.withdrawn.append({"sku": sku, "locale": snapshot.locale,
+                                         "version": snapshot.version + 1})
+            if sku in ids:
+                statuses[ids[sku]] = {"status": WITHDRAWN, "changed_since_published": False}
+        _write_snapshots(session, superseded, rows)
+        set_statuses(session, channel, statuses, actor=actor.name)
+        for row in rows:
+            events.record(session, events.PRODUCT_WITHDRAWN, channel=channel, sku=row["sku"],
+                          locale=row["locale"], snapshot_version=row["version"],
+                          payload={})
+    if report.withdrawn:
+        events.record(session, events.FEED_CHANGED, channel=channel, payload={
+            "channel": channel, "locales": sorted({w["locale"] for w in report.withdrawn}),
+            "published": 0, "withdrawn": len(report.withdrawn), "release_id": None})
+    return report
+
+
+def current_snapshot(session: Session, channel: str, sku: str, locale: str) -> Snapshot | None:
+    return session.scalar(select(Snapshot).where(
+        Snapshot.channel_code == channel, Snapshot.sku == sku, Snapshot.locale == locale,
+        Snapshot.is_current.is_(True)))
+
+
+def snapshot_history(session: Session, channel: str, sku: str) -> list[Snapshot]:
+    return list(session.scalars(select(Snapshot).where(
+        Snapshot.channel_code == channel, Snapshot.sku == sku)
+        .order_by(Snapshot.locale, Snapshot.version)))
+
+
+def _current_snapshots(session: Session, channel: str, skus: list[str]
+                       ) -> dict[tuple[str, str], Snapshot]:
+    found = {}
+    for chunk in _chunks(sorted(set(skus)), 900):
+        for snapshot in session.scalars(select(Snapshot).where(
+                Snapshot.channel_code == channel, Snapshot.is_current.is_(True),
+                Snapshot.sku.in_(chunk))):
+            found[(snapshot.sku, snapshot.locale)] = snapshot
+    return found
+
+
+def _write_snapshots(session: Session, superseded: list[int], rows: list[dict]) -> None:
+    for chunk in _chunks(superseded, 900):
+        session.execute(update(Snapshot).where(Snapshot.id.in_(chunk))
+                        .values(is_current=False).execution_options(synchronize_session=False))
+    if rows:
+        session.execute(insert(Snapshot.__table__), rows)

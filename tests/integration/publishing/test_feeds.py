@@ -1,0 +1,107 @@
+"""Feeds stream published snapshots only, grouped by parent, with deltas and ETags;
+feed keys are stored hashed and can be revoked."""
+
+import json
+import time
+
+import pytest
+from sqlalchemy import select
+
+from exporters.base import ExportFormat
+from exporters.ndjson import MEDIA_TYPE, write_ndjson
+from pim.publishing.feedkeys import authenticate_feed_key, create_feed_key, revoke_feed_key
+from pim.publishing.feeds import feed_state, stream_feed
+from pim.publishing.models import FeedKey, Snapshot
+from pim.publishing.snapshots import publish, withdraw
+from tests.integration.workflow.factories import (
+    ADMIN,
+    complete_speaker,
+    incomplete_speaker,
+    one,
+    write,
+)
+
+
+@pytest.fixture(autouse=True)
+def ndjson_format(monkeypatch):
+    """The hub's side of feeds does not depend on which exporters are registered yet."""
+    import exporters
+
+    formats = dict(getattr(exporters, "FORMATS", {}))
+    formats["ndjson"] = ExportFormat("ndjson", "NDJSON", MEDIA_TYPE, "ndjson", write_ndjson)
+    monkeypatch.setattr(exporters, "FORMATS", formats, raising=False)
+
+
+def feed_lines(channel="webshop-uk", **options):
+    media_type, chunks = stream_feed(channel, "ndjson", **options)
+    assert media_type == MEDIA_TYPE
+    return [json.loads(line) for line in b"".join(chunks).splitlines()]
+
+
+def test_a_feed_serves_published_snapshots_never_drafts(catalog):
+    with catalog() as s, s.begin():
+        write(s, complete_speaker("EL-1"), complete_speaker("EL-3"))
+        publish(s, "webshop-uk", ["EL-1"], ready=True, actor=ADMIN)
+    with catalog() as s, s.begin():  # an unpublished edit stays out of the feed
+        write(s, complete_speaker("EL-1", brand=one("Draft brand")))
+    lines = feed_lines()
+    assert [(line["sku"], line["brand"]) for line in lines] == [("EL-1", "Voltia")]
+
+
+def test_variants_of_one_parent_come_together_in_sku_order(catalog):
+    with catalog() as s, s.begin():
+        for sku, parent in (("A-2", "M-1"), ("B-1", None), ("A-1", "M-1"), ("Z-1", "M-0")):
+            s.add(Snapshot(channel_code="webshop-uk", locale="en_GB", sku=sku, parent_sku=parent,
+                           version=1, product_version=1, payload={"sku": sku}, sha256="x" * 64))
+    assert [line["sku"] for line in feed_lines()] == ["B-1", "Z-1", "A-1", "A-2"]
+
+
+def test_a_delta_lists_changes_since_a_time_and_the_withdrawn_skus(catalog):
+    with catalog() as s, s.begin():
+        write(s, complete_speaker("EL-1"), complete_speaker("EL-3"), complete_speaker("EL-4"))
+        publish(s, "webshop-uk", ["EL-1", "EL-3", "EL-4"], ready=True, actor=ADMIN)
+    with catalog() as s:
+        since = max(s.scalars(select(Snapshot.published_at)))
+    time.sleep(0.01)
+    with catalog() as s, s.begin():
+        write(s, complete_speaker("EL-3", brand=one("Sonara")))
+        publish(s, "webshop-uk", ["EL-3"], ready=True, actor=ADMIN)
+        withdraw(s, "webshop-uk", ["EL-4"], actor=ADMIN)
+    lines = feed_lines(since=since)
+    assert lines == [{"sku": "EL-4", "deleted": True}, lines[1]]
+    assert (lines[1]["sku"], lines[1]["brand"]) == ("EL-3", "Sonara")
+
+
+def test_the_etag_moves_when_the_feed_changes_and_only_then(catalog):
+    with catalog() as s, s.begin():
+        write(s, complete_speaker("EL-1"), incomplete_speaker("EL-2"))
+        publish(s, "webshop-uk", ["EL-1"], ready=True, actor=ADMIN)
+    first = feed_state("webshop-uk", format="ndjson")
+    with catalog() as s, s.begin():
+        publish(s, "webshop-uk", ["EL-1"], ready=True, actor=ADMIN)  # identical: no snapshot
+    assert feed_state("webshop-uk", format="ndjson") == first
+    with catalog() as s, s.begin():
+        withdraw(s, "webshop-uk", ["EL-1"], actor=ADMIN)
+    later = feed_state("webshop-uk", format="ndjson")
+    assert later.etag != first.etag and later.last_modified >= first.last_modified
+
+
+def test_a_feed_key_is_stored_as_a_hash_and_authenticates(catalog):
+    with catalog() as s, s.begin():
+        plaintext, row = create_feed_key(s, ["webshop-uk"], "Acme")
+    with catalog() as s:
+        stored = s.scalar(select(FeedKey))
+        assert plaintext not in (stored.key_hash, stored.prefix) and plaintext.startswith(
+            stored.prefix)
+        assert authenticate_feed_key(s, plaintext, "webshop-uk").id == row.id
+        assert authenticate_feed_key(s, plaintext, "distributor-eu") is None
+        assert authenticate_feed_key(s, plaintext[:-1] + "x") is None
+
+
+def test_a_revoked_feed_key_no_longer_authenticates(catalog):
+    with catalog() as s, s.begin():
+        plaintext, row = create_feed_key(s, ["webshop-uk"], "Acme")
+    with catalog() as s, s.begin():
+        revoke_feed_key(s, row.id)
+    with catalog() as s:
+        assert authenticate_feed_key(s, plaintext) is None
