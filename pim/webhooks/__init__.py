@@ -1,0 +1,29 @@
+"""Webhooks to storefronts, signed per the Standard Webhooks specification.
+
+Publishing calls :func:`record_event` inside its transaction; jobs send after commit.
+The API, UI and CLI manage subscriptions and read the delivery log through the service
+functions named here.
+"""
+
+from pim.webhooks.events import record_event
+from pim.webhooks.service import (
+    create_subscription,
+    delete_subscription,
+    disable_subscription,
+    enable_subscription,
+    get_delivery,
+    get_subscription,
+    list_deliveries,
+    list_subscriptions,
+    redeliver,
+    redeliver_failed_since,
+    rotate_secret,
+    update_subscription,
+)
+
+__all__ = [
+    "create_subscription", "delete_subscription", "disable_subscription",
+    "enable_subscription", "get_delivery", "get_subscription", "list_deliveries",
+    "list_subscriptions", "record_event", "redeliver", "redeliver_failed_since",
+    "rotate_secret", "update_subscription",
+]

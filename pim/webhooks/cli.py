@@ -1,0 +1,170 @@
+"""``pim webhook add|list|disable|enable|rotate-secret|deliveries|redeliver|dispatch``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from pim.errors import DomainError
+from pim.webhooks.models import EVENT_TYPES
+
+
+def _fail(error: DomainError) -> None:
+    click.echo(f"error: {error.message}", err=True)
+    sys.exit(1)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Times typed without a zone are UTC."""
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def _run(work):
+    from pim.db import session_scope
+
+    try:
+        with session_scope() as session:
+            return work(session)
+    except DomainError as error:
+        _fail(error)
+
+
+@click.group("webhook")
+def webhook_group() -> None:
+    """Webhook subscriptions of storefronts and their delivery log."""
+
+
+@webhook_group.command("add")
+@click.option("--channel", required=True)
+@click.option("--url", required=True)
+@click.option("--events", "events", multiple=True, type=click.Choice(EVENT_TYPES),
+              help="Repeat for several (default: all).")
+@click.option("--description", default="")
+def webhook_add(channel: str, url: str, events: tuple[str, ...], description: str) -> None:
+    """Subscribe URL to a channel's events; prints the id and the secret (shown only once)."""
+    from pim.webhooks.schemas import SubscriptionIn
+    from pim.webhooks.service import create_subscription
+
+    data = SubscriptionIn(channel=channel, url=url, description=description,
+                          **({"events": list(events)} if events else {}))
+    created = _run(lambda s: create_subscription(s, data))
+    click.echo(f"subscription {created.id} ({channel} -> {created.url})")
+    click.echo(f"events: {', '.join(created.events)}")
+    click.echo(f"secret: {created.secret}")
+    click.echo("Keep the secret now: it is not shown again.", err=True)
+
+
+@webhook_group.command("list")
+@click.option("--channel", default=None)
+def webhook_list(channel: str | None) -> None:
+    """Subscriptions (never their secrets)."""
+    from pim.webhooks.service import list_subscriptions
+
+    for sub in _run(lambda s: list_subscriptions(s, channel=channel)):
+        state = "active" if sub.active else f"disabled ({sub.disabled_reason or '-'})"
+        flag = " FLAGGED" if sub.flagged else ""
+        click.echo(f"{sub.id}\t{sub.channel}\t{sub.url}\t{','.join(sub.events)}\t{state}{flag}"
+                   f"\t{sub.description}")
+
+
+@webhook_group.command("disable")
+@click.argument("subscription_id", type=int)
+def webhook_disable(subscription_id: int) -> None:
+    """Stop sending (pending deliveries wait until enabled)."""
+    from pim.webhooks.service import disable_subscription
+
+    _run(lambda s: disable_subscription(s, subscription_id))
+    click.echo(f"subscription {subscription_id} disabled")
+
+
+@webhook_group.command("enable")
+@click.argument("subscription_id", type=int)
+def webhook_enable(subscription_id: int) -> None:
+    """Resume sending; clears the flag and the failure count."""
+    from pim.webhooks.service import enable_subscription
+
+    _run(lambda s: enable_subscription(s, subscription_id))
+    click.echo(f"subscription {subscription_id} enabled")
+
+
+@webhook_group.command("rotate-secret")
+@click.argument("subscription_id", type=int)
+@click.option("--grace-hours", type=float, default=24.0, show_default=True,
+              help="How long the previous secret keeps signing too.")
+def webhook_rotate_secret(subscription_id: int, grace_hours: float) -> None:
+    """Issue a new secret (printed once); both sign until the grace period ends."""
+    from datetime import timedelta
+
+    from pim.webhooks.service import rotate_secret
+
+    rotated = _run(lambda s: rotate_secret(s, subscription_id,
+                                           grace=timedelta(hours=grace_hours)))
+    click.echo(f"secret: {rotated.secret}")
+    click.echo(f"previous secret signs too until {_when(rotated.rotating_until)} UTC", err=True)
+
+
+@webhook_group.command("deliveries")
+@click.argument("subscription_id", type=int)
+@click.option("--status", type=click.Choice(["pending", "succeeded", "failed", "cancelled"]))
+@click.option("--since", type=click.DateTime(), default=None, help="UTC unless a zone is given.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--attempts", is_flag=True, help="Show every attempt too.")
+def webhook_deliveries(subscription_id: int, status: str | None, since: datetime | None,
+                       limit: int, attempts: bool) -> None:
+    """The delivery log of a subscription, newest first."""
+    from pim.webhooks.service import get_delivery, list_deliveries
+
+    def work(session):
+        rows = list_deliveries(session, subscription_id, status=status, since=_aware(since),
+                               limit=limit)
+        return [get_delivery(session, d.id) for d in rows] if attempts else rows
+
+    for d in _run(work):
+        what = d.event_type + (f" {d.sku}@{d.locale} v{d.snapshot_version}" if d.sku else "")
+        click.echo(f"{d.id}\t{d.message_id}\t{what}\t{d.status}\tattempts={d.attempt_count}"
+                   f"\tcreated={_when(d.created_at)}\tnext={_when(d.next_attempt_at)}"
+                   f"\t{d.last_error or ''}")
+        for a in d.attempts or ():
+            click.echo(f"    {_when(a.attempted_at)}\t{a.status_code or '-'}\t{a.latency_ms}ms"
+                       f"\t{a.error or a.response_body[:80]!r}")
+
+
+@webhook_group.command("redeliver")
+@click.argument("delivery_id", type=int, required=False)
+@click.option("--subscription", "subscription_id", type=int,
+              help="With --since: every failed delivery of this subscription.")
+@click.option("--since", type=click.DateTime(), default=None, help="UTC unless a zone is given.")
+def webhook_redeliver(delivery_id: int | None, subscription_id: int | None,
+                      since: datetime | None) -> None:
+    """Send one delivery again, or everything failed since a time (same webhook-id)."""
+    from pim.webhooks.service import redeliver, redeliver_failed_since
+
+    if delivery_id is not None and subscription_id is None and since is None:
+        copy = _run(lambda s: redeliver(s, delivery_id))
+        click.echo(f"delivery {copy.id} queued (message {copy.message_id})")
+    elif delivery_id is None and subscription_id is not None and since is not None:
+        count = _run(lambda s: redeliver_failed_since(s, subscription_id, _aware(since)))
+        click.echo(f"{count} deliveries queued")
+    else:
+        raise click.UsageError("give a DELIVERY_ID, or --subscription and --since")
+
+
+@webhook_group.command("dispatch")
+@click.option("--limit", type=int, default=100, show_default=True)
+def webhook_dispatch(limit: int) -> None:
+    """Send deliveries that are due now and have no job (a safety net for cron)."""
+    from pim.webhooks.jobs import send_due_deliveries
+
+    states = send_due_deliveries(limit)
+    click.echo(", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "nothing due")
+
+
+COMMANDS = [webhook_group]

@@ -1,0 +1,340 @@
+"""Sending one delivery: claim it, POST it, record the attempt and decide what comes next.
+
+A delivery is sent only when it is *claimable*: pending, due (``next_attempt_at`` has
+passed), its subscription active, and no earlier pending delivery (lower sequence, then
+lower id) exists for the same subscription and ordering key. So one product's versions go
+out one at a time and in order: a newer version waits behind an older one's retries, and
+proceeds once that one succeeds or finally fails.
+
+Claiming is one conditional UPDATE that also pushes ``next_attempt_at`` past the longest an
+attempt can take (a lease): two workers never send the same delivery at once, and when a
+worker dies mid-send the delivery becomes due again once the lease runs out, so it is sent
+again (at least once) with the same ``webhook-id``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import httpx
+from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from pim.config import get_settings
+from pim.db import session_scope, utcnow
+from pim.webhooks.models import Attempt, Delivery, Message, Subscription
+from pim.webhooks.signing import webhook_headers
+from pim.webhooks.ssrf import UnsafeTarget, pin_target
+
+RESPONSE_BODY_LIMIT = 2048  # bytes of the receiver's answer kept in the attempt log
+LEASE_MARGIN_SECONDS = 5.0
+MAX_RETRY_AFTER_SECONDS = 86_400.0  # a receiver cannot park a delivery for more than a day
+RETRIED_STATUSES = frozenset({408, 429})
+USER_AGENT = "pim-hub-webhooks/1"
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: int
+    subscription_id: int
+    ordering_key: str
+    attempt_number: int
+    url: str
+    signing_secrets: list[str]
+    message_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    status_code: int | None = None
+    latency_ms: int | None = None
+    response_body: str = ""
+    error: str | None = None
+    retry_after: float | None = None
+    network_failure: bool = False  # timeouts, refused connections, DNS: worth retrying
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def retryable(self) -> bool:
+        if self.status_code is None:
+            return self.network_failure
+        return self.status_code in RETRIED_STATUSES or self.status_code >= 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one delivery job. ``state`` is ``succeeded``, ``failed``, ``retry``
+    (sent, will be retried at ``next_attempt_at``) or, when nothing was sent, ``finished``,
+    ``blocked`` (an earlier delivery goes first), ``paused`` (subscription disabled) or
+    ``not_due`` (retry or another worker's lease until ``next_attempt_at``)."""
+
+    delivery_id: int
+    state: str
+    subscription_id: int | None = None
+    ordering_key: str | None = None
+    next_attempt_at: datetime | None = None
+
+    @property
+    def finished_its_turn(self) -> bool:
+        return self.state in ("succeeded", "failed")
+
+
+def attempt_budget_seconds() -> float:
+    """The longest one attempt may hold its claim: connect, write and read each get the
+    timeout, plus a margin for the database round trips around it."""
+    return 3 * get_settings().webhook_timeout + LEASE_MARGIN_SECONDS
+
+
+_earlier = aliased(Delivery, name="earlier")
+# Built once: these expressions are the hot path of every send.
+EARLIER_PENDING_EXISTS = exists().where(
+    _earlier.subscription_id == Delivery.subscription_id,
+    _earlier.ordering_key == Delivery.ordering_key,
+    _earlier.status == "pending",
+    or_(_earlier.sequence < Delivery.sequence,
+        and_(_earlier.sequence == Delivery.sequence, _earlier.id < Delivery.id)),
+)
+SUBSCRIPTION_ACTIVE = exists().where(Subscription.id == Delivery.subscription_id,
+                                     Subscription.active.is_(True))
+CLAIM_VIEW = (
+    select(Delivery.status, Delivery.subscription_id, Delivery.ordering_key,
+           Delivery.attempt_count, Delivery.next_attempt_at, Subscription.active,
+           Subscription.url, Subscription.secret, Subscription.previous_secret,
+           Subscription.previous_secret_expires_at, Message.id.label("message_id"),
+           Message.body)
+    .join(Subscription, Subscription.id == Delivery.subscription_id)
+    .join(Message, Message.id == Delivery.message_id)
+)
+
+
+def claim(session: Session, delivery_id: int, now: datetime, claimer: str) -> Claim | Outcome:
+    """Take the send lease. ``claimer`` names the job: when the jobs runner reruns a job whose
+    worker died mid-send, the rerun takes its own lease over instead of waiting it out."""
+    lease_until = now + timedelta(seconds=attempt_budget_seconds())
+    claimed = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == "pending",
+               or_(Delivery.next_attempt_at <= now, Delivery.claimed_by == claimer),
+               ~EARLIER_PENDING_EXISTS, SUBSCRIPTION_ACTIVE)
+        .values(next_attempt_at=lease_until, attempt_count=Delivery.attempt_count + 1,
+                claimed_by=claimer)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    row = session.execute(CLAIM_VIEW.where(Delivery.id == delivery_id)).one_or_none()
+    if row is None:
+        return Outcome(delivery_id, "finished")
+    if not claimed:
+        return Outcome(delivery_id, why_not_claimable(row, now), row.subscription_id,
+                       row.ordering_key, row.next_attempt_at)
+    secrets = [row.secret]
+    expires = row.previous_secret_expires_at
+    if row.previous_secret and (expires is None or expires > now):
+        secrets.append(row.previous_secret)
+    return Claim(delivery_id, row.subscription_id, row.ordering_key, row.attempt_count,
+                 row.url, secrets, row.message_id, row.body)
+
+
+def why_not_claimable(row, now: datetime) -> str:
+    if row.status != "pending":
+        return "finished"
+    if not row.active:
+        return "paused"
+    if row.next_attempt_at and row.next_attempt_at > now:
+        return "not_due"
+    return "blocked"
+
+
+_clients = threading.local()
+
+
+def client_for(server_name: str) -> httpx.Client:
+    """One pooled client per thread and host name: connections go to pinned addresses, so a
+    pool shared across names could reuse a TLS session made for another name."""
+    clients = getattr(_clients, "by_name", None)
+    if clients is None:
+        clients = _clients.by_name = {}
+    client = clients.get(server_name)
+    if client is None:
+        # trust_env=False: a proxy from the environment would bypass the address checks.
+        client = clients[server_name] = httpx.Client(
+            timeout=get_settings().webhook_timeout, follow_redirects=False, trust_env=False,
+            headers={"user-agent": USER_AGENT},
+        )
+    return client
+
+
+def post(claimed: Claim) -> AttemptResult:
+    """One HTTP attempt. Never raises: every failure becomes an :class:`AttemptResult`."""
+    started = time.perf_counter()
+
+    def elapsed_ms() -> int:
+        return round((time.perf_counter() - started) * 1000)
+
+    try:
+        target = pin_target(claimed.url)
+    except UnsafeTarget as refused:
+        return AttemptResult(error=f"refused: {refused.message}", latency_ms=elapsed_ms())
+    except ConnectionError as error:
+        return AttemptResult(error=str(error), network_failure=True, latency_ms=elapsed_ms())
+    headers = webhook_headers(claimed.signing_secrets, claimed.message_id, int(time.time()),
+                              claimed.body)
+    headers["host"] = target.host_header
+    extensions = {"sni_hostname": target.server_name} if target.url.startswith("https") else {}
+    try:
+        with client_for(target.server_name).stream(
+            "POST", target.url, content=claimed.body.encode(), headers=headers,
+            extensions=extensions,
+        ) as response:
+            body = read_prefix(response)
+            return AttemptResult(
+                status_code=response.status_code, latency_ms=elapsed_ms(), response_body=body,
+                retry_after=retry_after_seconds(response.headers.get("retry-after")),
+            )
+    except httpx.TimeoutException as error:
+        return AttemptResult(error=f"timeout ({type(error).__name__}) after "
+                                   f"{get_settings().webhook_timeout:g}s",
+                             network_failure=True, latency_ms=elapsed_ms())
+    except httpx.HTTPError as error:
+        return AttemptResult(error=f"{type(error).__name__}: {error}", network_failure=True,
+                             latency_ms=elapsed_ms())
+
+
+def read_prefix(response: httpx.Response) -> str:
+    """The first RESPONSE_BODY_LIMIT bytes; the rest is never read."""
+    kept = bytearray()
+    for chunk in response.iter_bytes():
+        kept += chunk
+        if len(kept) >= RESPONSE_BODY_LIMIT:
+            break
+    return bytes(kept[:RESPONSE_BODY_LIMIT]).decode("utf-8", errors="replace")
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as delta-seconds or an HTTP date, in seconds from now."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - utcnow()).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def retry_delay(attempt_number: int, retry_after: float | None) -> float | None:
+    """Seconds until the next attempt, or None when the schedule is exhausted. The schedule
+    gets up to 10% jitter (never earlier), so receivers recovering from an outage are not
+    hit by every retry at once; a Retry-After wins when it asks for longer."""
+    schedule = get_settings().schedule(get_settings().webhook_retry_schedule)
+    if attempt_number > len(schedule):
+        return None
+    delay = schedule[attempt_number - 1] * (1 + random.uniform(0, 0.1))
+    return max(delay, retry_after or 0.0)
+
+
+def record(session: Session, claimed: Claim, result: AttemptResult, now: datetime) -> Outcome:
+    """Log the attempt and settle the delivery: succeeded, failed, or due again later."""
+    session.execute(insert(Attempt).values(
+        delivery_id=claimed.delivery_id, attempted_at=now, status_code=result.status_code,
+        latency_ms=result.latency_ms, response_body=result.response_body, error=result.error))
+    delay = retry_delay(claimed.attempt_number, result.retry_after) \
+        if result.retryable and not result.succeeded else None
+    if result.succeeded:
+        state, changes = "succeeded", {"status": "succeeded", "completed_at": now,
+                                       "next_attempt_at": None, "last_error": None}
+    elif delay is not None and result.status_code != 410:
+        state, changes = "retry", {"next_attempt_at": now + timedelta(seconds=delay),
+                                   "last_error": describe(result)}
+    else:
+        state, changes = "failed", {"status": "failed", "completed_at": now,
+                                    "next_attempt_at": None, "last_error": describe(result)}
+    settled = session.execute(
+        update(Delivery)
+        .where(Delivery.id == claimed.delivery_id, Delivery.status == "pending")
+        .values(claimed_by=None, **changes)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    outcome = Outcome(claimed.delivery_id, state, claimed.subscription_id,
+                      claimed.ordering_key, changes.get("next_attempt_at"))
+    if not settled:  # finished by a later claim after our lease ran out
+        return replace(outcome, state="finished", next_attempt_at=None)
+    if result.succeeded:
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id == claimed.subscription_id,
+                   or_(Subscription.consecutive_failures != 0, Subscription.flagged))
+            .values(consecutive_failures=0, flagged=False)
+        )
+    elif result.status_code == 410:
+        disable(session, claimed.subscription_id, "the endpoint answered 410 Gone")
+    elif state == "failed":
+        count_failed_delivery(session, claimed.subscription_id)
+    return outcome
+
+
+def describe(result: AttemptResult) -> str:
+    return result.error or f"HTTP {result.status_code}"
+
+
+def disable(session: Session, subscription_id: int, reason: str) -> None:
+    session.execute(update(Subscription).where(Subscription.id == subscription_id)
+                    .values(active=False, flagged=True, disabled_reason=reason))
+
+
+def count_failed_delivery(session: Session, subscription_id: int) -> None:
+    """Flag the subscription; disable it after PIM_WEBHOOK_DISABLE_AFTER failed deliveries
+    in a row (a success resets the count)."""
+    session.execute(update(Subscription).where(Subscription.id == subscription_id).values(
+        flagged=True, consecutive_failures=Subscription.consecutive_failures + 1))
+    limit = get_settings().webhook_disable_after
+    session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription_id, Subscription.active.is_(True),
+               Subscription.consecutive_failures >= limit)
+        .values(active=False,
+                disabled_reason=f"disabled after {limit} consecutive failed deliveries")
+    )
+
+
+def deliver(delivery_id: int, claimer: str | None = None) -> Outcome:
+    """Claim, send and record one delivery (two short transactions; none stays open during
+    the HTTP request). ``claimer``: the job id, so a rerun of the job can resume."""
+    with session_scope() as session:
+        claimed = claim(session, delivery_id, utcnow(), claimer or f"once:{uuid.uuid4().hex}")
+    if isinstance(claimed, Outcome):
+        return claimed
+    result = post(claimed)
+    with session_scope() as session:
+        return record(session, claimed, result, utcnow())
+
+
+def next_in_line(session: Session, subscription_id: int, ordering_key: str) -> Delivery | None:
+    """The pending delivery whose turn it is for this subscription and ordering key."""
+    return session.scalars(
+        select(Delivery)
+        .where(Delivery.subscription_id == subscription_id,
+               Delivery.ordering_key == ordering_key, Delivery.status == "pending")
+        .order_by(Delivery.sequence, Delivery.id).limit(1)
+    ).first()
+
+
+def due_heads(session: Session, now: datetime, limit: int) -> list[int]:
+    """Deliveries that are claimable now (overdue retries, expired leases, lost jobs)."""
+    return list(session.scalars(
+        select(Delivery.id)
+        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
+               ~EARLIER_PENDING_EXISTS, SUBSCRIPTION_ACTIVE)
+        .order_by(Delivery.next_attempt_at).limit(limit)
+    ))

@@ -1,0 +1,135 @@
+"""Recording webhook events inside the caller's transaction.
+
+Publishing calls :func:`record_event` in its own transaction: the message and one delivery
+per matching subscription are written with the snapshot, so a publication and its webhooks
+commit (or roll back) together. Sending happens after commit, in jobs (see ``jobs.py``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pim.config import get_settings
+from pim.db import utcnow
+from pim.errors import Invalid
+from pim.webhooks.models import EVENT_TYPES, Delivery, Message, Subscription
+
+PRODUCT_EVENTS = ("product.published", "product.withdrawn")
+
+
+def new_message_id() -> str:
+    """``msg_`` + 12 hex digits of milliseconds (so ids sort by time) + 80 random bits.
+
+    The id is the ``webhook-id`` header: it names the event, not the attempt, so every retry
+    and every manual redelivery of a message carries it, and the subscriptions of a channel
+    that receive the same event receive the same id (the Standard Webhooks reading: the id
+    identifies the message). Receivers deduplicate on it.
+    """
+    return f"msg_{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+
+
+def ordering_key_for(event_type: str, sku: str | None, locale: str | None) -> str:
+    """Deliveries sharing a key go out one at a time, in sequence. Product events are ordered
+    per (sku, locale) so one product's versions never overtake each other while different
+    products flow in parallel; other events are ordered per event type."""
+    if sku is not None:
+        return f"{sku}:{locale or ''}"
+    return event_type
+
+
+def snapshot_url(channel: str, sku: str, locale: str | None, version: int | None) -> str:
+    """Where a receiver fetches a variant too large to send inline (served by the REST API):
+    ``{base_url}/api/v1/channels/{channel}/snapshots/{sku}?locale=..&version=..``."""
+    base = get_settings().base_url.rstrip("/")
+    query = {k: v for k, v in (("locale", locale), ("version", version)) if v is not None}
+    path = f"/api/v1/channels/{quote(channel, safe='')}/snapshots/{quote(sku, safe='')}"
+    return f"{base}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def build_body(event_type: str, occurred_at: datetime, *, channel: str, sku: str | None,
+               locale: str | None, snapshot_version: int | None,
+               payload: dict[str, Any]) -> str:
+    """The JSON body, minified and fixed once: retries must sign the very same bytes."""
+    data: dict[str, Any] = {"channel": channel, "locale": locale, "sku": sku,
+                            "snapshot_version": snapshot_version}
+    if event_type in PRODUCT_EVENTS:
+        data["variant"] = payload or None
+    else:
+        data.update({k: v for k, v in payload.items() if k not in data})
+    envelope = {"type": event_type,
+                "timestamp": occurred_at.isoformat().replace("+00:00", "Z"), "data": data}
+    body = orjson.dumps(envelope)
+    if len(body) > get_settings().webhook_max_payload_bytes and sku is not None:
+        # Too big to push: send a thin payload that says where to pull the variant from.
+        data.pop("variant", None)
+        data["variant_url"] = snapshot_url(channel, sku, locale, snapshot_version)
+        data["variant_too_large"] = True
+        body = orjson.dumps(envelope)
+    return body.decode()
+
+
+def record_event(session: Session, event_type: str, *, channel: str, sku: str | None = None,
+                 locale: str | None = None, snapshot_version: int | None = None,
+                 payload: dict) -> int:
+    """Record one event for every active subscription of ``channel`` that wants it.
+
+    Writes one :class:`Message` (the body) and one pending :class:`Delivery` per matching
+    subscription in the caller's session, and asks the jobs runner to send them once the
+    caller commits. Returns the number of deliveries created (0: nobody subscribed, and no
+    message is stored).
+
+    ``payload`` is the published variant for ``product.*`` events (``data.variant``; empty
+    for a withdrawal); for other events its keys are merged into ``data``.
+    """
+    if event_type not in EVENT_TYPES:
+        raise Invalid(f"unknown webhook event type {event_type!r}; one of {EVENT_TYPES}")
+    subscriptions = [
+        s for s in session.scalars(
+            select(Subscription).where(Subscription.channel_code == channel,
+                                       Subscription.active.is_(True))
+        )
+        if event_type in (s.events or ())
+    ]
+    if not subscriptions:
+        return 0
+    now = utcnow()
+    message = Message(
+        id=new_message_id(), event_type=event_type, channel_code=channel, sku=sku,
+        locale=locale, snapshot_version=snapshot_version, created_at=now,
+        body=build_body(event_type, now, channel=channel, sku=sku, locale=locale,
+                        snapshot_version=snapshot_version, payload=payload),
+    )
+    session.add(message)
+    key = ordering_key_for(event_type, sku, locale)
+    deliveries = [
+        Delivery(subscription_id=s.id, message_id=message.id, ordering_key=key, sequence=seq,
+                 status="pending", next_attempt_at=now, created_at=now)
+        for s, seq in zip(subscriptions, next_sequences(session, subscriptions, key),
+                          strict=True)
+    ]
+    session.add_all(deliveries)
+    session.flush()
+
+    from pim.webhooks.jobs import enqueue_deliveries
+
+    enqueue_deliveries(session, [d.id for d in deliveries])
+    return len(deliveries)
+
+
+def next_sequences(session: Session, subscriptions: list[Subscription], key: str) -> list[int]:
+    """The next sequence number of ``key`` for each subscription (one grouped query)."""
+    ids = [s.id for s in subscriptions]
+    current = dict(session.execute(
+        select(Delivery.subscription_id, func.max(Delivery.sequence))
+        .where(Delivery.subscription_id.in_(ids), Delivery.ordering_key == key)
+        .group_by(Delivery.subscription_id)
+    ).all())
+    return [(current.get(i) or 0) + 1 for i in ids]
