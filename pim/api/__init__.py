@@ -1,0 +1,25 @@
+"""The REST API under ``/api/v1``: routes per domain, bearer-token auth, a role per route,
+problem+json errors, cursor pagination, rate limiting. ``api_router()`` assembles it."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.middleware.base import DefineMiddleware
+
+from pim.api.security import TokenAuthMiddleware, role_guard
+
+
+def api_routes() -> list:
+    from pim.api import access, feeds, products, structure
+
+    return [*products.ROUTES, *structure.ROUTES, *access.ROUTES, *feeds.API_ROUTES]
+
+
+def api_router() -> Router:
+    return Router(
+        "/api/v1",
+        route_handlers=api_routes(),
+        guards=[role_guard],
+        middleware=[DefineMiddleware(TokenAuthMiddleware)],
+        security=[{"bearerAuth": []}],
+    )

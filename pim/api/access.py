@@ -1,0 +1,68 @@
+"""Who am I, users and API tokens (admin only, except ``/me``)."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.status_codes import HTTP_200_OK
+
+from pim.api.openapi import problems
+from pim.api.schemas import MeOut, TokenCreated, TokenIn, TokenOut, UserCreated, UserIn, UserOut
+from pim.api.security import forget_token
+from pim.auth.actor import MANAGE, READ
+from pim.auth.service import create_user, list_users, user_out
+from pim.auth.tokens import create_token, list_tokens, parse_expiry, revoke_token, token_out
+from pim.db import read_session, session_scope
+
+
+@get("/me", opt={"roles": READ}, responses=problems(), summary="The caller", tags=["access"])
+async def me_route(request: Request) -> MeOut:
+    actor = request.user
+    return MeOut(name=actor.name, role=actor.role, user_id=actor.user_id)
+
+
+@get("/users", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(),
+     summary="List users", tags=["access"])
+def list_users_route() -> list[UserOut]:
+    with read_session() as session:
+        return [UserOut(**u) for u in list_users(session)]
+
+
+@post("/users", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(409, 422),
+      summary="Create a user (a password is generated when none is given)", tags=["access"])
+def create_user_route(data: UserIn) -> UserCreated:
+    with session_scope() as session:
+        user, generated = create_user(session, data.email, role=data.role,
+                                      password=data.password)
+        return UserCreated(**user_out(user), password=generated)
+
+
+@get("/tokens", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(),
+     summary="List API tokens (never their secret)", tags=["access"])
+def list_tokens_route(user: str | None = None) -> list[TokenOut]:
+    with read_session() as session:
+        return [TokenOut(**t) for t in list_tokens(session, user_email=user)]
+
+
+@post("/tokens", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(404, 422),
+      summary="Create an API token (shown once)", tags=["access"])
+def create_token_route(data: TokenIn) -> TokenCreated:
+    with session_scope() as session:
+        token, raw = create_token(session, data.user, role=data.role, name=data.name,
+                                  expires_at=parse_expiry(data.expires))
+        return TokenCreated(**token_out(token, data.user.strip().lower()), token=raw)
+
+
+@post("/tokens/{token_id:int}/revoke", opt={"roles": MANAGE}, sync_to_thread=True,
+      status_code=HTTP_200_OK, responses=problems(404), summary="Revoke an API token",
+      tags=["access"])
+def revoke_token_route(token_id: int) -> TokenOut:
+    with session_scope() as session:
+        token = revoke_token(session, token_id)
+        email = next(t["user"] for t in list_tokens(session) if t["id"] == token_id)
+        out = TokenOut(**token_out(token, email))
+    forget_token(token_id)
+    return out
+
+
+ROUTES = [me_route, list_users_route, create_user_route, list_tokens_route,
+          create_token_route, revoke_token_route]

@@ -1,0 +1,178 @@
+"""Distributor feeds: ``GET /feeds/{channel}/{format}`` and feed key management.
+
+A feed is authenticated by a feed key (``Authorization: Bearer pimfk_...`` or
+``X-Feed-Key``), never by an API token; a key names the channels it may pull (401 without a
+valid key, 403 for another channel). Answers carry ``ETag`` and ``Last-Modified`` from the
+publishing slice's ``feed_state`` (two indexed aggregates), so a conditional request is
+answered 304 without streaming. The body streams from a database cursor through the exporter,
+gzip-compressed on the fly when the client accepts it: memory stays flat whatever the size.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import Parameter
+from litestar.response import Stream
+from pydantic import BaseModel, ConfigDict, Field
+
+from pim.api.openapi import problems
+from pim.auth.actor import MANAGE
+from pim.db import read_session, session_scope
+from pim.publishing.feedkeys import (
+    authenticate_feed_key,
+    create_feed_key,
+    feed_key_out,
+    list_feed_keys,
+    revoke_feed_key,
+)
+from pim.publishing.feeds import feed_state, stream_feed
+
+CHUNK_BYTES = 64 * 1024
+_KEY_HEADERS = {"WWW-Authenticate": 'Bearer realm="feeds"'}
+
+
+class FeedKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channels: list[str] = Field(min_length=1)
+    name: str = Field("", max_length=255)
+
+
+class FeedKeyOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    channels: list[str]
+    created_at: datetime
+    created_by: str | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class FeedKeyCreated(FeedKeyOut):
+    key: str = Field(description="The feed key, shown this once.")
+
+
+def _feed_key(request: Request) -> str | None:
+    header = request.headers.get("x-feed-key")
+    if header:
+        return header.strip()
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _check_key(key: str | None, channel: str) -> None:
+    with read_session() as session:
+        row = authenticate_feed_key(session, key)
+        if row is None:
+            raise NotAuthorizedException("a valid feed key is required (X-Feed-Key)",
+                                         headers=_KEY_HEADERS)
+        if channel not in (row.channels or ()):
+            raise PermissionDeniedException(f"this feed key does not open channel {channel!r}")
+
+
+def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    since = request.headers.get("if-modified-since")
+    if since and last_modified is not None:
+        try:
+            moment = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        return last_modified.replace(microsecond=0) <= moment.astimezone(UTC)
+    return False
+
+
+def _regrouped(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Fewer, larger chunks: each one costs a thread hop in the streamed response."""
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        if len(buffer) >= CHUNK_BYTES:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+def _gzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: gzip container
+    for chunk in chunks:
+        data = compressor.compress(chunk)
+        if data:
+            yield data
+    yield compressor.flush()
+
+
+def _accepts_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() == "gzip" and params.replace(" ", "") not in ("q=0", "q=0.0"):
+            return True
+    return False
+
+
+@get("/feeds/{channel:str}/{format:str}", sync_to_thread=True, tags=["feeds"],
+     summary="A channel's published feed (feed key auth; ETag, Last-Modified, gzip)",
+     responses=problems(404, 422, auth=False) | problems(401, 403, auth=False),
+     security=[{"feedKey": []}], include_in_schema=True)
+def feed_route(
+    request: Request, channel: str, format: str,
+    locale: str | None = None,
+    since: Annotated[datetime | None, Parameter(
+        description="Only what was published or withdrawn after this moment (delta).")] = None,
+) -> Stream:
+    _check_key(_feed_key(request), channel)
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    state = feed_state(channel, locale, since, format=format)
+    gzip = _accepts_gzip(request)
+    etag = state.etag if not gzip else state.etag[:-1] + '-gz"'
+    headers = {"ETag": etag, "Vary": "Accept-Encoding", "Cache-Control": "private, no-cache"}
+    if state.last_modified is not None:
+        headers["Last-Modified"] = format_datetime(state.last_modified.astimezone(UTC),
+                                                   usegmt=True)
+    if _not_modified(request, etag, state.last_modified):
+        return Response(b"", status_code=304, headers=headers)  # type: ignore[return-value]
+    media_type, chunks = stream_feed(channel, format, locale=locale, since=since)
+    body = _regrouped(chunks)
+    if gzip:
+        body = _gzipped(body)
+        headers["Content-Encoding"] = "gzip"
+    return Stream(body, media_type=media_type, headers=headers)
+
+
+@get("/feed-keys", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(),
+     summary="List feed keys", tags=["feeds"])
+def list_feed_keys_route() -> list[FeedKeyOut]:
+    with read_session() as session:
+        return [FeedKeyOut(**feed_key_out(row)) for row in list_feed_keys(session)]
+
+
+@post("/feed-keys", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(404, 422),
+      summary="Create a distributor feed key (shown once)", tags=["feeds"])
+def create_feed_key_route(request: Request, data: FeedKeyIn) -> FeedKeyCreated:
+    with session_scope() as session:
+        key, row = create_feed_key(session, data.channels, data.name,
+                                   created_by=request.user.name)
+        return FeedKeyCreated(**feed_key_out(row), key=key)
+
+
+@post("/feed-keys/{key_id:int}/revoke", opt={"roles": MANAGE}, sync_to_thread=True,
+      status_code=200, responses=problems(404), summary="Revoke a feed key", tags=["feeds"])
+def revoke_feed_key_route(key_id: int) -> FeedKeyOut:
+    with session_scope() as session:
+        return FeedKeyOut(**feed_key_out(revoke_feed_key(session, key_id)))
+
+
+ROUTES = [feed_route]
+API_ROUTES = [list_feed_keys_route, create_feed_key_route, revoke_feed_key_route]

@@ -1,0 +1,22 @@
+"""``GET /health``: unauthenticated; 200 when the database answers, 503 otherwise."""
+
+from __future__ import annotations
+
+from litestar import Response, get
+from sqlalchemy import text
+
+from pim.api.openapi import problems
+from pim.api.schemas import HealthOut
+from pim.db import read_session
+
+
+@get("/health", sync_to_thread=True, exclude_from_auth=True, tags=["health"],
+     summary="Liveness and database check", responses=problems(auth=False))
+def health_route() -> Response[HealthOut]:
+    try:
+        with read_session() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as error:  # the point of a health check is to report, not raise
+        body = {"status": "unavailable", "database": type(error).__name__}
+        return Response(body, status_code=503)
+    return Response({"status": "ok", "database": "ok"})

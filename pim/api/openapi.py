@@ -1,0 +1,43 @@
+"""OpenAPI helpers: the problem responses every route documents, custom request bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIType
+
+from pim.api.problems import PROBLEM_JSON, Problem
+
+_DESCRIPTIONS = {
+    400: "Malformed request (query, path or body)", 401: "No valid API token",
+    403: "The token's role may not do this", 404: "Not found", 409: "Conflict",
+    412: "If-Match names a stale version", 415: "Unsupported media type",
+    422: "Refused input, with the field path of each error", 429: "Rate limited (Retry-After)",
+}
+
+
+def problems(*codes: int, auth: bool = True) -> dict[int, ResponseSpec]:
+    wanted = set(codes) | ({400, 401, 403, 429} if auth else {400})
+    return {code: ResponseSpec(Problem, description=_DESCRIPTIONS.get(code, "Error"),
+                               media_type=PROBLEM_JSON, generate_examples=False)
+            for code in sorted(wanted)}
+
+
+def created(model) -> dict[int, ResponseSpec]:
+    """The 201 answer of a PUT that created the resource (200 when it replaced it)."""
+    return {201: ResponseSpec(model, description="Created", generate_examples=False)}
+
+
+@dataclass
+class NdjsonBodyOperation(Operation):
+    """A request body of newline-delimited JSON products (the bulk upsert)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="One product (ProductIn, optionally with `version`) per line.",
+            content={"application/x-ndjson": OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING))},
+        )

@@ -1,0 +1,136 @@
+"""RFC 9457 problem details: every error the API, the feeds and Litestar itself raise leaves
+as ``application/problem+json`` with ``type``, ``title``, ``status``, ``detail``,
+``instance`` and an ``errors`` list whose entries carry a ``field`` path
+(``values.name[0].data``) and a ``message``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from pydantic import BaseModel, ConfigDict
+
+from pim.errors import DomainError, StaleVersion
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://pim-hub.org/problems/"
+log = logging.getLogger("pim.api")
+
+_SLUGS = {
+    400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 412: "stale-version",
+    413: "too-large", 415: "unsupported-media-type", 422: "invalid", 428: "precondition-required",
+    429: "rate-limited", 500: "server-error", 503: "unavailable",
+}
+_TITLES = {
+    400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 412: "Precondition failed", 415:
+    "Unsupported media type", 422: "Invalid input", 429: "Too many requests",
+    500: "Internal server error", 503: "Service unavailable",
+}
+
+
+class FieldError(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    field: str | None = None
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str
+    title: str
+    status: int
+    detail: str = ""
+    instance: str = ""
+    errors: list[FieldError] = []
+
+
+def field_path(location: Any) -> str:
+    """``values.name.0.data`` or ``("values", "name", 0, "data")`` -> ``values.name[0].data``."""
+    parts = location if isinstance(location, list | tuple) else str(location).split(".")
+    path = ""
+    for part in parts:
+        text = str(part)
+        if text.isdigit():
+            path += f"[{text}]"
+        elif text:
+            path += f".{text}" if path else text
+    return path
+
+
+def problem_response(status: int, detail: str, *, instance: str = "",
+                     errors: list[dict[str, Any]] | None = None, title: str | None = None,
+                     headers: dict[str, str] | None = None) -> Response:
+    body = {
+        "type": PROBLEM_BASE + _SLUGS.get(status, str(status)),
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "errors": errors or [],
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_error(request: Request, error: DomainError) -> Response:
+    headers = None
+    if isinstance(error, StaleVersion):
+        headers = {"ETag": f'"{error.current}"'}
+    return problem_response(error.status, error.message, instance=request.url.path,
+                            errors=error.errors, title=error.title, headers=headers)
+
+
+def _validation_error(request: Request, error: ValidationException) -> Response:
+    errors = []
+    for item in error.extra or []:
+        if isinstance(item, dict):
+            field = field_path(item["key"]) if item.get("key") else None
+            errors.append({"field": field, "message": str(item.get("message", "")),
+                           "source": item.get("source")})
+        else:
+            errors.append({"field": None, "message": str(item)})
+    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
+                       for e in errors) or error.detail
+    return problem_response(400, detail, instance=request.url.path, errors=errors)
+
+
+def _http_error(request: Request, error: HTTPException) -> Response:
+    return problem_response(error.status_code, str(error.detail), instance=request.url.path,
+                            headers=dict(error.headers or {}) or None)
+
+
+def _server_error(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(500, "the server failed to handle this request; it has been logged",
+                            instance=request.url.path)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: _domain_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    Exception: _server_error,
+}
+
+
+def refused_errors(errors: list[dict[str, Any]], values: dict[str, list[dict[str, Any]]]
+                   ) -> list[dict[str, Any]]:
+    """Point write errors at the body: attribute/locale/scope -> ``values.name[0].data``."""
+    out = []
+    for error in errors:
+        error = dict(error)
+        if "attribute" in error and not error.get("field"):
+            entries = values.get(error["attribute"]) or []
+            index = next((i for i, e in enumerate(entries)
+                          if isinstance(e, dict) and e.get("locale") == error.get("locale")
+                          and e.get("scope") == error.get("scope")), None)
+            error["field"] = (f"values.{error['attribute']}[{index}].data" if index is not None
+                              else f"values.{error['attribute']}")
+        out.append(error)
+    return out
+
+

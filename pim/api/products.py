@@ -1,0 +1,259 @@
+"""Products and product models: list, read, create, merge-patch, bulk upsert, disable,
+associations, history and restore.
+
+ETags are the product version (``"7"``). ``If-Match`` on PATCH, disable and restore is
+optional but honoured: a stale one answers 412 with the current ETag; without it the write
+applies to whatever version is current (last writer wins, as for the UI).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Request, Response, get, patch, post, put
+from litestar.exceptions import HTTPException
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from pim.api.openapi import NdjsonBodyOperation, problems
+from pim.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from pim.api.product_query import ProductFilters, list_product_models, list_products
+from pim.api.product_writes import (
+    BULK_BATCH,
+    association_body,
+    create_product,
+    numbered_lines,
+    patch_product,
+    to_record,
+    write_bulk_batch,
+)
+from pim.api.schemas import (
+    HistoryEntryOut,
+    ProductModelIn,
+    ProductModelOut,
+    ProductPatch,
+    RestoreIn,
+)
+from pim.auth.actor import READ, WRITE_CONTENT
+from pim.catalog.product_models import write_product_models
+from pim.catalog.read import get_product, get_product_model
+from pim.catalog.schemas import AssociationIn, ProductIn, ProductOut
+from pim.db import read_session, session_scope
+from pim.errors import Invalid
+from pim.history.service import history_out, list_history, restore_product
+
+NDJSON = "application/x-ndjson"
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Page size.")]
+Cursor = Annotated[str | None, Parameter(description="next_cursor of the previous page.")]
+IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False,
+                                          description='The ETag read ("7"); 412 when stale.')]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(header: str | None) -> int | None:
+    """The version named by If-Match (``"7"``, ``W/"7"`` or ``7``); None for absent or ``*``.
+    An ETag this API never issued matches no version: -1, so the write answers 412."""
+    if header is None or header.strip() in ("", "*"):
+        return None
+    text = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    return int(text) if text.isdigit() and len(text) < 10 else -1
+
+
+def _product_response(product: dict[str, Any], status: int = 200) -> Response:
+    return Response(product, status_code=status, headers={"ETag": etag(product["version"])})
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+@get("/products", opt={"roles": READ}, sync_to_thread=True, responses=problems(404, 422),
+     summary="List products", tags=["products"])
+def list_products_route(
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    family: str | None = None,
+    category: Annotated[str | None, Parameter(description="With its descendants.")] = None,
+    enabled: bool | None = None,
+    channel: Annotated[str | None, Parameter(description="For status/completeness.")] = None,
+    status: str | None = None,
+    completeness_below: Annotated[int | None, Parameter(ge=0, le=101)] = None,
+    completeness_above: Annotated[int | None, Parameter(ge=0, le=100)] = None,
+    locale: str | None = None,
+    updated_since: datetime | None = None,
+    q: Annotated[str | None, Parameter(description="Search text.", max_length=200)] = None,
+) -> Page[ProductOut]:
+    filters = ProductFilters(
+        family=family, category=category, enabled=enabled, channel=channel, status=status,
+        completeness_below=completeness_below, completeness_above=completeness_above,
+        locale=locale, updated_since=_aware(updated_since), search=q)
+    after = decode_cursor(cursor)
+    with read_session() as session:
+        items, last = list_products(session, filters, after=after, limit=limit)
+    return Page[ProductOut](items=items, limit=limit,
+                            next_cursor=encode_cursor(last) if last is not None else None)
+
+
+@post("/products", opt={"roles": WRITE_CONTENT}, sync_to_thread=True, status_code=201,
+      responses=problems(409, 422), summary="Create a product", tags=["products"])
+def create_product_route(request: Request, data: ProductIn) -> Response[ProductOut]:
+    with session_scope() as session:
+        product = create_product(session, data, request.user)
+    return _product_response(product, 201)
+
+
+@get("/products/{sku:str}", opt={"roles": READ}, sync_to_thread=True,
+     responses=problems(404), summary="Read a product (ETag: its version)", tags=["products"])
+def get_product_route(sku: str) -> Response[ProductOut]:
+    with read_session() as session:
+        product = get_product(session, sku)
+    return _product_response(product)
+
+
+@patch("/products/{sku:str}", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
+       responses=problems(404, 412, 422), tags=["products"],
+       summary="Merge changes into a product (absent fields untouched, null data clears)")
+def patch_product_route(request: Request, sku: str, data: ProductPatch,
+                        if_match: IfMatch = None) -> Response[ProductOut]:
+    expected = parse_if_match(if_match)
+    with session_scope() as session:
+        product = patch_product(session, sku, data, request.user, expected)
+    return _product_response(product)
+
+
+@post("/products/{sku:str}/disable", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
+      status_code=200, responses=problems(404, 412), tags=["products"],
+      summary="Disable a product (products are never deleted: history keeps them)")
+def disable_product_route(request: Request, sku: str, if_match: IfMatch = None
+                          ) -> Response[ProductOut]:
+    expected = parse_if_match(if_match)
+    with session_scope() as session:
+        product = patch_product(session, sku, ProductPatch(enabled=False), request.user, expected)
+    return _product_response(product)
+
+
+@get("/products/{sku:str}/associations", opt={"roles": READ}, sync_to_thread=True,
+     responses=problems(404), summary="A product's associations", tags=["products"])
+def get_associations_route(sku: str) -> dict[str, list[dict[str, Any]]]:
+    with read_session() as session:
+        return get_product(session, sku)["associations"]
+
+
+@put("/products/{sku:str}/associations", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
+     responses=problems(404, 412, 422), tags=["products"],
+     summary="Replace the links of the association types given (others untouched)")
+def put_associations_route(request: Request, sku: str, data: dict[str, list[AssociationIn]],
+                           if_match: IfMatch = None) -> Response[ProductOut]:
+    expected = parse_if_match(if_match)
+    body = ProductPatch.model_validate({"associations": association_body(data)})
+    with session_scope() as session:
+        product = patch_product(session, sku, body, request.user, expected)
+    return _product_response(product)
+
+
+@get("/products/{sku:str}/history", opt={"roles": READ}, sync_to_thread=True,
+     responses=problems(404), summary="Every version: who, when, source, diff",
+     tags=["products"])
+def history_route(sku: str) -> list[HistoryEntryOut]:
+    with read_session() as session:
+        return [HistoryEntryOut(**history_out(e)) for e in list_history(session, sku)]
+
+
+@post("/products/{sku:str}/restore", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
+      status_code=200, responses=problems(404, 412, 422), tags=["products"],
+      summary="Make an old version current again (as a new version)")
+def restore_route(request: Request, sku: str, data: RestoreIn, if_match: IfMatch = None
+                  ) -> Response[ProductOut]:
+    expected = parse_if_match(if_match)
+    with session_scope() as session:
+        restore_product(session, sku, data.version, actor=request.user.name, source="api",
+                        expected_version=expected)
+        product = get_product(session, sku)
+    return _product_response(product)
+
+
+@patch("/products", opt={"roles": WRITE_CONTENT}, media_type=NDJSON, status_code=200,
+       operation_class=NdjsonBodyOperation, responses=problems(415), tags=["products"],
+       summary="Bulk upsert: NDJSON in (one product a line), one status line out per line")
+async def bulk_upsert_route(request: Request) -> Stream:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type not in (NDJSON, "application/jsonl", "application/json-seq"):
+        raise HTTPException(status_code=415,
+                            detail=f"send {NDJSON} (one product a line), not {content_type!r}")
+    actor = request.user
+    # The body is spooled first (memory up to 8 MB, then a temporary file): the streamed
+    # response listens on the same ASGI channel for a disconnect, so it cannot be read later.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (closed by the stream)
+    async for chunk in request.stream():
+        spool.write(chunk)
+    spool.seek(0)
+
+    async def statuses():
+        try:
+            batch: list[tuple[int, str]] = []
+            for number, text in numbered_lines(iter(lambda: spool.read(64 * 1024), b"")):
+                batch.append((number, text))
+                if len(batch) >= BULK_BATCH:
+                    for line in await anyio.to_thread.run_sync(write_bulk_batch, batch, actor):
+                        yield json.dumps(line, default=str) + "\n"
+                    batch = []
+            if batch:
+                for line in await anyio.to_thread.run_sync(write_bulk_batch, batch, actor):
+                    yield json.dumps(line, default=str) + "\n"
+        finally:
+            spool.close()
+
+    return Stream(statuses(), media_type=NDJSON)
+
+
+@get("/product-models", opt={"roles": READ}, sync_to_thread=True, responses=problems(),
+     summary="List product models", tags=["product models"])
+def list_models_route(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+                      family: str | None = None) -> Page[ProductModelOut]:
+    after = decode_cursor(cursor)
+    with read_session() as session:
+        items, last = list_product_models(session, family=family, after=after, limit=limit)
+    return Page[ProductModelOut](items=items, limit=limit,
+                                 next_cursor=encode_cursor(last) if last is not None else None)
+
+
+@get("/product-models/{code:str}", opt={"roles": READ}, sync_to_thread=True,
+     responses=problems(404), summary="Read a product model", tags=["product models"])
+def get_model_route(code: str) -> ProductModelOut:
+    with read_session() as session:
+        return ProductModelOut(**get_product_model(session, code))
+
+
+@put("/product-models/{code:str}", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
+     responses=problems(404, 422), tags=["product models"],
+     summary="Create or merge-update a product model")
+def put_model_route(request: Request, code: str, data: ProductModelIn) -> ProductModelOut:
+    record = to_record(code, ProductPatch(values=data.values, categories=data.categories,
+                                          family=data.family, parent=data.parent))
+    record.kind, record.family_variant = "product_model", data.family_variant
+    with session_scope() as session:
+        [result] = write_product_models(session, [record], actor=request.user.name,
+                                        source="api")
+        if not result.ok:
+            from pim.api.problems import refused_errors
+
+            errors = refused_errors(result.errors, record.values)
+            raise Invalid(f"{code} refused: " + "; ".join(e["message"] for e in errors),
+                          errors=errors)
+        return ProductModelOut(**get_product_model(session, code))
+
+
+ROUTES = [
+    list_products_route, create_product_route, bulk_upsert_route, get_product_route,
+    patch_product_route, disable_product_route, get_associations_route, put_associations_route,
+    history_route, restore_route, list_models_route, get_model_route, put_model_route,
+]

@@ -1,0 +1,152 @@
+"""Authentication (bearer API tokens), authorization (a role per route) and rate limiting.
+
+- Every ``/api`` request carries ``Authorization: Bearer pim_...``. The token resolves to an
+  :class:`~pim.auth.actor.Actor` (``request.user``). Resolutions are cached in-process for
+  ``TOKEN_CACHE_SECONDS`` so a read costs no extra query; expiry is still checked on every
+  request, a revocation through the API takes effect at once in this process, and one made
+  elsewhere (the CLI, another worker) within ``TOKEN_CACHE_SECONDS``.
+- Each route declares the roles it admits in ``opt={"roles": ...}``; ``role_guard`` enforces
+  it (a route that declares nothing is admin-only: forgetting fails closed).
+- Rate limit: a token bucket per token, ``PIM_API_RATE_LIMIT`` requests per minute (burst up
+  to the same number), answered with 429 and ``Retry-After``. It lives in the process: with
+  several workers or machines each holds its own buckets; scale-out would keep them in Redis
+  (``INCR`` + ``EXPIRE`` per token and window) instead.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import anyio.to_thread
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
+from litestar.handlers import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from pim.auth.actor import ADMIN, Actor, require_role
+from pim.auth.tokens import Authenticated, authenticate_token, hash_token, touch_token
+from pim.config import get_settings
+from pim.db import read_session, session_scope, utcnow
+
+TOKEN_CACHE_SECONDS = 5.0
+_CACHE_LIMIT = 10_000
+_BEARER = {"WWW-Authenticate": 'Bearer realm="pim"'}
+
+
+@dataclass(slots=True)
+class _Cached:
+    auth: Authenticated
+    at: float
+
+
+_token_cache: dict[str, _Cached] = {}
+
+
+def forget_token(token_id: int) -> None:
+    """Drop a token from the cache (after revoking it)."""
+    for key in [k for k, v in _token_cache.items() if v.auth.token_id == token_id]:
+        _token_cache.pop(key, None)
+
+
+def forget_all_tokens() -> None:
+    _token_cache.clear()
+
+
+def _resolve(raw: str) -> Authenticated | None:
+    with read_session() as session:
+        auth = authenticate_token(session, raw)
+    if auth is not None:
+        with session_scope() as session:
+            touch_token(session, auth.token_id)
+    return auth
+
+
+async def resolve_bearer(raw: str) -> Authenticated | None:
+    key = hash_token(raw)
+    now = time.monotonic()
+    cached = _token_cache.get(key)
+    if cached is not None and now - cached.at < TOKEN_CACHE_SECONDS:
+        auth = cached.auth
+    else:
+        auth = await anyio.to_thread.run_sync(_resolve, raw)
+        if len(_token_cache) >= _CACHE_LIMIT:
+            _token_cache.clear()
+        if auth is None:
+            _token_cache.pop(key, None)
+            return None
+        _token_cache[key] = _Cached(auth, now)
+    if auth.expires_at is not None and auth.expires_at <= utcnow():
+        _token_cache.pop(key, None)
+        return None
+    return auth
+
+
+def bearer_of(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+class TokenBuckets:
+    """Per-key token buckets: ``rate`` requests per minute, bursts up to ``rate``."""
+
+    def __init__(self, per_minute: int):
+        self.capacity = float(per_minute)
+        self.refill = per_minute / 60.0
+        self.buckets: dict[object, tuple[float, float]] = {}
+
+    def take(self, key: object, now: float | None = None) -> float:
+        """Take one request; 0 when allowed, else the seconds until one is available."""
+        if self.capacity <= 0:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        tokens, last = self.buckets.get(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.refill)
+        if tokens >= 1.0:
+            self.buckets[key] = (tokens - 1.0, now)
+            return 0.0
+        self.buckets[key] = (tokens, now)
+        return (1.0 - tokens) / self.refill
+
+
+class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Bearer token -> Actor, then the token's rate limit."""
+
+    buckets: TokenBuckets | None = None
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        raw = bearer_of(connection)
+        if raw is None:
+            raise NotAuthorizedException("an API token is required (Authorization: Bearer ...)",
+                                         headers=_BEARER)
+        auth = await resolve_bearer(raw)
+        if auth is None:
+            raise NotAuthorizedException("the API token is unknown, expired or revoked",
+                                         headers=_BEARER)
+        buckets = type(self).buckets
+        if buckets is None:
+            buckets = type(self).buckets = TokenBuckets(get_settings().api_rate_limit)
+        wait = buckets.take(auth.token_id)
+        if wait:
+            raise TooManyRequestsException(
+                f"rate limit of {int(buckets.capacity)} requests per minute exceeded",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        return AuthenticationResult(user=auth.actor, auth=auth)
+
+
+def reset_rate_limits() -> None:
+    TokenAuthMiddleware.buckets = None
+
+
+def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Admit the request when its actor holds one of the route's ``opt["roles"]``."""
+    actor: Actor = connection.user
+    require_role(actor, *handler.opt.get("roles", (ADMIN,)))
+
+
+def actor_of(connection: ASGIConnection) -> Actor:
+    return connection.user

@@ -1,0 +1,201 @@
+"""Catalog structure: attributes (+ options), families, family variants, categories and
+channels. Everyone reads; only admins change structure (editors may not).
+
+Structure entities are keyed by code, so writes are ``PUT /{kind}/{code}``: create (201) or
+replace (200) with the full representation, idempotent.
+"""
+
+
+from typing import Any
+
+from litestar import Request, Response, delete, get, put
+from sqlalchemy.orm import Session
+
+from pim.api.openapi import created, problems
+from pim.api.schemas import (
+    AttributeOut,
+    CategoryOut,
+    FamilyOut,
+    FamilyVariantOut,
+    OptionIn,
+    OptionOut,
+)
+from pim.auth.actor import MANAGE, READ
+from pim.catalog.structure import apply_structure, delete_structure, load_context
+from pim.db import read_session, session_scope
+from pim.errors import NotFound
+
+# path segment -> (structure kind, context attribute, out model, out conversion)
+_KINDS = {
+    "attributes": ("attribute", "attributes"),
+    "families": ("family", "families"),
+    "family-variants": ("family_variant", "family_variants"),
+    "categories": ("category", "categories"),
+}
+
+
+def _attribute(spec) -> dict[str, Any]:
+    return {"code": spec.code, "type": spec.type, "localizable": spec.localizable,
+            "scopable": spec.scopable, "owner": spec.owner, "unique": spec.unique,
+            "group": spec.group, "unit_family": spec.unit_family,
+            "default_unit": spec.default_unit, "validation": spec.validation,
+            "labels": spec.labels}
+
+
+def _family(spec) -> dict[str, Any]:
+    return {"code": spec.code, "attributes": spec.attributes, "labels": spec.labels,
+            "label_attribute": spec.label_attribute, "image_attribute": spec.image_attribute,
+            "requirements": spec.requirements}
+
+
+def _variant(spec) -> dict[str, Any]:
+    return {"code": spec.code, "family": spec.family, "axes": spec.axes,
+            "level_attributes": spec.level_attributes, "labels": spec.labels}
+
+
+def _category(spec) -> dict[str, Any]:
+    return {"code": spec.code, "parent": spec.parent, "labels": spec.labels}
+
+
+_OUT = {"attributes": _attribute, "families": _family, "family-variants": _variant,
+        "categories": _category}
+
+
+def read_structure(session: Session, segment: str, code: str | None = None):
+    kind, attr = _KINDS[segment]
+    entries = getattr(load_context(session), attr)
+    if code is None:
+        return [_OUT[segment](spec) for spec in entries.values()]
+    if code not in entries:
+        raise NotFound(f"{kind.replace('_', ' ')} {code!r} does not exist")
+    return _OUT[segment](entries[code])
+
+
+def write_structure(segment: str, code: str, data: dict[str, Any]) -> Response:
+    kind, attr = _KINDS[segment]
+    data = {k: v for k, v in data.items() if k != "code"}
+    with session_scope() as session:
+        existed = code in getattr(load_context(session), attr)
+        apply_structure(session, kind, code, data)
+        session.flush()
+        out = read_structure(session, segment, code)
+    return Response(out, status_code=200 if existed else 201)
+
+
+def remove_structure(segment: str, code: str) -> None:
+    kind, _ = _KINDS[segment]
+    with session_scope() as session:
+        delete_structure(session, kind, code)
+
+
+def _routes(segment: str, out_model, tag: str) -> list:
+    """List, read, put and delete routes for one structure kind."""
+
+    @get(f"/{segment}", opt={"roles": READ}, sync_to_thread=True, responses=problems(),
+         summary=f"List {tag}", tags=["structure"], operation_id=f"list_{segment}")
+    def list_route() -> list[out_model]:  # type: ignore[valid-type]
+        with read_session() as session:
+            return read_structure(session, segment)
+
+    @get(f"/{segment}/{{code:str}}", opt={"roles": READ}, sync_to_thread=True,
+         responses=problems(404), summary=f"Read one of the {tag}", tags=["structure"],
+         operation_id=f"get_{segment}")
+    def get_route(code: str) -> out_model:  # type: ignore[valid-type]
+        with read_session() as session:
+            return read_structure(session, segment, code)
+
+    @put(f"/{segment}/{{code:str}}", opt={"roles": MANAGE}, sync_to_thread=True,
+         responses=problems(404, 409, 422) | created(out_model),
+         summary=f"Create (201) or replace (200) one of the {tag}",
+         tags=["structure"], operation_id=f"put_{segment}")
+    def put_route(code: str, data: dict[str, Any]) -> Response[out_model]:  # type: ignore
+        return write_structure(segment, code, data)
+
+    @delete(f"/{segment}/{{code:str}}", opt={"roles": MANAGE}, sync_to_thread=True,
+            responses=problems(404, 409), summary=f"Delete one of the {tag}",
+            tags=["structure"], operation_id=f"delete_{segment}")
+    def delete_route(code: str) -> None:
+        remove_structure(segment, code)
+
+    return [list_route, get_route, put_route, delete_route]
+
+
+def _options(session: Session, attribute: str) -> list[dict[str, Any]]:
+    spec = load_context(session).attributes.get(attribute)
+    if spec is None:
+        raise NotFound(f"attribute {attribute!r} does not exist")
+    return [{"attribute": attribute, "code": code, "labels": labels}
+            for code, labels in spec.options.items()]
+
+
+@get("/attributes/{attribute:str}/options", opt={"roles": READ}, sync_to_thread=True,
+     responses=problems(404), summary="Options of a select attribute", tags=["structure"])
+def list_options_route(attribute: str) -> list[OptionOut]:
+    with read_session() as session:
+        return _options(session, attribute)
+
+
+@put("/attributes/{attribute:str}/options/{code:str}", opt={"roles": MANAGE},
+     sync_to_thread=True, responses=problems(404, 422) | created(OptionOut), tags=["structure"],
+     summary="Create (201) or replace (200) an option")
+def put_option_route(attribute: str, code: str, data: OptionIn) -> Response[OptionOut]:
+    with session_scope() as session:
+        existed = any(o["code"] == code for o in _options(session, attribute))
+        apply_structure(session, "attribute_option", code,
+                        {"attribute": attribute, **data.model_dump()})
+        session.flush()
+        out = next(o for o in _options(session, attribute) if o["code"] == code)
+    return Response(out, status_code=200 if existed else 201)
+
+
+@delete("/attributes/{attribute:str}/options/{code:str}", opt={"roles": MANAGE},
+        sync_to_thread=True, responses=problems(404), tags=["structure"],
+        summary="Delete an option")
+def delete_option_route(attribute: str, code: str) -> None:
+    with session_scope() as session:
+        delete_structure(session, "attribute_option", code, attribute=attribute)
+
+
+def _channel_routes() -> list:
+    from channels.definition import ChannelDefinition
+    from pim.workflow.channels import apply_channel, definition_json, get_channel, list_channels
+
+    # Answers are the definition as JSON (decimals as strings, as pydantic writes them);
+    # Litestar's schema for ChannelDefinition itself would promise numbers.
+
+    @get("/channels", opt={"roles": READ}, sync_to_thread=True, responses=problems(),
+         summary="List channels", tags=["channels"])
+    def list_channels_route() -> list[dict[str, Any]]:
+        with read_session() as session:
+            return [definition_json(d) for d in list_channels(session)]
+
+    @get("/channels/{code:str}", opt={"roles": READ}, sync_to_thread=True,
+         responses=problems(404), summary="Read a channel definition", tags=["channels"])
+    def get_channel_route(code: str) -> dict[str, Any]:
+        with read_session() as session:
+            return definition_json(get_channel(session, code))
+
+    @put("/channels/{code:str}", opt={"roles": MANAGE}, sync_to_thread=True,
+         responses=problems(422), summary="Create or replace a channel", tags=["channels"])
+    def put_channel_route(request: Request, code: str, data: ChannelDefinition
+                          ) -> dict[str, Any]:
+        from pim.errors import Invalid
+
+        if data.code != code:
+            raise Invalid("the channel code in the body must match the path",
+                          errors=[{"field": "code", "message": f"must be {code!r}"}])
+        with session_scope() as session:
+            apply_channel(session, data)
+        return definition_json(data)
+
+    return [list_channels_route, get_channel_route, put_channel_route]
+
+
+ROUTES = [
+    *_routes("attributes", AttributeOut, "attributes"),
+    list_options_route, put_option_route, delete_option_route,
+    *_routes("families", FamilyOut, "families"),
+    *_routes("family-variants", FamilyVariantOut, "family variants"),
+    *_routes("categories", CategoryOut, "categories"),
+    *_channel_routes(),
+]

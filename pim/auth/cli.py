@@ -1,0 +1,138 @@
+"""``pim user ...`` and ``pim token ...``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pim.auth.actor import ROLES
+from pim.errors import DomainError
+
+
+def _fail(error: DomainError) -> None:
+    click.echo(f"error: {error.message}", err=True)
+    sys.exit(1)
+
+
+@click.group("user")
+def user_group() -> None:
+    """People who sign in to the UI and own API tokens."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password", default=None, help="Default: a generated password, printed once.")
+def user_create(email: str, role: str, password: str | None) -> None:
+    """Create a user (exit 1 when the e-mail is taken)."""
+    from pim.auth.service import create_user
+    from pim.db import session_scope
+
+    try:
+        with session_scope() as session:
+            user, generated = create_user(session, email, role=role, password=password)
+            email = user.email
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"user {email} created ({role})")
+    if generated:
+        click.echo(f"password: {generated}")
+
+
+@user_group.command("ensure-admin")
+@click.argument("email")
+def user_ensure_admin(email: str) -> None:
+    """Create the admin user unless it exists (its password is printed the first time)."""
+    from pim.auth.service import ensure_admin
+    from pim.db import session_scope
+
+    try:
+        with session_scope() as session:
+            user, generated = ensure_admin(session, email)
+            email, role = user.email, user.role
+    except DomainError as error:
+        _fail(error)
+    if generated:
+        click.echo(f"admin {email} created; password: {generated}")
+    else:
+        click.echo(f"user {email} exists ({role}); password unchanged")
+
+
+@user_group.command("list")
+def user_list() -> None:
+    """One line per user: id, e-mail, role, active."""
+    from pim.auth.service import list_users
+    from pim.db import read_session
+
+    with read_session() as session:
+        for user in list_users(session):
+            click.echo(f"{user['id']}\t{user['email']}\t{user['role']}\t"
+                       f"{'active' if user['active'] else 'inactive'}")
+
+
+@click.group("token")
+def token_group() -> None:
+    """Personal API tokens (bearer)."""
+
+
+@token_group.command("create")
+@click.option("--user", "email", required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--expires", default=None, help="30d, 12h, 2w, 6m or an ISO date; default never.")
+@click.option("--name", default="")
+def token_create(email: str, role: str, expires: str | None, name: str) -> None:
+    """Create a token and print it (it is shown this once)."""
+    from pim.auth.tokens import create_token, parse_expiry
+    from pim.db import session_scope
+
+    try:
+        with session_scope() as session:
+            token, raw = create_token(session, email, role=role, name=name,
+                                      expires_at=parse_expiry(expires))
+            token_id, expires_at = token.id, token.expires_at
+    except DomainError as error:
+        _fail(error)
+    until = f", expires {expires_at:%Y-%m-%d %H:%M}Z" if expires_at else ""
+    click.echo(f"token {token_id} ({role}{until}); store it now, it is not shown again:",
+               err=True)
+    click.echo(raw)
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token (running servers stop accepting it within seconds)."""
+    from pim.auth.tokens import revoke_token
+    from pim.db import session_scope
+
+    try:
+        with session_scope() as session:
+            revoke_token(session, token_id)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"token {token_id} revoked")
+
+
+@token_group.command("list")
+@click.option("--user", "email", default=None)
+def token_list(email: str | None) -> None:
+    """One line per token: id, prefix, user, role, state, name."""
+    from pim.auth.tokens import list_tokens
+    from pim.db import read_session, utcnow
+
+    now = utcnow()
+    with read_session() as session:
+        for t in list_tokens(session, user_email=email):
+            if t["revoked_at"]:
+                state = "revoked"
+            elif t["expires_at"] and t["expires_at"] <= now:
+                state = "expired"
+            elif t["expires_at"]:
+                state = f"expires {t['expires_at']:%Y-%m-%d}"
+            else:
+                state = "active"
+            click.echo(f"{t['id']}\t{t['prefix']}…\t{t['user']}\t{t['role']}\t{state}\t{t['name']}")
+
+
+COMMANDS = [user_group, token_group]
