@@ -1,0 +1,3 @@
+"""API routes for workflow (being built)."""
+
+ROUTES: list = []

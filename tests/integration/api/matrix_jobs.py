@@ -1,0 +1,5 @@
+"""Authorization rows for the jobs routes: (method, path) -> roles; merged into
+test_access.MATRIX. PARAMS maps path placeholders to harmless values."""
+
+ROWS: dict = {}
+PARAMS: dict = {}
