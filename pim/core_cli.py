@@ -71,7 +71,7 @@ def demo_command(count: int, seed: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 def serve_command(host: str, port: int, workers: int) -> None:
-    """Serve the web UI, the REST API and the feeds."""
+    """Serve the REST API, the feeds and health (the web UI is on the roadmap)."""
     import uvicorn
 
     uvicorn.run("pim.app:create_app", factory=True, host=host, port=port, workers=workers,

@@ -18,7 +18,7 @@ REDIS_URL = os.environ.get("PIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 @pytest.fixture
 def reference_dir() -> Path:
     if not REFERENCE.is_dir():
-        pytest.skip(f"reference artefacts not found at {REFERENCE} (../shared/reference)")
+        pytest.fail(f"reference artefacts not found at {REFERENCE} (../shared/reference): the suite needs the official artefacts beside the clone")
     return REFERENCE
 
 

@@ -99,5 +99,5 @@ def read_one(read_all):
 @pytest.fixture
 def reference_dir() -> Path:
     if not REFERENCE.is_dir():
-        pytest.skip(f"reference data not found at {REFERENCE.resolve()} (../shared/reference)")
+        pytest.fail(f"reference data not found at {REFERENCE.resolve()} (../shared/reference): the suite needs the official artefacts beside the clone")
     return REFERENCE.resolve()

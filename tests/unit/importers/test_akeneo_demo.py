@@ -15,7 +15,7 @@ def demo_items():
 
     directory = REFERENCE / "akeneo-icecat"
     if not directory.is_dir():
-        pytest.skip(f"reference data not found at {directory.resolve()} (../shared/reference)")
+        pytest.fail(f"reference data not found at {directory.resolve()} (../shared/reference): the suite needs the official artefacts beside the clone")
     return list(iter_akeneo_catalog(directory))
 
 
