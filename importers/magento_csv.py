@@ -38,11 +38,16 @@ import csv
 import shutil
 import tempfile
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
 from os import PathLike
 from typing import IO, Any
 
-from importers.shopify_csv import Source, open_csv_text, restore_formula_text
+from importers.shopify_csv import (
+    Source,
+    finite_decimal,
+    open_csv_text,
+    plain_value,
+    restore_formula_text,
+)
 from pim.records import AssociationLink, ProductRecord, RowError
 
 # additional_attributes codes that are Magento's bookkeeping, not product data.
@@ -179,22 +184,22 @@ def _record(row: dict[str, str], row_number: int, currency: str, locale: str | N
             values[code] = [{"locale": locale, "scope": None, "data": row[code]}]
     for code, column in (("price", "price"), ("sale_price", "special_price"),
                          ("map_price", "map_price")):
-        amount = _decimal(row.get(column, ""))
+        amount = finite_decimal(row.get(column, ""))
         if amount is not None:
-            values[code] = [_plain([{"amount": format(amount, "f"), "currency": currency}])]
-    weight = _decimal(row.get("weight", ""))
+            values[code] = [plain_value([{"amount": format(amount, "f"), "currency": currency}])]
+    weight = finite_decimal(row.get("weight", ""))
     if weight is not None:
-        values["weight"] = [_plain({"amount": format(weight, "f"), "unit": "KILOGRAM"})]
+        values["weight"] = [plain_value({"amount": format(weight, "f"), "unit": "KILOGRAM"})]
     if row.get("base_image"):
-        values["image"] = [_plain(row["base_image"])]
+        values["image"] = [plain_value(row["base_image"])]
     additional = [image for image in row.get("additional_images", "").split(",") if image]
     if additional:
-        values["additional_images"] = [_plain(additional)]
+        values["additional_images"] = [plain_value(additional)]
     for code, value in parse_pairs(row.get("additional_attributes", "")).items():
         if code not in SYSTEM_ATTRIBUTES and code not in values and value:
-            values[code] = [_plain(value)]
+            values[code] = [plain_value(value)]
     online = row.get("product_online", "")
-    quantity = _decimal(row.get("qty", ""))
+    quantity = finite_decimal(row.get("qty", ""))
     return ProductRecord(
         sku=row["sku"],
         enabled=None if not online else online == "1",
@@ -215,22 +220,8 @@ def _associations(row: dict[str, str]) -> dict[str, list[AssociationLink]] | Non
     for part in row.get("associated_skus", "").split(","):
         sku, _, quantity = part.partition("=")
         if sku.strip():
-            amount = _decimal(quantity.strip())
+            amount = finite_decimal(quantity.strip())
             pack.append(AssociationLink(sku.strip(), int(amount) if amount is not None else None))
     if pack:
         associations["pack"] = pack
     return associations or None
-
-
-def _decimal(text: str) -> Decimal | None:
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def _plain(data: Any) -> dict[str, Any]:
-    return {"locale": None, "scope": None, "data": data}

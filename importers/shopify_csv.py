@@ -195,7 +195,7 @@ class _ProductReader:
                 for n, name in enumerate(option_names, start=1):
                     value = row.get(f"option{n} value", "")
                     if name and value:
-                        values[option_code(name)] = [_plain(value)]
+                        values[option_code(name)] = [plain_value(value)]
             yield from errors
             yield ProductRecord(
                 sku=sku,
@@ -212,23 +212,23 @@ class _ProductReader:
             if first.get(column):
                 values[code] = [{"locale": self.locale, "scope": None, "data": first[column]}]
         if first.get("vendor"):
-            values["brand"] = [_plain(first["vendor"])]
+            values["brand"] = [plain_value(first["vendor"])]
         if images:
-            values["image"] = [_plain(images[0])]
+            values["image"] = [plain_value(images[0])]
             if len(images) > 1:
-                values["additional_images"] = [_plain(images[1:])]
+                values["additional_images"] = [plain_value(images[1:])]
         return values
 
     def _variant_values(self, values: dict[str, list], row: dict[str, str], row_number: int,
                         sku: str) -> list[RowError]:
         errors: list[RowError] = []
-        price = _decimal(row.get("variant price", ""))
-        compare_at = _decimal(row.get("variant compare at price", ""))
+        price = finite_decimal(row.get("variant price", ""))
+        compare_at = finite_decimal(row.get("variant compare at price", ""))
         if price is not None and compare_at is not None and compare_at > price:
-            values["price"] = [_plain([self._money(compare_at)])]
-            values["sale_price"] = [_plain([self._money(price)])]
+            values["price"] = [plain_value([self._money(compare_at)])]
+            values["sale_price"] = [plain_value([self._money(price)])]
         elif price is not None:
-            values["price"] = [_plain([self._money(price)])]
+            values["price"] = [plain_value([self._money(price)])]
         elif row.get("variant price"):
             errors.append(RowError(row_number, "price is not a number", column="Variant Price",
                                    value=row["variant price"], sku=sku))
@@ -241,14 +241,14 @@ class _ProductReader:
                                        column=label, value=identifier, sku=sku,
                                        severity="warning"))
             elif identifier:
-                values[code] = [_plain(identifier)]
+                values[code] = [plain_value(identifier)]
         if row.get("google shopping / condition"):
-            values["condition"] = [_plain(row["google shopping / condition"])]
-        grams = _decimal(row.get("variant grams", ""))
+            values["condition"] = [plain_value(row["google shopping / condition"])]
+        grams = finite_decimal(row.get("variant grams", ""))
         if grams is not None:
-            values["weight"] = [_plain({"amount": format(grams, "f"), "unit": "GRAM"})]
+            values["weight"] = [plain_value({"amount": format(grams, "f"), "unit": "GRAM"})]
         if row.get("variant image"):
-            values["image"] = [_plain(row["variant image"])]
+            values["image"] = [plain_value(row["variant image"])]
         return errors
 
     def _money(self, amount: Decimal) -> dict[str, str]:
@@ -266,7 +266,7 @@ def _product_images(group: Iterable[tuple[int, dict[str, str]]]) -> list[str]:
     for order, (_, row) in enumerate(group):
         src = row.get("image src", "")
         if src:
-            position = _decimal(row.get("image position", ""))
+            position = finite_decimal(row.get("image position", ""))
             positioned.append((position if position is not None else Decimal(10**9), order, src))
     images: list[str] = []
     for _, _, src in sorted(positioned):
@@ -286,11 +286,12 @@ def _enabled(row: dict[str, str]) -> bool | None:
 
 
 def _stock(row: dict[str, str], source: str) -> dict[str, Decimal] | None:
-    quantity = _decimal(row.get("variant inventory qty", ""))
+    quantity = finite_decimal(row.get("variant inventory qty", ""))
     return {source: quantity} if quantity is not None else None
 
 
-def _decimal(text: str) -> Decimal | None:
+def finite_decimal(text: str) -> Decimal | None:
+    """A cell as a finite Decimal, None when empty or not a number."""
     if not text:
         return None
     try:
@@ -300,5 +301,6 @@ def _decimal(text: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _plain(data: Any) -> dict[str, Any]:
+def plain_value(data: Any) -> dict[str, Any]:
+    """A value neither localizable nor scopable."""
     return {"locale": None, "scope": None, "data": data}

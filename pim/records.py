@@ -30,22 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
-
-ATTRIBUTE_TYPES = (
-    "text",
-    "textarea",
-    "number",
-    "measurement",
-    "price",
-    "boolean",
-    "date",
-    "select",
-    "multiselect",
-    "media",
-    "reference",
-    "identifier",
-)
+from typing import Any, Literal, get_args
 
 AttributeType = Literal[
     "text",
@@ -61,6 +46,8 @@ AttributeType = Literal[
     "reference",
     "identifier",
 ]
+
+ATTRIBUTE_TYPES: tuple[str, ...] = get_args(AttributeType)
 
 Owner = Literal["erp", "pim"]
 
