@@ -9,10 +9,12 @@ share of what a channel needs that a product it sells carries.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, func, insert, select
@@ -130,7 +132,8 @@ def recompute_all(session_factory: Callable[[], Session], *, channels: list[str]
     transaction per batch, so a long run never holds the write lock for long.
 
     Projection and validation are CPU-bound pure Python: with ``workers`` > 1 (default: one
-    per CPU) batches are computed in worker processes while this one writes the rows."""
+    per CPU) each worker process loads, computes and writes whole batches itself, so rows
+    are never pickled back and the writes are spread over the workers too."""
     with session_factory() as session:
         setup = ProjectionSetup.load(session, channels)
         batches = list(iter_product_id_batches(session, batch_size))
@@ -140,36 +143,64 @@ def recompute_all(session_factory: Callable[[], Session], *, channels: list[str]
     done = 0
     if workers > 1:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            results = pool.map(_compute_in_worker, [(url, codes, ids) for ids in batches])
-            for ids, rows in zip(batches, results, strict=True):
-                with session_factory() as session, session.begin():
-                    write_rows(session, ids, codes, rows)
-                done += len(ids)
-                if progress:
-                    progress(done)
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(url, codes)) as pool:
+            futures = [pool.submit(_refresh_in_worker, ids) for ids in batches]
+            try:
+                for future in as_completed(futures):
+                    done += future.result()
+                    if progress:
+                        progress(done)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
         return done
-    for ids in batches:
-        with session_factory() as session, session.begin():
-            write_rows(session, ids, codes, compute_rows(session, ids, setup))
-        done += len(ids)
-        if progress:
-            progress(done)
+    with _fewer_collections():
+        for ids in batches:
+            with session_factory() as session, session.begin():
+                write_rows(session, ids, codes, compute_rows(session, ids, setup))
+            done += len(ids)
+            if progress:
+                progress(done)
     return done
 
 
-_WORKER_SETUP: dict[tuple, ProjectionSetup] = {}
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A batch allocates many short-lived objects (decoded values, variants, rows): with
+    the default thresholds the collector runs often and, with a big heap, costs a fifth
+    of a recompute. Collect less often for the duration."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(_GC_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
-def _compute_in_worker(task: tuple[str, list[str], list[int]]) -> list[dict]:
-    from pim.db import read_session
+_GC_THRESHOLD = 50_000
+_WORKER: dict[str, object] = {}
 
-    url, codes, ids = task
-    with read_session(url) as session:
-        setup = _WORKER_SETUP.get((url, tuple(codes)))
-        if setup is None:
-            setup = _WORKER_SETUP[(url, tuple(codes))] = ProjectionSetup.load(session, codes)
-        return compute_rows(session, ids, setup)
+
+def _start_worker(url: str, codes: list[str]) -> None:
+    """Once per worker process: its session factory and setup. The setup and the modules
+    live as long as the process, so they are frozen out of the collector's way."""
+    from pim.db import session_factory
+
+    factory = session_factory(url)
+    with factory() as session:
+        _WORKER["setup"] = ProjectionSetup.load(session, codes)
+    _WORKER["factory"], _WORKER["codes"] = factory, codes
+    gc.freeze()
+    gc.set_threshold(_GC_THRESHOLD, *gc.get_threshold()[1:])
+
+
+def _refresh_in_worker(ids: list[int]) -> int:
+    """One batch, in its own transaction: compute and write its rows."""
+    factory, codes, setup = _WORKER["factory"], _WORKER["codes"], _WORKER["setup"]
+    with factory() as session, session.begin():
+        write_rows(session, ids, codes, compute_rows(session, ids, setup))
+    return len(ids)
 
 
 def stale_channels(session: Session) -> list[str]:

@@ -118,3 +118,17 @@ def test_an_akeneo_requirement_on_the_sku_counts_as_present(catalog):
         write(s, complete_speaker("EL-1"))
     with catalog() as s:
         assert rows(s, "EL-1")["en_GB"].passed
+
+
+def test_a_parallel_recompute_has_each_worker_write_its_batches(catalog):
+    with catalog() as s, s.begin():
+        write(s, complete_speaker("EL-1"), incomplete_speaker("EL-2"), complete_speaker("EL-3"))
+        s.execute(Completeness.__table__.delete())
+    seen = []
+    assert recompute_all(catalog, batch_size=1, workers=2, progress=seen.append) == 3
+    assert seen == [1, 2, 3]
+    with catalog() as s:
+        assert rows(s, "EL-1")["en_GB"].passed and rows(s, "EL-3")["en_GB"].passed
+        bad = rows(s, "EL-2")["en_GB"]
+        assert not bad.passed and ("image", None) in {
+            (e["attribute"], e["locale"]) for e in bad.errors}
