@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(
         5, description="Consecutive failed deliveries before a subscription is disabled."
     )
+    media_max_bytes: int = Field(25 * 1024 * 1024, description="Largest media file stored.")
+    media_max_pixels: int = Field(40_000_000, description="Largest image (width x height).")
+    media_allow_hosts: str = Field(
+        "", description="Hosts or CIDRs media downloads may reach despite the SSRF policy.")
+    media_download_timeout: float = 30.0
     api_rate_limit: int = Field(600, description="Requests per minute per token.")
     xlsx_max_uncompressed_bytes: int = 512 * 1024 * 1024
 

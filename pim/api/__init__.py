@@ -10,10 +10,10 @@ from pim.api.security import TokenAuthMiddleware, role_guard
 
 
 def api_routes() -> list:
-    from pim.api import access, feeds, jobs, products, structure, webhooks, workflow
+    from pim.api import access, feeds, jobs, media, products, structure, webhooks, workflow
 
     return [*products.ROUTES, *structure.ROUTES, *access.ROUTES, *feeds.API_ROUTES,
-            *jobs.ROUTES, *workflow.ROUTES, *webhooks.ROUTES]
+            *jobs.ROUTES, *workflow.ROUTES, *webhooks.ROUTES, *media.ROUTES]
 
 
 def api_router() -> Router:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,16 @@ from pim.errors import DomainError
 from pim.records import ProductRecord, RowError, StructureRecord
 
 MAX_LISTED = 1000  # errors/conflicts kept in full in a report; the counts stay exact
+
+
+class BatchHook(Protocol):
+    """Called around each batch write (``pim.media.importing.ImportMedia``): ``prepare`` may
+    rewrite the records' values and returns row warnings; ``written`` records side effects
+    (jobs) in the batch's transaction."""
+
+    def prepare(self, session: Session, records: list[ProductRecord]) -> list[RowError]: ...
+
+    def written(self, session: Session, records: list[ProductRecord], results: list) -> Any: ...
 
 
 class ImportAborted(Exception):
@@ -111,6 +121,7 @@ def apply_import(
     dry_run: bool = False,
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    hook: BatchHook | None = None,
 ) -> ImportReport:
     """Write ``records`` into the catalog and return the report."""
     started = time.perf_counter()
@@ -130,14 +141,23 @@ def apply_import(
         nonlocal cache, session
         if cache is None:
             cache = CatalogCache(session)
+        if hook is not None:
+            for warning in hook.prepare(session, models + products):
+                report.add_row_error(warning)
         if models:
-            for result in write_product_models(session, models, actor=actor, source=source,
-                                               policy=policy, cache=cache):
+            results = write_product_models(session, models, actor=actor, source=source,
+                                           policy=policy, cache=cache)
+            for result in results:
                 report.add_result(result, model=True)
+            if hook is not None:
+                hook.written(session, models, results)
         if products:
-            for result in write_products(session, products, actor=actor, source=source,
-                                         policy=policy, cache=cache):
+            results = write_products(session, products, actor=actor, source=source,
+                                     policy=policy, cache=cache)
+            for result in results:
                 report.add_result(result)
+            if hook is not None:
+                hook.written(session, products, results)
         models.clear()
         products.clear()
         if not single_transaction:

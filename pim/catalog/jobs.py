@@ -37,10 +37,11 @@ def _result(ctx: JobContext, report: ImportReport) -> dict[str, Any]:
 
 
 def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
-           overwrite_pim_owned: bool) -> dict[str, Any]:
+           overwrite_pim_owned: bool, media_root: str | None = None) -> dict[str, Any]:
     from importers import ImportFileError
     from pim.catalog.structure import load_context
     from pim.db import session_factory
+    from pim.media.importing import ImportMedia
     from pim.workflow.models import Channel
 
     factory = session_factory()
@@ -48,13 +49,16 @@ def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
         context = load_context(session)
         channels = set(session.scalars(Channel.__table__.select().with_only_columns(
             Channel.code)))
+    source = f"import:{ctx.job_id}"
+    # A dry run stores no files and records no downloads: its transaction is rolled back.
+    media = None if dry_run else ImportMedia(media_root, source=source, actor=ctx.created_by)
     try:
         report = apply_import(
-            factory, records_for(context, channels), source=f"import:{ctx.job_id}",
+            factory, records_for(context, channels), source=source,
             actor=ctx.created_by,
             policy=WritePolicy("import", overwrite_pim_owned=overwrite_pim_owned),
             on_error=on_error, dry_run=dry_run, batch_size=get_settings().import_batch_size,
-            progress=lambda done: ctx.progress(done),
+            progress=lambda done: ctx.progress(done), hook=media,
         )
     except ImportAborted as aborted:
         path = _save_report(ctx, aborted.report)
@@ -80,7 +84,8 @@ def import_file(ctx: JobContext, *, path: str, profile: str | None = None,
                            media_root=media_root).records()
 
     return _apply(ctx, records, dry_run=dry_run, on_error=on_error,
-                  overwrite_pim_owned=bool(mapping and mapping.overwrite_pim_owned))
+                  overwrite_pim_owned=bool(mapping and mapping.overwrite_pim_owned),
+                  media_root=media_root)
 
 
 @job("import_catalog", queue="imports", max_attempts=2)
@@ -92,4 +97,5 @@ def import_catalog(ctx: JobContext, *, directory: str, media_root: str | None = 
     def records(context, channels):
         return iter_akeneo_catalog(directory, media_root=media_root or directory)
 
-    return _apply(ctx, records, dry_run=dry_run, on_error="skip", overwrite_pim_owned=False)
+    return _apply(ctx, records, dry_run=dry_run, on_error="skip", overwrite_pim_owned=False,
+                  media_root=media_root or directory)
