@@ -99,3 +99,19 @@ class DeliveryOut(BaseModel):
             attempts=None if attempts is None
             else [AttemptOut.model_validate(a) for a in attempts],
         )
+
+
+class SubscriptionChanges(SubscriptionPatch):
+    """The API's PATCH body: the editable fields, plus ``active`` (false disables, true
+    enables and sends what was paused)."""
+
+    active: bool | None = None
+
+
+class RedeliverFailedIn(BaseModel):
+    since: datetime = Field(description="Failed at or after this time (UTC unless a zone "
+                                        "is given).")
+
+
+class RedeliveredCount(BaseModel):
+    count: int = Field(description="How many deliveries were created and queued.")
