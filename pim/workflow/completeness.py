@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from pim.catalog.structure import load_context
@@ -89,11 +89,19 @@ def write_rows(session: Session, product_ids: list[int], channels: list[str],
     """Replace the rows of ``product_ids`` in ``channels`` with ``rows``."""
     if not channels:
         return 0
-    session.execute(delete(Completeness).where(
-        Completeness.product_id.in_(product_ids), Completeness.channel_code.in_(channels)))
+    session.execute(_DELETE_ROWS, {"ids": product_ids, "channels": channels})
     if rows:
-        session.execute(insert(Completeness.__table__), rows)
+        session.execute(_INSERT_ROWS, rows)
     return len(rows)
+
+
+# Built once (the inline refresh writes one product per call). Plain table statements: the
+# rows are never loaded as objects, so there is no identity map to keep in step.
+_TABLE = Completeness.__table__
+_DELETE_ROWS = delete(_TABLE).where(
+    _TABLE.c.product_id.in_(bindparam("ids", expanding=True)),
+    _TABLE.c.channel_code.in_(bindparam("channels", expanding=True)))
+_INSERT_ROWS = insert(_TABLE)
 
 
 def mark_completeness_dirty(session: Session, product_ids: list[int]) -> None:
@@ -183,23 +191,27 @@ _WORKER: dict[str, object] = {}
 
 
 def _start_worker(url: str, codes: list[str]) -> None:
-    """Once per worker process: its session factory and setup. The setup and the modules
-    live as long as the process, so they are frozen out of the collector's way."""
-    from pim.db import session_factory
+    """Once per worker process: its setup. The setup and the modules live as long as the
+    process, so they are frozen out of the collector's way."""
+    from pim.db import read_session
 
-    factory = session_factory(url)
-    with factory() as session:
+    with read_session(url) as session:
         _WORKER["setup"] = ProjectionSetup.load(session, codes)
-    _WORKER["factory"], _WORKER["codes"] = factory, codes
+    _WORKER["url"], _WORKER["codes"] = url, codes
     gc.freeze()
     gc.set_threshold(_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _refresh_in_worker(ids: list[int]) -> int:
-    """One batch, in its own transaction: compute and write its rows."""
-    factory, codes, setup = _WORKER["factory"], _WORKER["codes"], _WORKER["setup"]
-    with factory() as session, session.begin():
-        write_rows(session, ids, codes, compute_rows(session, ids, setup))
+    """One batch: computed in a read session, so the other workers keep writing meanwhile,
+    then written in a short transaction of its own."""
+    from pim.db import read_session, session_factory
+
+    url, codes, setup = _WORKER["url"], _WORKER["codes"], _WORKER["setup"]
+    with read_session(url) as session:
+        rows = compute_rows(session, ids, setup)
+    with session_factory(url)() as session, session.begin():
+        write_rows(session, ids, codes, rows)
     return len(ids)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from pim.records import CatalogContext
+
 # Writes of more products than this defer their completeness to the batched job.
 INLINE_COMPLETENESS_LIMIT = 50
 
@@ -20,13 +22,19 @@ _SETUP_KEY = "pim.workflow.projection_setup"
 _REFRESH_KEY = "pim.workflow.refresh_after_commit"
 
 
-def products_changed(session: Session, product_ids: list[int]) -> None:
-    """Mark the products changed since publication and refresh their completeness."""
+def products_changed(session: Session, product_ids: list[int], *,
+                     context: CatalogContext | None = None) -> None:
+    """Mark the products changed since publication and refresh their completeness.
+
+    ``context`` is the catalog structure the writer already holds for this transaction
+    (its ``CatalogCache.context``): passing it spares the refresh reloading it."""
+    from pim.catalog.structure import load_context
     from pim.workflow.completeness import (
         ProjectionSetup,
         mark_completeness_dirty,
         refresh_completeness,
     )
+    from pim.workflow.loading import load_channel_runtimes
     from pim.workflow.status import mark_changed_since_published
 
     if not product_ids:
@@ -37,11 +45,14 @@ def products_changed(session: Session, product_ids: list[int]) -> None:
         _refresh_after_commit(session)
         return
     # One setup per transaction: a request that writes twice loads the context once, and
-    # the next transaction (which may have changed structure) loads it afresh.
+    # the next transaction (which may have changed structure) loads it afresh. Channel
+    # runtimes (parsed definitions, compiled validators) are reused while their config
+    # hashes hold.
     transaction = session.get_transaction()
     cached = session.info.get(_SETUP_KEY)
     if cached is None or cached[0] is not transaction:
-        cached = session.info[_SETUP_KEY] = (transaction, ProjectionSetup.load(session))
+        setup = ProjectionSetup(context or load_context(session), load_channel_runtimes(session))
+        cached = session.info[_SETUP_KEY] = (transaction, setup)
     refresh_completeness(session, product_ids, setup=cached[1])
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from channels.assortment import skus_exclusive_elsewhere
 from channels.definition import ChannelDefinition, load_schema
@@ -73,19 +73,38 @@ class ChannelRuntime:
 
 def load_channel_runtimes(session: Session, codes: Iterable[str] | None = None
                           ) -> dict[str, ChannelRuntime]:
-    """Every channel (or those in ``codes``), with compiled validators."""
+    """Every channel (or those in ``codes``), with compiled validators.
+
+    Built once per set of channel configurations: a channel's config hash changes with its
+    definition and its schema, so one small query says whether the runtimes built last
+    time still hold (an inline refresh per edit must not parse definitions every time)."""
+    stamp = tuple((code, digest) for code, digest in session.execute(_CHANNEL_HASHES))
+    runtimes = _RUNTIMES.get(stamp)
+    if runtimes is None:
+        runtimes = _build_runtimes(session)
+    wanted = set(codes) if codes is not None else None
+    return {code: runtime for code, runtime in runtimes.items()
+            if wanted is None or code in wanted}
+
+
+_RUNTIMES: dict[tuple[tuple[str, str], ...], dict[str, ChannelRuntime]] = {}
+_CHANNEL_HASHES = select(Channel.code, Channel.config_hash).order_by(Channel.code)
+
+
+def _build_runtimes(session: Session) -> dict[str, ChannelRuntime]:
     rows = list(session.scalars(select(Channel).order_by(Channel.code)))
     definitions = {row.code: ChannelDefinition.model_validate(row.definition) for row in rows}
-    hashes = {row.code: row.config_hash for row in rows}
-    wanted = set(codes) if codes is not None else set(definitions)
-    runtimes = {}
-    for code, definition in definitions.items():
-        if code not in wanted:
-            continue
-        validator = build_validator(load_schema(definition.schema_file))
-        runtimes[code] = ChannelRuntime(
-            definition, validator,
-            skus_exclusive_elsewhere(code, definitions.values()), hashes[code])
+    runtimes = {
+        row.code: ChannelRuntime(
+            definitions[row.code], build_validator(load_schema(definitions[row.code].schema_file)),
+            skus_exclusive_elsewhere(row.code, definitions.values()), row.config_hash)
+        for row in rows
+    }
+    # A channel without a hash (written around apply_channel) cannot say it changed.
+    if all(row.config_hash for row in rows):
+        if len(_RUNTIMES) >= 8:
+            _RUNTIMES.clear()
+        _RUNTIMES[tuple((row.code, row.config_hash) for row in rows)] = runtimes
     return runtimes
 
 
@@ -96,26 +115,31 @@ class ModelCache:
         self._by_id: dict[int, tuple[ProductRecord, int | None, datetime]] = {}
 
     def ensure(self, session: Session, ids: set[int]) -> None:
+        """Load the models ``ids`` and their ancestors; each query brings a model's parent
+        along, so a two-level tree (the usual) costs one query."""
         missing = {i for i in ids if i not in self._by_id}
         while missing:
             rows = []
             for chunk in _chunks(sorted(missing), _IN_CHUNK):
-                rows += session.execute(
-                    select(ProductModel.id, ProductModel.code, ProductModel.family_code,
-                           ProductModel.family_variant_code, ProductModel.parent_id,
-                           ProductModel.categories, ProductModel.values,
-                           ProductModel.version, ProductModel.updated_at)
-                    .where(ProductModel.id.in_(chunk))).all()
+                rows += session.execute(_MODELS, {"ids": chunk}).all()
             parents = set()
-            for mid, code, family, variant, parent_id, categories, values, version, at in rows:
-                record = ProductRecord(sku=code, kind="product_model", family=family,
-                                       family_variant=variant, categories=list(categories or []),
-                                       values=values or {}, version=version)
-                self._by_id[mid] = (record, parent_id, at)
-                if parent_id is not None:
-                    parents.add(parent_id)
+            for row in rows:
+                for model in (row[:_MODEL_WIDTH], row[_MODEL_WIDTH:]):
+                    if model[0] is None:
+                        continue
+                    if model[0] not in self._by_id:
+                        self._remember(*model)
+                    if model[4] is not None:
+                        parents.add(model[4])
             # A model deleted meanwhile is simply absent; never loop on it.
             missing = {p for p in parents if p not in self._by_id} - missing
+
+    def _remember(self, mid, code, family, variant, parent_id, categories, values, version,
+                  at) -> None:
+        record = ProductRecord(sku=code, kind="product_model", family=family,
+                               family_variant=variant, categories=list(categories or []),
+                               values=values or {}, version=version)
+        self._by_id[mid] = (record, parent_id, at)
 
     def chain(self, model_id: int | None) -> tuple[list[ProductRecord], datetime | None]:
         """Ancestors nearest first, and the newest of their update times."""
@@ -131,6 +155,22 @@ class ModelCache:
         for child, parent in zip(chain, chain[1:], strict=False):
             child.parent = parent.sku
         return chain, newest
+
+
+def _ids_in(column):
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def _model_columns(model) -> tuple:
+    return (model.id, model.code, model.family_code, model.family_variant_code, model.parent_id,
+            model.categories, model.values, model.version, model.updated_at)
+
+
+_MODEL_WIDTH = 9
+_PARENT = aliased(ProductModel)
+_MODELS = (select(*_model_columns(ProductModel), *_model_columns(_PARENT))
+           .outerjoin(_PARENT, _PARENT.id == ProductModel.parent_id)
+           .where(_ids_in(ProductModel.id)))
 
 
 def load_products(session: Session, product_ids: list[int],
@@ -166,29 +206,32 @@ def iter_product_id_batches(session: Session, batch_size: int = BATCH_SIZE,
         last = ids[-1]
 
 
+# Built once: composing a statement costs about as much as running it for one product.
+_PRODUCTS = (select(Product.id, Product.sku, Product.family_code, Product.parent_id,
+                    Product.enabled, Product.values, Product.version, Product.updated_at)
+             .where(_ids_in(Product.id)).order_by(Product.id))
+_CATEGORIES = (select(ProductCategory.product_id, Category.code)
+               .join(Category, Category.id == ProductCategory.category_id)
+               .where(_ids_in(ProductCategory.product_id)))
+_ASSOCIATIONS = (select(Association.product_id, Association.type_code, Association.target,
+                        Association.quantity)
+                 .where(_ids_in(Association.product_id))
+                 .order_by(Association.type_code, Association.target))
+_STOCK = select(Stock.product_id, Stock.source, Stock.quantity).where(_ids_in(Stock.product_id))
+
+
 def _load_chunk(session: Session, ids: list[int], models: ModelCache) -> list[LoadedProduct]:
-    rows = session.execute(
-        select(Product.id, Product.sku, Product.family_code, Product.parent_id, Product.enabled,
-               Product.values, Product.version, Product.updated_at)
-        .where(Product.id.in_(ids)).order_by(Product.id)).all()
+    params = {"ids": ids}
+    rows = session.execute(_PRODUCTS, params).all()
     categories: dict[int, list[str]] = {}
-    for pid, code in session.execute(
-            select(ProductCategory.product_id, Category.code)
-            .join(Category, Category.id == ProductCategory.category_id)
-            .where(ProductCategory.product_id.in_(ids))):
+    for pid, code in session.execute(_CATEGORIES, params):
         categories.setdefault(pid, []).append(code)
     associations: dict[int, dict[str, list[AssociationLink]]] = {}
-    for pid, type_code, target, quantity in session.execute(
-            select(Association.product_id, Association.type_code, Association.target,
-                   Association.quantity)
-            .where(Association.product_id.in_(ids))
-            .order_by(Association.type_code, Association.target)):
+    for pid, type_code, target, quantity in session.execute(_ASSOCIATIONS, params):
         associations.setdefault(pid, {}).setdefault(type_code, []).append(
             AssociationLink(target, quantity))
     stock: dict[int, dict[str, Decimal]] = {}
-    for pid, source, quantity in session.execute(
-            select(Stock.product_id, Stock.source, Stock.quantity)
-            .where(Stock.product_id.in_(ids))):
+    for pid, source, quantity in session.execute(_STOCK, params):
         stock.setdefault(pid, {})[source] = Decimal(quantity)
     models.ensure(session, {row.parent_id for row in rows if row.parent_id is not None})
 
