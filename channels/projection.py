@@ -311,7 +311,17 @@ def _associations(chain) -> dict[str, list[dict[str, Any]]]:
     return {kind: merged[kind] for kind in sorted(merged)}
 
 
+_ISO_TEXT: dict[datetime, str] = {}
+
+
 def _utc_iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("updated_at must be timezone-aware")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """Memoised: every variant of a product, in every channel, carries the same moment."""
+    text = _ISO_TEXT.get(moment)
+    if text is None:
+        if moment.tzinfo is None:
+            raise ValueError("updated_at must be timezone-aware")
+        text = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        if len(_ISO_TEXT) >= 4096:
+            _ISO_TEXT.clear()
+        _ISO_TEXT[moment] = text
+    return text

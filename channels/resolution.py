@@ -23,6 +23,8 @@ _CENT = Decimal("0.01")
 # Paths and segments with nothing to percent-encode skip quote(), a measurable cost here.
 _URL_SAFE_PATH = re.compile(r"^[A-Za-z0-9._~/-]*$")
 _URL_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]*$")
+# "12.50", "0.99", "-3.10": two decimals, no leading zero, no sign on zero.
+_CANONICAL_MONEY = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{2}\Z")
 
 
 class ValueLookup:
@@ -92,6 +94,8 @@ def first_set(chain: Sequence[ProductRecord], field_name: str) -> Any:
 def money_amount(text: Any) -> str:
     """A Decimal amount as a canonical string with at least two decimals ("12.5" -> "12.50").
     Unparseable data passes through unchanged so the schema's pattern reports it."""
+    if isinstance(text, str) and _CANONICAL_MONEY.match(text):
+        return text  # already what the Decimal round trip would give (most stored prices)
     try:
         amount = Decimal(str(text))
     except (InvalidOperation, ValueError):
@@ -125,6 +129,8 @@ def prices_in(data: Any, currency: str) -> tuple[dict | None, list[dict]]:
     if not isinstance(data, list):
         return None, []
     mine = [e for e in data if isinstance(e, dict) and e.get("currency") == currency]
+    if not mine:
+        return None, []
     # The base price is the entry without a quantity; an explicit tier of 1 will do too.
     base_entry = next((e for e in mine if e.get("min_quantity") is None), None)
     if base_entry is None:
@@ -141,7 +147,8 @@ def prices_in(data: Any, currency: str) -> tuple[dict | None, list[dict]]:
         for e in mine
         if e.get("min_quantity") is not None
     ]
-    tiers.sort(key=lambda tier: (_sortable_quantity(tier["min_quantity"]), tier["amount"]))
+    if len(tiers) > 1:
+        tiers.sort(key=lambda tier: (_sortable_quantity(tier["min_quantity"]), tier["amount"]))
     return base, tiers
 
 

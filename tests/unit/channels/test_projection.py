@@ -313,3 +313,14 @@ def test_order_of_stored_values_does_not_change_the_json(presets, context):
 def test_canonical_json_is_json_safe_with_decimals_as_strings(presets, context):
     text = canonical_json(fields_of(spare_part(), [], presets["distributor-eu"], context))
     assert '"amount":"120.00"' in text
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("12.50", "12.50"), ("-3.10", "-3.10"), ("0.99", "0.99"),  # canonical: kept as they are
+    ("012.50", "12.50"), ("1.5", "1.50"), ("1e2", "100.00"), ("12.505", "12.505"),
+    (" 12.50", "12.50"), ("١٢.٥٠", "12.50"), ("abc", "abc"), (7, "7.00"),
+])
+def test_money_amounts_are_shown_with_at_least_two_decimals(stored, shown):
+    from channels.resolution import money_amount
+
+    assert money_amount(stored) == shown
