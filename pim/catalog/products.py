@@ -9,7 +9,6 @@ nothing writes nothing, so re-running an import is free and leaves no history.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -29,10 +28,10 @@ from pim.catalog.models import (
 )
 from pim.catalog.state import diff_states, normalise_values, search_text_of
 from pim.catalog.structure import load_context
-from pim.catalog.values import validate_values
+from pim.catalog.values import ValueChecks, validate_values
 from pim.db import utcnow
 from pim.history.models import HistoryEntry
-from pim.records import CatalogContext, ProductRecord, ValueKey, get_value, set_value
+from pim.records import CatalogContext, ProductRecord, ValueKey, Values, get_value
 
 SourceKind = Literal["user", "import", "erp", "system"]
 
@@ -74,6 +73,7 @@ class CatalogCache:
         from pim.workflow.models import Channel
 
         self.context = context or load_context(session)
+        self.value_checks = ValueChecks(self.context)
         self.channels = frozenset(session.scalars(select(Channel.code)))
         self.category_ids = dict(session.execute(select(Category.code, Category.id)).all())
         self.family_attributes = {
@@ -146,21 +146,27 @@ def _ownership_filter(values, old_values, policy: WritePolicy, context):
         if spec is None:
             allowed[code] = entries  # validation reports it
             continue
+        erp_edit = spec.owner == "erp" and policy.kind == "user"
+        erp_pull = spec.owner == "pim" and policy.kind == "erp"
+        kept = (spec.owner == "pim" and policy.kind == "import" and not policy.overwrite_pim_owned
+                and bool(old_values.get(code)))
+        if not (erp_edit or erp_pull or kept):
+            allowed[code] = entries  # nothing to check: every entry is written
+            continue
         for entry in entries:
             key = ValueKey(code, entry.get("locale"), entry.get("scope"))
             current = get_value(old_values, key)
-            if spec.owner == "erp" and policy.kind == "user":
+            if erp_edit:
                 if entry.get("data") != current:
                     errors.append({"attribute": code, "locale": key.locale, "scope": key.scope,
                                    "message": "is owned by the ERP: change it there"})
                 continue
-            if spec.owner == "pim" and policy.kind == "erp":
+            if erp_pull:
                 conflicts.append({"attribute": code, "locale": key.locale, "scope": key.scope,
                                   "message": "pim-owned: not written by ERP pulls",
                                   "current": current, "incoming": entry.get("data")})
                 continue
-            if (spec.owner == "pim" and policy.kind == "import" and not policy.overwrite_pim_owned
-                    and current not in (None, "", []) and entry.get("data") != current):
+            if current not in (None, "", []) and entry.get("data") != current:
                 conflicts.append({"attribute": code, "locale": key.locale, "scope": key.scope,
                                   "message": "pim-owned value kept (profile does not overwrite)",
                                   "current": current, "incoming": entry.get("data")})
@@ -189,7 +195,11 @@ def write_products(
     context = cache.context
     expected_versions = expected_versions or {}
     skus = [r.sku for r in records]
-    existing = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
+    # Plain rows, not ORM objects: a batch of 1000 updates builds no identity map.
+    existing = {p.sku: p for p in session.execute(
+        select(Product.id, Product.sku, Product.version, Product.family_code,
+               Product.parent_id, Product.enabled, Product.values)
+        .where(Product.sku.in_(skus)))}
     states = _load_states(session, list(existing.values()))
     now = utcnow()
     results: list[WriteResult] = []
@@ -265,14 +275,16 @@ def write_products(
             [{**{k: v for k, v in row.items() if k != "id"}, "b_id": row["id"]}
              for row in updates],
         )
-        for row in updates:  # keep identity-map objects in step with the bulk update
-            session.expire(existing[row["sku"]])
+        _expire_loaded(session, {row["id"] for row in updates})
     _write_links(session, touched, ids, cache)
     if history:
         session.execute(insert(HistoryEntry.__table__), history)
     changed_ids = [ids[r.sku] for r, _, _ in touched]
     ok_records = [r for r, res in zip(records, results, strict=True) if res.ok]
-    changed_ids += [pid for pid in _write_stock(session, ok_records, ids) if pid not in changed_ids]
+    stock_changed = _write_stock(session, ok_records, ids)
+    if stock_changed:
+        known = set(changed_ids)
+        changed_ids += [pid for pid in stock_changed if pid not in known]
     if changed_ids:
         from pim.workflow.hooks import products_changed
 
@@ -280,12 +292,22 @@ def write_products(
     return results
 
 
+def _expire_loaded(session: Session, product_ids: set[int]) -> None:
+    """Keep Product objects the session holds in step with a bulk update of their rows."""
+    for state in list(session.identity_map.all_states()):
+        if (state.class_ is Product and state.key is not None
+                and state.key[1][0] in product_ids):
+            obj = state.obj()
+            if obj is not None:
+                session.expire(obj)
+
+
 def _empty_state(sku: str) -> dict[str, Any]:
     return {"sku": sku, "family": None, "parent": None, "enabled": True, "categories": [],
             "values": {}, "associations": {}}
 
 
-def _load_states(session: Session, products: list[Product]) -> dict[str, dict[str, Any]]:
+def _load_states(session: Session, products: list) -> dict[str, dict[str, Any]]:
     if not products:
         return {}
     ids = [p.id for p in products]
@@ -323,10 +345,12 @@ def _load_states(session: Session, products: list[Product]) -> dict[str, dict[st
 
 
 def _merge(record, old, policy, cache, session, result, replace_values):
-    """The product's new state, or the errors that refuse the record."""
+    """The product's new state, or the errors that refuse the record.
+
+    ``old`` is never changed: the new state shares its unchanged parts."""
     context = cache.context
     errors: list[dict[str, Any]] = []
-    new = copy.deepcopy(old)
+    new = {**old, "associations": dict(old["associations"])}
     if record.family is not None:
         if record.family not in cache.family_attributes:
             errors.append({"field": "family", "message": f"family {record.family!r} does not exist"})
@@ -365,20 +389,44 @@ def _merge(record, old, policy, cache, session, result, replace_values):
     family_attrs = cache.family_attributes.get(new["family"] or "")
     validated, problems = validate_values(
         record.values, context, channels=cache.channels,
-        allowed_attributes=set(family_attrs) if family_attrs else None)
+        allowed_attributes=family_attrs or None, checks=cache.value_checks)
     errors.extend(p.as_dict() for p in problems)
     clean, ownership_errors, conflicts = _ownership_filter(validated, old["values"], policy,
                                                            context)
     errors.extend(ownership_errors)
     result.conflicts.extend(conflicts)
-    if replace_values:
-        new["values"] = {}
-    values = copy.deepcopy(new["values"]) if not replace_values else {}
-    for code, entries in clean.items():
-        for entry in entries:
-            set_value(values, ValueKey(code, entry["locale"], entry["scope"]), entry["data"])
-    new["values"] = normalise_values(values)
+    new["values"] = normalise_values(_merged_values({} if replace_values else old["values"],
+                                                    clean))
     return new, errors
+
+
+def _merged_values(stored: Values, clean: Values) -> Values:
+    """``stored`` with ``clean`` set over it (``data: None`` clears), as ``set_value`` would
+    do on a deep copy; lists that change are copied, ``stored`` is left as it was."""
+    values = dict(stored)
+    for code, entries in clean.items():
+        current = values.get(code)
+        if not current:
+            merged = [entry for entry in entries if entry["data"] is not None]
+        else:
+            merged = list(current)
+            for entry in entries:
+                locale, scope, data = entry["locale"], entry["scope"], entry["data"]
+                for i, present in enumerate(merged):
+                    if present.get("locale") == locale and present.get("scope") == scope:
+                        if data is None:
+                            del merged[i]
+                        else:
+                            merged[i] = {**present, "data": data}
+                        break
+                else:
+                    if data is not None:
+                        merged.append(entry)
+        if merged:
+            values[code] = merged
+        else:
+            values.pop(code, None)
+    return values
 
 
 def _write_links(session: Session, touched, ids: dict[str, int], cache: CatalogCache) -> None:

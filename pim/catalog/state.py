@@ -11,10 +11,14 @@ _TAGS = re.compile(r"<[^>]+>")
 SEARCHABLE_TYPES = {"text", "textarea", "identifier", "select", "multiselect", "reference"}
 
 
+def _entry_order(entry: dict[str, Any]) -> tuple[str, str]:
+    return entry.get("locale") or "", entry.get("scope") or ""
+
+
 def normalise_values(values: Values) -> Values:
     """Sorted attributes, entries sorted by (locale, scope): equal values compare equal."""
     return {
-        code: sorted(entries, key=lambda e: (e.get("locale") or "", e.get("scope") or ""))
+        code: sorted(entries, key=_entry_order) if len(entries) > 1 else list(entries)
         for code, entries in sorted(values.items())
         if entries
     }
@@ -32,27 +36,83 @@ def flatten_state(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def diff_states(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """Field-level diff: one entry per changed field, value or association type."""
-    before, after = flatten_state(old), flatten_state(new)
+    """Field-level diff: one entry per changed field, value or association type.
+
+    The same as comparing ``flatten_state`` of both sides field by field, but an attribute
+    (or association type) whose entries are equal as a whole is never flattened: an update
+    touching one value of a product compares the rest at C speed."""
     diff = []
-    for field in sorted(before.keys() | after.keys()):
-        a, b = before.get(field), after.get(field)
+    for name in ("family", "parent", "enabled", "categories"):
+        a, b = old.get(name), new.get(name)
         if a != b:
-            diff.append({"field": field, "old": a, "new": b})
+            diff.append({"field": name, "old": a, "new": b})
+    before, after = old.get("values") or {}, new.get("values") or {}
+    if before != after:
+        for code in before.keys() | after.keys():
+            a_entries, b_entries = before.get(code), after.get(code)
+            if a_entries == b_entries:
+                continue
+            a_flat = _flatten_entries(code, a_entries)
+            b_flat = _flatten_entries(code, b_entries)
+            if not a_flat:  # a new attribute (every value of a created product)
+                diff += [{"field": field, "old": None, "new": b}
+                         for field, b in b_flat.items() if b is not None]
+                continue
+            for field in a_flat.keys() | b_flat.keys():
+                a, b = a_flat.get(field), b_flat.get(field)
+                if a != b:
+                    diff.append({"field": field, "old": a, "new": b})
+    before, after = old.get("associations") or {}, new.get("associations") or {}
+    if before != after:
+        for type_code in before.keys() | after.keys():
+            a, b = before.get(type_code), after.get(type_code)
+            if a != b:
+                diff.append({"field": f"associations.{type_code}", "old": a, "new": b})
+    if len(diff) > 1:
+        diff.sort(key=_field_name)
     return diff
+
+
+def _field_name(change: dict[str, Any]) -> str:
+    return change["field"]
+
+
+def _flatten_entries(code: str, entries: list | None) -> dict[str, Any]:
+    """``flatten_state``'s keys for one attribute ("values.name-en_GB"), without ValueKeys."""
+    flat: dict[str, Any] = {}
+    prefix = f"values.{code}"
+    for entry in entries or ():
+        locale, scope = entry.get("locale"), entry.get("scope")
+        field = prefix
+        if locale:
+            field += f"-{locale}"
+        if scope:
+            field += f"-{scope}"
+        flat[field] = entry.get("data")
+    return flat
 
 
 def search_text_of(state: dict[str, Any], context: CatalogContext) -> str:
     words: list[str] = [state["sku"]]
-    for key, data in iter_values(state.get("values") or {}):
-        spec = context.attributes.get(key.attribute)
-        if spec is None or spec.type not in SEARCHABLE_TYPES or data is None:
+    attributes = context.attributes
+    for code, entries in (state.get("values") or {}).items():
+        spec = attributes.get(code)
+        if spec is None or spec.type not in SEARCHABLE_TYPES:
             continue
-        items = data if isinstance(data, list) else [data]
-        for item in items:
-            if spec.type in ("select", "multiselect"):
-                labels = spec.options.get(item, {})
-                words.append(labels.get(key.locale or "", "") or " ".join(labels.values()) or item)
-            else:
-                words.append(_TAGS.sub(" ", str(item)))
+        options = spec.options if spec.type in ("select", "multiselect") else None
+        for entry in entries:
+            data = entry.get("data")
+            if data is None:
+                continue
+            items = data if isinstance(data, list) else [data]
+            for item in items:
+                if options is not None:
+                    labels = options.get(item, {})
+                    locale = entry.get("locale")
+                    words.append(labels.get(locale or "", "") or " ".join(labels.values())
+                                 or item)
+                elif isinstance(item, str) and "<" not in item:
+                    words.append(item)
+                else:
+                    words.append(_TAGS.sub(" ", str(item)))
     return " ".join(w for w in words if w)[:20000]

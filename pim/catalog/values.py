@@ -8,6 +8,7 @@ out of the clean result; the caller decides whether one problem refuses the whol
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -95,160 +96,299 @@ def money_text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _check_number(value: Decimal, rules: dict[str, Any], what: str = "value") -> Decimal:
+Cleaner = Callable[[Any], Any]
+"""One attribute's checks, compiled: raw data in, canonical data out (or ``Refused``)."""
+
+
+def _number_checker(rules: dict[str, Any]) -> Callable[[Decimal, str], Decimal]:
+    """``rules`` (decimals, negative_allowed, min, max) looked up once."""
     decimals = rules.get("decimals")
-    if decimals is not None:
-        exponent = value.normalize().as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-        if places > int(decimals):
-            if int(decimals) == 0:
-                raise Refused(f"{what} must be a whole number")
-            raise Refused(f"{what} allows at most {decimals} decimal places")
-    if rules.get("negative_allowed") is False and value < 0:
-        raise Refused(f"{what} must not be negative")
-    if rules.get("min") is not None and value < Decimal(str(rules["min"])):
-        raise Refused(f"{what} must be at least {rules['min']}")
-    if rules.get("max") is not None and value > Decimal(str(rules["max"])):
-        raise Refused(f"{what} must be at most {rules['max']}")
-    return value
+    places_allowed = int(decimals) if decimals is not None else None
+    no_negative = rules.get("negative_allowed") is False
+    low = Decimal(str(rules["min"])) if rules.get("min") is not None else None
+    high = Decimal(str(rules["max"])) if rules.get("max") is not None else None
+
+    def check(value: Decimal, what: str = "value") -> Decimal:
+        if places_allowed is not None:
+            exponent = value.as_tuple().exponent
+            # Trailing zeros ("12.50") are not decimal places: normalise only when needed.
+            if isinstance(exponent, int) and -exponent > places_allowed:
+                exponent = value.normalize().as_tuple().exponent
+            places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+            if places > places_allowed:
+                if places_allowed == 0:
+                    raise Refused(f"{what} must be a whole number")
+                raise Refused(f"{what} allows at most {decimals} decimal places")
+        if no_negative and value < 0:
+            raise Refused(f"{what} must not be negative")
+        if low is not None and value < low:
+            raise Refused(f"{what} must be at least {rules['min']}")
+        if high is not None and value > high:
+            raise Refused(f"{what} must be at most {rules['max']}")
+        return value
+
+    return check
+
+
+def _check_number(value: Decimal, rules: dict[str, Any], what: str = "value") -> Decimal:
+    return _number_checker(rules)(value, what)
+
+
+def _text_checker(rules: dict[str, Any], default_max: int) -> Callable[[Any], str]:
+    max_length = rules.get("max_length", default_max)
+    limit = int(max_length) if max_length is not None else None
+    min_length = int(rules["min_length"]) if rules.get("min_length") else None
+    pattern = rules.get("regex")
+    matcher = re.compile(pattern).fullmatch if pattern else None
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise Refused(f"expected text, got {type(value).__name__}")
+        if limit is not None and len(value) > limit:
+            raise Refused(f"is {len(value)} characters long; at most {max_length} allowed")
+        if min_length is not None and len(value) < min_length:
+            raise Refused(f"must be at least {rules['min_length']} characters long")
+        if matcher is not None and not matcher(value):
+            raise Refused(f"{value!r} does not match the pattern {pattern}")
+        return value
+
+    return check
 
 
 def _check_text(value: Any, rules: dict[str, Any], default_max: int) -> str:
-    if not isinstance(value, str):
-        raise Refused(f"expected text, got {type(value).__name__}")
-    max_length = rules.get("max_length", default_max)
-    if max_length is not None and len(value) > int(max_length):
-        raise Refused(f"is {len(value)} characters long; at most {max_length} allowed")
-    if rules.get("min_length") and len(value) < int(rules["min_length"]):
-        raise Refused(f"must be at least {rules['min_length']} characters long")
-    pattern = rules.get("regex")
-    if pattern and not re.fullmatch(pattern, value):
-        raise Refused(f"{value!r} does not match the pattern {pattern}")
-    return value
+    return _text_checker(rules, default_max)(value)
+
+
+def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
+    """``spec``'s checks with its rules, unit family and currencies looked up once.
+
+    Options are read live from ``spec.options``, so options added to the spec later count."""
+    rules = spec.validation or {}
+    kind = spec.type
+    if kind == "text":
+        return _text_checker(rules, TEXT_MAX_LENGTH)
+    if kind == "textarea":
+        check_text = _text_checker(rules, TEXTAREA_MAX_LENGTH)
+
+        def clean_textarea(data: Any) -> str:
+            if not isinstance(data, str):
+                raise Refused(f"expected text, got {type(data).__name__}")
+            return check_text(sanitize_html(data))
+
+        return clean_textarea
+    if kind == "identifier":
+        check_text = _text_checker(rules, TEXT_MAX_LENGTH)
+        gtin = rules.get("format") == "gtin"
+
+        def clean_identifier(data: Any) -> str:
+            text = check_text(data).strip()
+            if gtin:
+                if not text.isdigit() or len(text) not in GTIN_LENGTHS:
+                    raise Refused(f"{text!r} is not a GTIN (8, 12, 13 or 14 digits)")
+                if not gtin_check_digit_ok(text):
+                    raise Refused(f"{text!r} has a wrong check digit")
+            return text
+
+        return clean_identifier
+    if kind == "number":
+        check_number = _number_checker(rules)
+        return lambda data: decimal_text(check_number(to_decimal(data)))
+    if kind == "measurement":
+        return _measurement_cleaner(spec, context)
+    if kind == "price":
+        return _prices_cleaner(rules, context)
+    if kind == "boolean":
+        def clean_boolean(data: Any) -> bool:
+            if not isinstance(data, bool):
+                raise Refused(f"expected true or false, got {data!r}")
+            return data
+
+        return clean_boolean
+    if kind == "date":
+        return _date_cleaner(rules)
+    if kind == "select":
+        options = spec.options
+
+        def clean_select(data: Any) -> str:
+            if not isinstance(data, str) or data not in options:
+                raise Refused(f"{data!r} is not an option of {spec.code}")
+            return data
+
+        return clean_select
+    if kind == "multiselect":
+        options = spec.options
+
+        def clean_multiselect(data: Any) -> list:
+            if isinstance(data, str):
+                data = [data]
+            if not isinstance(data, list):
+                raise Refused("expected a list of option codes")
+            unknown = [code for code in data if code not in options]
+            if unknown:
+                raise Refused(f"{', '.join(map(repr, unknown))} not options of {spec.code}")
+            return list(dict.fromkeys(data))
+
+        return clean_multiselect
+    if kind == "media":
+        return _clean_media
+    if kind == "reference":
+        return _clean_reference
+
+    def unknown_type(data: Any) -> Any:
+        raise Refused(f"unknown attribute type {kind!r}")
+
+    return unknown_type
 
 
 def clean_data(spec: AttributeSpec, data: Any, context: CatalogContext) -> Any:
     """Return ``data`` in canonical form for ``spec``'s type, or raise ``Refused``."""
-    rules = spec.validation or {}
-    kind = spec.type
-    if kind == "text":
-        return _check_text(data, rules, TEXT_MAX_LENGTH)
-    if kind == "textarea":
-        if not isinstance(data, str):
-            raise Refused(f"expected text, got {type(data).__name__}")
-        return _check_text(sanitize_html(data), rules, TEXTAREA_MAX_LENGTH)
-    if kind == "identifier":
-        text = _check_text(data, rules, TEXT_MAX_LENGTH).strip()
-        if rules.get("format") == "gtin":
-            if not text.isdigit() or len(text) not in GTIN_LENGTHS:
-                raise Refused(f"{text!r} is not a GTIN (8, 12, 13 or 14 digits)")
-            if not gtin_check_digit_ok(text):
-                raise Refused(f"{text!r} has a wrong check digit")
-        return text
-    if kind == "number":
-        return decimal_text(_check_number(to_decimal(data), rules))
-    if kind == "measurement":
-        return _clean_measurement(spec, data, context)
-    if kind == "price":
-        return _clean_prices(data, rules, context)
-    if kind == "boolean":
-        if not isinstance(data, bool):
-            raise Refused(f"expected true or false, got {data!r}")
-        return data
-    if kind == "date":
-        return _clean_date(data, rules)
-    if kind == "select":
-        if not isinstance(data, str) or data not in spec.options:
-            raise Refused(f"{data!r} is not an option of {spec.code}")
-        return data
-    if kind == "multiselect":
-        if isinstance(data, str):
+    return compile_cleaner(spec, context)(data)
+
+
+def _clean_media(data: Any) -> str:
+    if not isinstance(data, str) or not data.strip():
+        raise Refused("expected a file path or URL")
+    if not data.startswith(("http://", "https://")) and (
+        data.startswith("/") or ".." in data.split("/")
+    ):
+        raise Refused(f"{data!r} must be a relative path inside the media folder or a URL")
+    return data.strip()
+
+
+def _clean_reference(data: Any) -> str:
+    if not isinstance(data, str) or not data.strip():
+        raise Refused("expected a SKU")
+    return data.strip()
+
+
+def _measurement_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
+    family = context.unit_families.get(spec.unit_family or "")
+    units = family.units if family is not None else None
+    check_amount = _number_checker(spec.validation or {})
+
+    def clean_measurement(data: Any) -> dict:
+        if not isinstance(data, dict) or "amount" not in data:
+            raise Refused('expected {"amount": ..., "unit": ...}')
+        unit = data.get("unit") or spec.default_unit
+        if not unit:
+            raise Refused("a unit is required")
+        if units is not None and unit not in units:
+            allowed = ", ".join(sorted(units))
+            raise Refused(f"unit {unit!r} is not in unit family {family.code} ({allowed})")
+        amount = check_amount(to_decimal(data["amount"]), "amount")
+        return {"amount": decimal_text(amount), "unit": unit}
+
+    return clean_measurement
+
+
+def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
+    currencies = frozenset(context.currencies)
+    check_amount = _number_checker({"decimals": 2, "negative_allowed": False, **rules})
+
+    def clean_prices(data: Any) -> list[dict]:
+        if isinstance(data, dict):
             data = [data]
         if not isinstance(data, list):
-            raise Refused("expected a list of option codes")
-        unknown = [code for code in data if code not in spec.options]
-        if unknown:
-            raise Refused(f"{', '.join(map(repr, unknown))} not options of {spec.code}")
-        return list(dict.fromkeys(data))
-    if kind == "media":
-        if not isinstance(data, str) or not data.strip():
-            raise Refused("expected a file path or URL")
-        if not data.startswith(("http://", "https://")) and (
-            data.startswith("/") or ".." in data.split("/")
-        ):
-            raise Refused(f"{data!r} must be a relative path inside the media folder or a URL")
-        return data.strip()
-    if kind == "reference":
-        if not isinstance(data, str) or not data.strip():
-            raise Refused("expected a SKU")
-        return data.strip()
-    raise Refused(f"unknown attribute type {kind!r}")
+            raise Refused('expected [{"amount": ..., "currency": ...}]')
+        seen: set[tuple[str, int]] = set()
+        cleaned = []
+        for entry in data:
+            if not isinstance(entry, dict) or "currency" not in entry:
+                raise Refused('each price needs "amount" and "currency"')
+            currency = str(entry["currency"]).upper()
+            if currencies and currency not in currencies:
+                raise Refused(f"currency {currency} is not enabled")
+            if entry.get("amount") is None:
+                continue  # an empty amount for one currency clears that currency only
+            amount = check_amount(to_decimal(entry["amount"]), f"{currency} amount")
+            min_quantity = entry.get("min_quantity") or 1
+            if (not isinstance(min_quantity, int) or isinstance(min_quantity, bool)
+                    or min_quantity < 1):
+                raise Refused(f"min_quantity must be a whole number >= 1, got {min_quantity!r}")
+            if (currency, min_quantity) in seen:
+                raise Refused(f"two {currency} prices for quantity {min_quantity}")
+            seen.add((currency, min_quantity))
+            item = {"amount": money_text(amount), "currency": currency}
+            if min_quantity != 1:
+                item["min_quantity"] = min_quantity
+            cleaned.append(item)
+        if len(cleaned) > 1:
+            cleaned.sort(key=_price_order)
+        return cleaned
+
+    return clean_prices
 
 
-def _clean_measurement(spec: AttributeSpec, data: Any, context: CatalogContext) -> dict:
-    if not isinstance(data, dict) or "amount" not in data:
-        raise Refused('expected {"amount": ..., "unit": ...}')
-    unit = data.get("unit") or spec.default_unit
-    family = context.unit_families.get(spec.unit_family or "")
-    if not unit:
-        raise Refused("a unit is required")
-    if family is not None and unit not in family.units:
-        allowed = ", ".join(sorted(family.units))
-        raise Refused(f"unit {unit!r} is not in unit family {family.code} ({allowed})")
-    amount = _check_number(to_decimal(data["amount"]), spec.validation or {}, "amount")
-    return {"amount": decimal_text(amount), "unit": unit}
+def _price_order(price: dict) -> tuple[str, int]:
+    return price["currency"], price.get("min_quantity", 1)
 
 
-def _clean_prices(data: Any, rules: dict[str, Any], context: CatalogContext) -> list[dict]:
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list):
-        raise Refused('expected [{"amount": ..., "currency": ...}]')
-    seen: set[tuple[str, int]] = set()
-    cleaned = []
-    price_rules = {"decimals": 2, "negative_allowed": False, **rules}
-    for entry in data:
-        if not isinstance(entry, dict) or "currency" not in entry:
-            raise Refused('each price needs "amount" and "currency"')
-        currency = str(entry["currency"]).upper()
-        if context.currencies and currency not in context.currencies:
-            raise Refused(f"currency {currency} is not enabled")
-        if entry.get("amount") is None:
-            continue  # an empty amount for one currency clears that currency only
-        amount = _check_number(to_decimal(entry["amount"]), price_rules, f"{currency} amount")
-        min_quantity = entry.get("min_quantity") or 1
-        if not isinstance(min_quantity, int) or isinstance(min_quantity, bool) or min_quantity < 1:
-            raise Refused(f"min_quantity must be a whole number >= 1, got {min_quantity!r}")
-        if (currency, min_quantity) in seen:
-            raise Refused(f"two {currency} prices for quantity {min_quantity}")
-        seen.add((currency, min_quantity))
-        item = {"amount": money_text(amount), "currency": currency}
-        if min_quantity != 1:
-            item["min_quantity"] = min_quantity
-        cleaned.append(item)
-    cleaned.sort(key=lambda p: (p["currency"], p.get("min_quantity", 1)))
-    return cleaned
+def _date_cleaner(rules: dict[str, Any]) -> Cleaner:
+    low = date.fromisoformat(rules["date_min"]) if rules.get("date_min") else None
+    high = date.fromisoformat(rules["date_max"]) if rules.get("date_max") else None
+
+    def clean_date(data: Any) -> str:
+        if isinstance(data, datetime):
+            data = data.date()
+        if isinstance(data, date):
+            value = data
+        elif isinstance(data, str):
+            text = data.strip()
+            try:
+                value = date.fromisoformat(text[:10]) if len(text) >= 10 else None
+            except ValueError:
+                value = None
+            if value is None or (len(text) > 10 and text[10] not in "T "):
+                raise Refused(f"{data!r} is not an ISO 8601 date (YYYY-MM-DD)")
+        else:
+            raise Refused(f"expected a date, got {type(data).__name__}")
+        if low is not None and value < low:
+            raise Refused(f"must be on or after {rules['date_min']}")
+        if high is not None and value > high:
+            raise Refused(f"must be on or before {rules['date_max']}")
+        return value.isoformat()
+
+    return clean_date
 
 
-def _clean_date(data: Any, rules: dict[str, Any]) -> str:
-    if isinstance(data, datetime):
-        data = data.date()
-    if isinstance(data, date):
-        value = data
-    elif isinstance(data, str):
-        try:
-            value = date.fromisoformat(data.strip()[:10]) if len(data.strip()) >= 10 else None
-        except ValueError:
-            value = None
-        if value is None or (len(data.strip()) > 10 and data.strip()[10] not in "T "):
-            raise Refused(f"{data!r} is not an ISO 8601 date (YYYY-MM-DD)")
-    else:
-        raise Refused(f"expected a date, got {type(data).__name__}")
-    if rules.get("date_min") and value < date.fromisoformat(rules["date_min"]):
-        raise Refused(f"must be on or after {rules['date_min']}")
-    if rules.get("date_max") and value > date.fromisoformat(rules["date_max"]):
-        raise Refused(f"must be on or before {rules['date_max']}")
-    return value.isoformat()
+class _AttributeChecks:
+    __slots__ = ("spec", "clean", "coordinates")
+
+    def __init__(self, spec: AttributeSpec):
+        self.spec = spec
+        self.clean: Cleaner | None = None  # compiled when a first non-empty value comes
+        self.coordinates: dict[tuple, str | None] = {}  # (locale, scope) -> problem
+
+
+class ValueChecks:
+    """``validate_values``' lookups for one catalog context, built once and reused for a
+    whole batch or import: each attribute's cleaner is compiled the first time it is met,
+    and coordinate checks are remembered per (attribute, locale, scope)."""
+
+    def __init__(self, context: CatalogContext):
+        self.context = context
+        self.locales = set(context.locales)
+        self._attributes: dict[str, _AttributeChecks] = {}
+        self._channels: set[str] | frozenset[str] | None = None
+
+    def for_channels(self, channels) -> dict[str, _AttributeChecks]:
+        """The per-attribute checks, valid while the channels stay the same object."""
+        if channels is not self._channels:
+            self._attributes = {}
+            self._channels = channels
+        return self._attributes
+
+    def attribute(self, spec: AttributeSpec, channels) -> _AttributeChecks:
+        known = self.for_channels(channels).get(spec.code)
+        if known is None or known.spec is not spec:
+            known = self._attributes[spec.code] = _AttributeChecks(spec)
+        return known
+
+    def cleaner(self, spec: AttributeSpec, channels) -> Cleaner:
+        known = self.attribute(spec, channels)
+        if known.clean is None:
+            known.clean = compile_cleaner(spec, self.context)
+        return known.clean
 
 
 def validate_values(
@@ -256,14 +396,21 @@ def validate_values(
     context: CatalogContext,
     *,
     channels: set[str] | frozenset[str] = frozenset(),
-    allowed_attributes: set[str] | None = None,
+    allowed_attributes: set[str] | frozenset[str] | None = None,
+    checks: ValueChecks | None = None,
 ) -> tuple[Values, list[ValueProblem]]:
-    """Check every value against its attribute. ``data: None`` passes through (it clears)."""
+    """Check every value against its attribute. ``data: None`` passes through (it clears).
+
+    ``checks`` (built for this ``context``) carries compiled checks from call to call."""
+    if checks is None or checks.context is not context:
+        checks = ValueChecks(context)
+    attributes = context.attributes
+    locales = checks.locales
+    known_checks = checks.for_channels(channels)
     clean: Values = {}
     problems: list[ValueProblem] = []
-    locales = set(context.locales)
     for code, entries in values.items():
-        spec = context.attributes.get(code)
+        spec = attributes.get(code)
         if spec is None:
             problems.append(ValueProblem(code, "unknown attribute"))
             continue
@@ -273,29 +420,49 @@ def validate_values(
         if not isinstance(entries, list):
             problems.append(ValueProblem(code, 'expected a list of {"locale", "scope", "data"}'))
             continue
+        known = known_checks.get(code)
+        if known is None or known.spec is not spec:
+            known = checks.attribute(spec, channels)
+        coordinates = known.coordinates
+        out: list = []
+        several = len(entries) > 1
         seen: set[tuple[str | None, str | None]] = set()
         for entry in entries:
             if not isinstance(entry, dict) or "data" not in entry:
                 problems.append(ValueProblem(code, 'each value needs "locale", "scope", "data"'))
                 continue
             locale, scope = entry.get("locale"), entry.get("scope")
-            problem = _check_coordinates(spec, locale, scope, locales, channels)
-            if problem is None and (locale, scope) in seen:
-                problem = "given twice for the same locale and scope"
+            where = (locale, scope)
+            try:
+                problem = coordinates[where]
+            except KeyError:
+                problem = coordinates[where] = _check_coordinates(
+                    spec, locale, scope, locales, channels)
+            except TypeError:  # an unhashable locale or scope: check it, never remember it
+                problem = _check_coordinates(spec, locale, scope, locales, channels)
+            if several:
+                if problem is None and where in seen:
+                    problem = "given twice for the same locale and scope"
+                if not problem:
+                    seen.add(where)
             if problem:
                 problems.append(ValueProblem(code, problem, locale, scope))
                 continue
-            seen.add((locale, scope))
             data = entry["data"]
             if data is not None and data != "" and data != []:
+                cleaner = known.clean
+                if cleaner is None:
+                    cleaner = known.clean = compile_cleaner(spec, context)
                 try:
-                    data = clean_data(spec, data, context)
+                    data = cleaner(data)
                 except Refused as refused:
                     problems.append(ValueProblem(code, str(refused), locale, scope))
                     continue
             else:
                 data = None
-            clean.setdefault(code, []).append({"locale": locale, "scope": scope, "data": data})
+            out.append({"locale": locale, "scope": scope, "data": data})
+        if out:
+            clean[code] = out
     return clean, problems
 
 

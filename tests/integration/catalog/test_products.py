@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from pim.catalog.models import Product
 from pim.catalog.products import WritePolicy
 from pim.catalog.read import get_product
 from pim.history.models import HistoryEntry
@@ -178,3 +179,13 @@ def test_associations_and_quantities_are_stored_per_type(catalog):
     associations = get_product(catalog, "EL-1")["associations"]
     assert associations["PACK"] == [{"sku": "EL-2", "quantity": 4}]
     assert associations["X_SELL"] == [{"sku": "EL-2", "quantity": None}]  # not quantified
+
+
+def test_a_product_object_held_by_the_session_sees_a_batch_update(catalog):
+    write(catalog, electronics())
+    catalog.commit()
+    product = catalog.scalar(select(Product).where(Product.sku == "EL-1"))
+    assert product.version == 1
+    write(catalog, ProductRecord(sku="EL-1", values={"brand": one("Sonara")}))
+    assert product.version == 2
+    assert product.values["brand"][0]["data"] == "Sonara"

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from pim.catalog.values import gtin_check_digit_ok, sanitize_html, validate_values
+from pim.catalog.values import ValueChecks, gtin_check_digit_ok, sanitize_html, validate_values
 from pim.records import AttributeSpec, CatalogContext, UnitFamilySpec
 
 
@@ -175,3 +175,31 @@ def test_attribute_outside_the_family_is_refused(context):
 def test_null_data_passes_through_to_clear_a_value(context):
     clean, problems = validate_values({"colour": v(None)}, context)
     assert problems == [] and clean["colour"][0]["data"] is None
+
+
+def test_checks_reused_across_a_batch_give_the_same_answers_as_fresh_ones(context):
+    checks = ValueChecks(context)
+    channels = frozenset({"webshop-uk"})
+    batch = [
+        {"name": v("Speaker", "en_GB"), "warranty": v("2"), "price": v({"amount": "12",
+                                                                       "currency": "gbp"})},
+        {"name": v("x" * 21, "en_GB"), "warranty": v("2.5"), "teaser": v("Hi", None, "nowhere")},
+        {"name": v("Speaker", None), "weight": v({"amount": "1.50", "unit": "GRAM"}),
+         "colour": v("red"), "released": v("2025-06-01T10:00")},
+        {"name": v("Speaker", "en_GB") + v("Lautsprecher", "en_GB"), "ean": v("5012345678901")},
+    ] * 2
+    for values in batch:
+        assert (validate_values(values, context, channels=channels, checks=checks)
+                == validate_values(values, context, channels=channels))
+
+
+def test_reused_checks_follow_a_changed_attribute_and_new_options(context):
+    checks = ValueChecks(context)
+    assert validate_values({"warranty": v("12")}, context, checks=checks)[1]
+    context.attributes["warranty"] = AttributeSpec("warranty", "number",
+                                                   validation={"max": "20"})
+    context.attributes["colour"].options["green"] = {}
+    clean, problems = validate_values({"warranty": v("12"), "colour": v("green")}, context,
+                                      checks=checks)
+    assert problems == []
+    assert (clean["warranty"][0]["data"], clean["colour"][0]["data"]) == ("12", "green")
