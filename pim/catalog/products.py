@@ -407,7 +407,11 @@ def _merged_values(stored: Values, clean: Values) -> Values:
     for code, entries in clean.items():
         current = values.get(code)
         if not current:
-            merged = [entry for entry in entries if entry["data"] is not None]
+            merged = entries  # fresh from validation: kept as is unless something clears
+            for entry in entries:
+                if entry["data"] is None:
+                    merged = [entry for entry in entries if entry["data"] is not None]
+                    break
         else:
             merged = list(current)
             for entry in entries:

@@ -16,9 +16,11 @@ def _entry_order(entry: dict[str, Any]) -> tuple[str, str]:
 
 
 def normalise_values(values: Values) -> Values:
-    """Sorted attributes, entries sorted by (locale, scope): equal values compare equal."""
+    """Sorted attributes, entries sorted by (locale, scope): equal values compare equal.
+
+    Lists of one entry are kept, not copied: states share what they do not change."""
     return {
-        code: sorted(entries, key=_entry_order) if len(entries) > 1 else list(entries)
+        code: sorted(entries, key=_entry_order) if len(entries) > 1 else entries
         for code, entries in sorted(values.items())
         if entries
     }
@@ -52,12 +54,13 @@ def diff_states(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
             a_entries, b_entries = before.get(code), after.get(code)
             if a_entries == b_entries:
                 continue
-            a_flat = _flatten_entries(code, a_entries)
             b_flat = _flatten_entries(code, b_entries)
-            if not a_flat:  # a new attribute (every value of a created product)
-                diff += [{"field": field, "old": None, "new": b}
-                         for field, b in b_flat.items() if b is not None]
+            if not a_entries:  # a new attribute (every value of a created product)
+                for field, b in b_flat.items():
+                    if b is not None:
+                        diff.append({"field": field, "old": None, "new": b})
                 continue
+            a_flat = _flatten_entries(code, a_entries)
             for field in a_flat.keys() | b_flat.keys():
                 a, b = a_flat.get(field), b_flat.get(field)
                 if a != b:
