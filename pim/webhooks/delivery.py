@@ -107,7 +107,7 @@ EARLIER_PENDING_EXISTS = exists().where(
 SUBSCRIPTION_ACTIVE = exists().where(Subscription.id == Delivery.subscription_id,
                                      Subscription.active.is_(True))
 CLAIM_VIEW = (
-    select(Delivery.status, Delivery.subscription_id, Delivery.ordering_key,
+    select(Delivery.id, Delivery.status, Delivery.subscription_id, Delivery.ordering_key,
            Delivery.attempt_count, Delivery.next_attempt_at, Subscription.active,
            Subscription.url, Subscription.secret, Subscription.previous_secret,
            Subscription.previous_secret_expires_at, Message.id.label("message_id"),
@@ -118,30 +118,48 @@ CLAIM_VIEW = (
 
 
 def claim(session: Session, delivery_id: int, now: datetime, claimer: str) -> Claim | Outcome:
-    """Take the send lease. ``claimer`` names the job: when the jobs runner reruns a job whose
-    worker died mid-send, the rerun takes its own lease over instead of waiting it out."""
-    lease_until = now + timedelta(seconds=attempt_budget_seconds())
-    claimed = session.execute(
+    """Take the send lease of one delivery (see :func:`claim_many`)."""
+    [taken] = claim_many(session, [delivery_id], now, claimer)
+    return taken
+
+
+def claim_many(session: Session, delivery_ids: list[int], now: datetime,
+               claimer: str) -> list[Claim | Outcome]:
+    """Take the send leases of these deliveries in one UPDATE: a :class:`Claim` for each one
+    taken, in the order given, an :class:`Outcome` saying why for each one not taken.
+
+    The lease covers sending all of them one after the other. ``claimer`` names the job:
+    when the jobs runner reruns a job whose worker died mid-send, the rerun takes its own
+    leases over instead of waiting them out."""
+    ids = list(dict.fromkeys(delivery_ids))
+    lease_until = now + timedelta(seconds=attempt_budget_seconds() * len(ids))
+    claimed = set(session.scalars(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == "pending",
+        .where(Delivery.id.in_(ids), Delivery.status == "pending",
                or_(Delivery.next_attempt_at <= now, Delivery.claimed_by == claimer),
                ~EARLIER_PENDING_EXISTS, SUBSCRIPTION_ACTIVE)
         .values(next_attempt_at=lease_until, attempt_count=Delivery.attempt_count + 1,
                 claimed_by=claimer)
+        .returning(Delivery.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    row = session.execute(CLAIM_VIEW.where(Delivery.id == delivery_id)).one_or_none()
-    if row is None:
-        return Outcome(delivery_id, "finished")
-    if not claimed:
-        return Outcome(delivery_id, why_not_claimable(row, now), row.subscription_id,
-                       row.ordering_key, row.next_attempt_at)
-    secrets = [row.secret]
-    expires = row.previous_secret_expires_at
-    if row.previous_secret and (expires is None or expires > now):
-        secrets.append(row.previous_secret)
-    return Claim(delivery_id, row.subscription_id, row.ordering_key, row.attempt_count,
-                 row.url, secrets, row.message_id, row.body)
+    ))
+    rows = {row.id: row for row in session.execute(CLAIM_VIEW.where(Delivery.id.in_(ids)))}
+    taken: list[Claim | Outcome] = []
+    for delivery_id in ids:
+        row = rows.get(delivery_id)
+        if row is None:
+            taken.append(Outcome(delivery_id, "finished"))
+        elif delivery_id not in claimed:
+            taken.append(Outcome(delivery_id, why_not_claimable(row, now),
+                                 row.subscription_id, row.ordering_key, row.next_attempt_at))
+        else:
+            secrets = [row.secret]
+            expires = row.previous_secret_expires_at
+            if row.previous_secret and (expires is None or expires > now):
+                secrets.append(row.previous_secret)
+            taken.append(Claim(delivery_id, row.subscription_id, row.ordering_key,
+                               row.attempt_count, row.url, secrets, row.message_id, row.body))
+    return taken
 
 
 def why_not_claimable(row, now: datetime) -> str:
@@ -284,6 +302,46 @@ def record(session: Session, claimed: Claim, result: AttemptResult, now: datetim
     return outcome
 
 
+def record_many(session: Session, sent: list[tuple[Claim, AttemptResult]],
+                now: datetime) -> list[Outcome]:
+    """:func:`record` for several attempts. When all succeeded (the usual case) it takes a
+    few statements for all of them; otherwise each is recorded in turn, in order, so the
+    failure count of a subscription sees them as they happened."""
+    if not sent:
+        return []
+    if not all(result.succeeded for _, result in sent):
+        return [record(session, claimed, result, now) for claimed, result in sent]
+    session.execute(insert(Attempt), [
+        {"delivery_id": claimed.delivery_id, "attempted_at": now,
+         "status_code": result.status_code, "latency_ms": result.latency_ms,
+         "response_body": result.response_body, "error": None}
+        for claimed, result in sent])
+    settled = set(session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_([claimed.delivery_id for claimed, _ in sent]),
+               Delivery.status == "pending")
+        .values(status="succeeded", completed_at=now, next_attempt_at=None, last_error=None,
+                claimed_by=None)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ))
+    reset = {claimed.subscription_id for claimed, _ in sent if claimed.delivery_id in settled}
+    if reset:
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id.in_(reset),
+                   or_(Subscription.consecutive_failures != 0, Subscription.flagged))
+            .values(consecutive_failures=0, flagged=False)
+            .execution_options(synchronize_session=False)
+        )
+    # not settled: finished by a later claim after our lease ran out
+    return [Outcome(claimed.delivery_id, "succeeded", claimed.subscription_id,
+                    claimed.ordering_key) if claimed.delivery_id in settled
+            else Outcome(claimed.delivery_id, "finished", claimed.subscription_id,
+                         claimed.ordering_key)
+            for claimed, _ in sent]
+
+
 def describe(result: AttemptResult) -> str:
     return result.error or f"HTTP {result.status_code}"
 
@@ -309,15 +367,25 @@ def count_failed_delivery(session: Session, subscription_id: int) -> None:
 
 
 def deliver(delivery_id: int, claimer: str | None = None) -> Outcome:
-    """Claim, send and record one delivery (two short transactions; none stays open during
-    the HTTP request). ``claimer``: the job id, so a rerun of the job can resume."""
+    """Claim, send and record one delivery (see :func:`deliver_many`)."""
+    [outcome] = deliver_many([delivery_id], claimer)
+    return outcome
+
+
+def deliver_many(delivery_ids: list[int], claimer: str | None = None) -> list[Outcome]:
+    """Claim these deliveries, send the ones claimed one after the other, record the
+    attempts: two short transactions in all, none open during the HTTP requests.
+    ``claimer``: the job id, so a rerun of the job can resume. One outcome per id."""
     with session_scope() as session:
-        claimed = claim(session, delivery_id, utcnow(), claimer or f"once:{uuid.uuid4().hex}")
-    if isinstance(claimed, Outcome):
-        return claimed
-    result = post(claimed)
-    with session_scope() as session:
-        return record(session, claimed, result, utcnow())
+        taken = claim_many(session, delivery_ids, utcnow(),
+                           claimer or f"once:{uuid.uuid4().hex}")
+    sent = [(claimed, post(claimed)) for claimed in taken if isinstance(claimed, Claim)]
+    if sent:
+        with session_scope() as session:
+            recorded = iter(record_many(session, sent, utcnow()))
+    else:
+        recorded = iter(())
+    return [next(recorded) if isinstance(claimed, Claim) else claimed for claimed in taken]
 
 
 def next_in_line(session: Session, subscription_id: int, ordering_key: str) -> Delivery | None:
@@ -337,4 +405,31 @@ def due_heads(session: Session, now: datetime, limit: int) -> list[int]:
         .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
                ~EARLIER_PENDING_EXISTS, SUBSCRIPTION_ACTIVE)
         .order_by(Delivery.next_attempt_at).limit(limit)
+    ))
+
+
+def next_heads(session: Session, finished: list[Outcome]) -> list[tuple[int, datetime | None]]:
+    """The pending deliveries whose turn it now is after these ones finished theirs (one
+    per subscription and ordering key, at most): ``[(id, next_attempt_at)]``."""
+    keys = {(o.subscription_id, o.ordering_key) for o in finished
+            if o.subscription_id is not None and o.ordering_key is not None}
+    if not keys:
+        return []
+    rows = session.execute(
+        select(Delivery.id, Delivery.subscription_id, Delivery.ordering_key,
+               Delivery.next_attempt_at)
+        .where(Delivery.subscription_id.in_({s for s, _ in keys}),
+               Delivery.ordering_key.in_({k for _, k in keys}),
+               Delivery.status == "pending", ~EARLIER_PENDING_EXISTS)
+        .order_by(Delivery.id)
+    )
+    return [(row.id, row.next_attempt_at) for row in rows
+            if (row.subscription_id, row.ordering_key) in keys]
+
+
+def claimed_by(session: Session, claimer: str) -> list[int]:
+    """Pending deliveries still leased to ``claimer`` (a rerun of a job resumes them)."""
+    return list(session.scalars(
+        select(Delivery.id).where(Delivery.claimed_by == claimer, Delivery.status == "pending")
+        .order_by(Delivery.sequence, Delivery.id)
     ))
