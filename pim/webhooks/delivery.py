@@ -6,10 +6,12 @@ lower id) exists for the same subscription and ordering key. So one product's ve
 out one at a time and in order: a newer version waits behind an older one's retries, and
 proceeds once that one succeeds or finally fails.
 
-Claiming is one conditional UPDATE that also pushes ``next_attempt_at`` past the longest an
-attempt can take (a lease): two workers never send the same delivery at once, and when a
-worker dies mid-send the delivery becomes due again once the lease runs out, so it is sent
-again (at least once) with the same ``webhook-id``.
+Claiming is one conditional UPDATE (for the few deliveries a job sends together) that also
+pushes ``next_attempt_at`` past the longest their attempts can take (a lease): two workers
+never send the same delivery at once, and when a worker dies mid-send the delivery becomes
+due again once the lease runs out, so it is sent again (at least once) with the same
+``webhook-id``. HTTP connections are pooled per thread and kept alive; the address policy
+is still checked before every request.
 """
 
 from __future__ import annotations
