@@ -40,7 +40,7 @@ def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
            overwrite_pim_owned: bool, media_root: str | None = None) -> dict[str, Any]:
     from importers import ImportFileError
     from pim.catalog.structure import load_context
-    from pim.db import session_factory
+    from pim.db import get_engine, session_factory
     from pim.media.importing import ImportMedia
     from pim.workflow.models import Channel
 
@@ -52,14 +52,20 @@ def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
     source = f"import:{ctx.job_id}"
     # A dry run stores no files and records no downloads: its transaction is rolled back.
     media = None if dry_run else ImportMedia(media_root, source=source, actor=ctx.created_by)
+    # A dry run, or an import that aborts on the first error, is one transaction; on SQLite
+    # it holds the database's write lock throughout, so progress is written when it ends.
+    one_transaction = dry_run or on_error == "abort"
+    holds_lock = one_transaction and get_engine().dialect.name == "sqlite"
     try:
-        report = apply_import(
-            factory, records_for(context, channels), source=source,
-            actor=ctx.created_by,
-            policy=WritePolicy("import", overwrite_pim_owned=overwrite_pim_owned),
-            on_error=on_error, dry_run=dry_run, batch_size=get_settings().import_batch_size,
-            progress=lambda done: ctx.progress(done), hook=media,
-        )
+        with ctx.deferred_progress(holds_lock):
+            report = apply_import(
+                factory, records_for(context, channels), source=source,
+                actor=ctx.created_by,
+                policy=WritePolicy("import", overwrite_pim_owned=overwrite_pim_owned),
+                on_error=on_error, dry_run=dry_run,
+                batch_size=get_settings().import_batch_size,
+                progress=lambda done: ctx.progress(done), hook=media,
+            )
     except ImportAborted as aborted:
         path = _save_report(ctx, aborted.report)
         raise PermanentError(f"{aborted} (nothing imported; report: {path})") from None

@@ -44,6 +44,7 @@ class JobContext:
         self._clock = clock
         self._last_write: float | None = None
         self._unwritten = False
+        self._deferred = False
 
     def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
         """Report ``done`` of ``total`` items (total and message keep their last value when
@@ -56,6 +57,8 @@ class JobContext:
         self._unwritten = True
         if self._display is not None:
             self._display(self.done, self.total, self.message)
+        if self._deferred:
+            return
         now = self._clock()
         finished = self.total is not None and done >= self.total
         if finished or self._last_write is None or now - self._last_write >= self._write_interval:
@@ -69,6 +72,24 @@ class JobContext:
         self._unwritten = False
         if not self._write_progress(self.done, self.total, self.message):
             raise JobCancelled(f"job {self.job_id} was cancelled or handed to another worker")
+
+    @contextlib.contextmanager
+    def deferred_progress(self, defer: bool = True) -> Iterator[None]:
+        """Show progress but write it only when the block ends.
+
+        For work that holds SQLite's one write lock for its whole length (a dry-run import,
+        an import that aborts on the first error): a progress write on another connection
+        would wait for that lock until it timed out and failed the job.
+        """
+        if not defer:
+            yield
+            return
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
+        self.flush()
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

@@ -94,6 +94,22 @@ def test_an_aborted_import_fails_the_job_and_still_has_a_report(client, world):
     assert client.get("/api/v1/products/IMP-1", headers=world.auth("viewer")).status_code == 404
 
 
+def test_a_dry_run_import_job_reports_what_it_would_do_and_writes_nothing(client, world):
+    # On SQLite the dry run holds the one write lock throughout: its progress must wait for
+    # the end instead of failing the job on a locked database.
+    job_id = upload(client, world, dry_run="true").json()["id"]
+
+    run_queued_jobs()
+
+    job = client.get(f"{JOBS}/{job_id}", headers=world.auth("editor")).json()
+    assert job["status"] == "succeeded", job["error"]
+    assert job["progress_done"] == 3
+    assert (job["result"]["created"], job["result"]["refused"]) == (2, 1)
+    report = client.get(f"{JOBS}/{job_id}/report", headers=world.auth("editor")).json()
+    assert report["dry_run"] is True and report["errors"][0]["row"] == 3
+    assert client.get("/api/v1/products/IMP-1", headers=world.auth("viewer")).status_code == 404
+
+
 def test_a_mapping_profile_is_sent_as_yaml_text(client, world):
     profile = "columns:\n  Article: sku\nconstants:\n  family: electronics\n"
     csv = "Article,ean\nIMP-9,5012345678900\n"
