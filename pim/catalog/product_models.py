@@ -86,7 +86,8 @@ def write_product_models(
                                "message": f"unknown categories: {', '.join(unknown)}"})
             new["categories"] = sorted(set(record.categories))
         validated, problems = validate_values(record.values, cache.context,
-                                              channels=cache.channels)
+                                              channels=cache.channels,
+                                              checks=cache.value_checks)
         clean, own_errors, conflicts = _ownership_filter(validated, old["values"], policy,
                                                          cache.context)
         result.conflicts.extend(conflicts)

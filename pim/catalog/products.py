@@ -288,7 +288,7 @@ def write_products(
     if changed_ids:
         from pim.workflow.hooks import products_changed
 
-        products_changed(session, changed_ids)
+        products_changed(session, changed_ids, context=cache.context)
     return results
 
 
