@@ -30,6 +30,7 @@ test: $(STAMP) services
 
 ## bench: the benchmark harness; prints a table and writes var/bench.json
 bench: $(STAMP) services
+	bash .ci/bench-tools.sh
 	$(VENV)/bin/python -m tests.bench
 
 services:
