@@ -111,6 +111,8 @@ def _sheet_xml(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[s
             if len(text) > CELL_LIMIT:
                 text = text[:CELL_LIMIT]
             text = xml_text(text)
+            if not text:  # nothing but characters a sheet cannot hold
+                continue
             space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
             parts.append(f'<c r="{letter}{number}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
             size += len(text)

@@ -119,6 +119,11 @@ def test_xlsx_drops_characters_a_sheet_cannot_hold_and_clips_huge_cells():
     assert len(row["description"]) == 32767
 
 
+def test_xlsx_leaves_a_cell_of_only_forbidden_characters_empty():
+    (row,) = xlsx_rows([make_variant(title="\x1f\x00", brand="Acme")])
+    assert (row["title"], row["brand"]) == (None, "Acme")
+
+
 def test_xlsx_keeps_surrounding_whitespace_and_line_breaks():
     (row,) = xlsx_rows([make_variant(title="  two spaces\r\nand a line  ")])
     assert row["title"] == "  two spaces\r\nand a line  "
