@@ -17,16 +17,36 @@ DRAFT, IN_REVIEW, APPROVED, PUBLISHED, WITHDRAWN = (
 
 
 def mark_changed_since_published(session: Session, product_ids: list[int]) -> None:
-    for chunk in _chunks(sorted(set(product_ids)), 500):
-        session.execute(
-            update(ProductChannelStatus)
-            .where(
-                ProductChannelStatus.product_id.in_(chunk),
-                ProductChannelStatus.published_version.is_not(None),
-                ProductChannelStatus.changed_since_published.is_(False),
-            )
-            .values(changed_since_published=True, updated_at=utcnow())
-        )
+    """Flag the published channels of ``product_ids`` as changed since publication.
+
+    Runs on every catalog write (one product per UI edit), so it is one prebuilt table
+    statement; status objects this session already holds are expired to match."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    session.flush()  # the statement is not an ORM one, so it would not autoflush
+    now = utcnow()
+    for chunk in _chunks(ids, 500):
+        session.execute(_MARK_CHANGED, {"ids": chunk, "now": now})
+    _expire_statuses(session, set(ids))
+
+
+def _expire_statuses(session: Session, product_ids: set[int]) -> None:
+    for key, row in list(session.identity_map.items()):
+        if key[0] is ProductChannelStatus and key[1][0] in product_ids:
+            session.expire(row, ["changed_since_published", "updated_at"])
+
+
+_STATUS = ProductChannelStatus.__table__
+_MARK_CHANGED = (
+    update(_STATUS)
+    .where(
+        _STATUS.c.product_id.in_(bindparam("ids", expanding=True)),
+        _STATUS.c.published_version.is_not(None),
+        _STATUS.c.changed_since_published.is_(False),
+    )
+    .values(changed_since_published=True, updated_at=bindparam("now"))
+)
 
 
 def statuses_of(session: Session, channel: str, product_ids: Iterable[int]

@@ -65,3 +65,22 @@ def test_a_reviewer_or_viewer_may_not_submit(speaker):
 def test_a_draft_cannot_be_approved_without_review(speaker):
     with speaker() as s, pytest.raises(Conflict, match="EL-1 is draft"):
         approve(s, "webshop-uk", ["EL-1"], actor=REVIEWER)
+
+
+def test_an_edit_marks_a_published_product_changed_since_published(speaker):
+    from pim.workflow.models import ProductChannelStatus
+    from pim.workflow.status import set_statuses
+    from tests.integration.workflow.factories import one, product_id
+
+    with speaker() as s, s.begin():
+        set_statuses(s, "webshop-uk", {product_id(s, "EL-1"): {
+            "status": "published", "published_version": 1}}, actor="t")
+    with speaker() as s, s.begin():
+        held = s.get(ProductChannelStatus, (product_id(s, "EL-1"), "webshop-uk"))
+        assert not held.changed_since_published
+        write(s, complete_speaker("EL-1", brand=one("Sonara")))
+        assert held.changed_since_published  # the object this session holds, too
+    with speaker() as s:
+        rows = {r["channel"]: r for r in workflow_status(s, "EL-1")}
+    assert rows["webshop-uk"]["changed_since_published"]
+    assert not rows["webshop-ie"]["changed_since_published"]  # never published there
