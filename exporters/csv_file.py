@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from itertools import chain, repeat
 
 from exporters.base import CHUNK_SIZE, FeedInfo
 from exporters.flat_rows import flat_header, flat_row
@@ -35,7 +36,11 @@ def _rfc4180_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
             line = other_cells(row)
         else:
             if '"' in line or "\n" in line or "\r" in line:
-                line = ",".join([_quoted(cell) if _needs_quotes(cell) else cell for cell in row])
+                line = ",".join([
+                    '"' + cell.replace('"', '""') + '"'
+                    if "," in cell or '"' in cell or "\n" in cell or "\r" in cell else cell
+                    for cell in row
+                ])
             elif line.count(",") >= len(row):  # more commas than separators
                 line = ",".join([f'"{cell}"' if "," in cell else cell for cell in row])
             elif not line and len(row) == 1:  # a lone empty cell is written "" (not a blank line)
@@ -48,14 +53,6 @@ def _rfc4180_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
             size = 0
     if pieces:
         yield _encoded("\r\n".join(pieces) + "\r\n")
-
-
-def _needs_quotes(cell: str) -> bool:
-    return "," in cell or '"' in cell or "\n" in cell or "\r" in cell
-
-
-def _quoted(cell: str) -> str:
-    return '"' + cell.replace('"', '""') + '"'
 
 
 def _csv_module_line():
@@ -101,9 +98,4 @@ def _encoded(text: str) -> bytes:
 
 
 def write_csv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
-    def rows():
-        yield flat_header(feed)
-        for variant in variants:
-            yield flat_row(variant, feed)
-
-    return write_rows_as_csv(rows())
+    return write_rows_as_csv(chain([flat_header(feed)], map(flat_row, variants, repeat(feed))))

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from exporters.base import FeedInfo, amount_of, image_list, neutralise, text_of
+from exporters.base import FeedInfo, neutralise, text_of
 from pim.records import ChannelVariant
 
 FIXED_COLUMNS = (
@@ -50,8 +50,9 @@ FIXED_COLUMNS = (
 )
 # Columns holding numbers the writer formats (typed as numbers in XLSX).
 NUMERIC_COLUMNS = frozenset({"price", "sale_price", "map_price", "quantity", "weight"})
+# Free-text fields, in the order flat_row unpacks them.
 _TEXT_FIELDS = ("id", "sku", "parent_sku", "title", "description", "short_description",
-                "brand", "gtin", "mpn", "link")
+                "brand", "gtin", "mpn", "link", "availability", "condition", "updated_at")
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
 
 
@@ -63,39 +64,68 @@ def flat_row(variant: ChannelVariant, feed: FeedInfo) -> list[str]:
     """Cell texts in ``flat_header`` order, safe for a spreadsheet."""
     fields = variant.fields
     get = fields.get
-    # The hot path: most product text is a str that starts harmlessly.
-    row = [
-        v if v.__class__ is str and v[:1] not in _RISKY_START else _text_cell(v)
+    risky = _RISKY_START
+    # The hot path, written out inline: most product text is a str that starts harmlessly
+    # (neutralise would hand it back as it is), so it goes into the row untouched.
+    (id_, sku, parent_sku, title, description, short_description, brand, gtin, mpn, link,
+     availability, condition, updated_at) = [
+        v if v.__class__ is str and v[:1] not in risky else ("" if v is None else _text_cell(v))
         for v in map(get, _TEXT_FIELDS)
     ]
-    if not row[1]:
-        row[1] = neutralise(variant.sku)
-    images = image_list(fields)
-    row.append(neutralise(images[0]) if images else "")
-    row.append(neutralise("|".join(images[1:])) if len(images) > 1 else "")
+    if not sku:
+        sku = neutralise(variant.sku)
+    image = more_images = ""
+    images = get("images")
+    if images:
+        images = [url for url in images if isinstance(url, str) and url]
+        if images:
+            image = images[0]
+            if image[:1] in risky:
+                image = neutralise(image)
+            more_images = "|".join(images[1:])
+            if more_images[:1] in risky:
+                more_images = neutralise(more_images)
     price = get("price")
-    row.append(_number(amount_of(price)))
-    row.append(_number(amount_of(get("sale_price"))))
-    row.append(_number(amount_of(get("map_price"))))
-    currency = price.get("currency") if isinstance(price, dict) else None
-    row.append(_text_cell(currency or feed.currency))
-    row.append(_tiers(get("tier_prices")))
-    row.append(_text_cell(get("availability")))
+    currency = (price.get("currency") if isinstance(price, dict) else None) or feed.currency
+    if currency.__class__ is not str or currency[:1] in risky:
+        currency = _text_cell(currency)
+    tiers = get("tier_prices")
     quantity = get("quantity")
-    row.append(_number("" if quantity is None else str(quantity)))
+    if quantity is None:
+        quantity = ""
+    else:
+        quantity = str(quantity)
+        if quantity[:1] in risky:
+            quantity = _number(quantity)
     categories = get("categories")
-    row.append(_text_cell("|".join(map(text_of, categories))) if categories else "")
+    if categories:
+        try:
+            categories = "|".join(categories)
+        except TypeError:  # not all text
+            categories = "|".join(map(text_of, categories))
+        if categories[:1] in risky:
+            categories = neutralise(categories)
+    else:
+        categories = ""
     weight = get("weight")
     if isinstance(weight, dict):
-        row.append(_number(text_of(weight.get("amount"))))
-        row.append(_text_cell(weight.get("unit")))
+        amount, unit = weight.get("amount"), weight.get("unit")
+        weight = text_of(amount)
+        if weight[:1] in risky:
+            weight = _number(weight)
+        unit = unit if unit.__class__ is str and unit[:1] not in risky else _text_cell(unit)
     else:
-        row += ["", ""]
-    row.append(_text_cell(get("condition")))
+        weight = unit = ""
     enabled = get("enabled")
-    row.append("" if enabled is None else ("true" if enabled else "false"))
-    row.append(_text_cell(get("updated_at")))
-
+    row = [
+        id_, sku, parent_sku, title, description, short_description, brand, gtin, mpn, link,
+        image, more_images,
+        _amount_cell(price), _amount_cell(get("sale_price")), _amount_cell(get("map_price")),
+        currency, _tiers(tiers) if tiers else "", availability, quantity, categories,
+        weight, unit, condition,
+        "" if enabled is None else ("true" if enabled else "false"),
+        updated_at,
+    ]
     attributes, axes = get("attributes"), get("axes")
     if attributes or axes or feed.attribute_codes:
         named = {**(attributes or {}), **(axes or {})}
@@ -105,6 +135,17 @@ def flat_row(variant: ChannelVariant, feed: FeedInfo) -> list[str]:
     else:
         row.append("")
     return row
+
+
+def _amount_cell(price: Any) -> str:
+    """``_number(amount_of(price))``, with the common case (a harmless start) made quick."""
+    if not isinstance(price, dict):
+        return ""
+    amount = price.get("amount")
+    if amount is None:
+        return ""
+    text = amount if amount.__class__ is str else str(amount)
+    return text if text[:1] not in _RISKY_START else _number(text)
 
 
 _RISKY_START = frozenset("=+-@\t\r'")
