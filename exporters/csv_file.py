@@ -35,10 +35,15 @@ def _rfc4180_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
         except TypeError:  # a cell that is not text (None, a number): the csv module's way
             line = other_cells(row)
         else:
-            if '"' in line or "\n" in line or "\r" in line:
+            if "\n" in line or "\r" in line:
                 line = ",".join([
                     '"' + cell.replace('"', '""') + '"'
                     if "," in cell or '"' in cell or "\n" in cell or "\r" in cell else cell
+                    for cell in row
+                ])
+            elif '"' in line:  # JSON cells, quoted words: commas and quotes to look for
+                line = ",".join([
+                    '"' + cell.replace('"', '""') + '"' if "," in cell or '"' in cell else cell
                     for cell in row
                 ])
             elif line.count(",") >= len(row):  # more commas than separators
