@@ -28,7 +28,6 @@ from exporters.base import (
     FeedInfo,
     amount_of,
     axis_label,
-    image_list,
     model_groups,
     neutralise,
     text_of,
@@ -80,52 +79,74 @@ def write_magento_csv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Ite
 
 def magento_value(text: str) -> str:
     """A value inside ``additional_attributes`` / ``configurable_variations``."""
-    if any(ch in text for ch in ',="|'):
+    if "," in text or "=" in text or '"' in text or "|" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+def _template(**cells: str) -> tuple[str, ...]:
+    row = [""] * len(COLUMNS)
+    for name, value in cells.items():
+        row[COLUMN[name]] = value
+    return tuple(row)
+
+
+# The cells every row of a kind shares; each row starts as a copy.
+_SIMPLE_ROW = _template(product_type="simple", attribute_set_code="Default",
+                        product_websites="base", tax_class_name="Taxable Goods")
+_CONFIGURABLE_ROW = _template(product_type="configurable", attribute_set_code="Default",
+                              product_websites="base", tax_class_name="Taxable Goods",
+                              visibility=VISIBLE)
+# The cells a configurable row takes from its first simple product (``_common_columns``).
+_COMMON = tuple(COLUMN[name] for name in (
+    "categories", "name", "description", "short_description", "product_online", "base_image",
+    "small_image", "thumbnail_image", "additional_images"))
 
 
 def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
     yield list(COLUMNS)
     for key, group in model_groups(variants):
-        first: ChannelVariant | None = None
+        first_row: list[str] | None = None
         members: list[tuple[str, dict[str, Any]]] = []
         for variant in group:
-            first = first or variant
             has_parent = bool(variant.fields.get("parent_sku"))
-            yield _simple_row(variant, visible=not has_parent)
+            row = _simple_row(variant, visible=not has_parent)
+            first_row = first_row or row
+            yield row
             if has_parent:
                 members.append((variant.sku, variant.fields.get("axes") or {}))
-        if members and first is not None:
-            yield _configurable_row(key, first, members)
+        if members and first_row is not None:
+            yield _configurable_row(key, first_row, members)
 
 
 def _common_columns(row: list[str], fields: dict[str, Any]) -> None:
-    row[COLUMN["store_view_code"]] = ""
-    row[COLUMN["attribute_set_code"]] = "Default"
-    row[COLUMN["product_websites"]] = "base"
-    row[COLUMN["categories"]] = neutralise(",".join(
-        f"{ROOT_CATEGORY}/{text_of(path).replace(' > ', '/')}"
-        for path in fields.get("categories") or ()
-    ))
-    row[COLUMN["name"]] = neutralise(text_of(fields.get("title")))
-    row[COLUMN["description"]] = neutralise(text_of(fields.get("description")))
-    row[COLUMN["short_description"]] = neutralise(text_of(fields.get("short_description")))
-    row[COLUMN["product_online"]] = "2" if fields.get("enabled") is False else "1"
-    row[COLUMN["tax_class_name"]] = "Taxable Goods"
-    images = [neutralise(image) for image in image_list(fields)]
+    get = fields.get
+    categories = get("categories")
+    if categories:
+        row[COLUMN["categories"]] = neutralise(",".join([
+            f"{ROOT_CATEGORY}/{text_of(path).replace(' > ', '/')}" for path in categories
+        ]))
+    row[COLUMN["name"]] = neutralise(text_of(get("title")))
+    row[COLUMN["description"]] = neutralise(text_of(get("description")))
+    row[COLUMN["short_description"]] = neutralise(text_of(get("short_description")))
+    row[COLUMN["product_online"]] = "2" if get("enabled") is False else "1"
+    images = get("images")
     if images:
-        for name in ("base_image", "small_image", "thumbnail_image"):
-            row[COLUMN[name]] = images[0]
-        row[COLUMN["additional_images"]] = ",".join(images[1:])
+        images = [neutralise(url) for url in images if isinstance(url, str) and url]
+        if images:
+            row[_BASE_IMAGE] = row[_SMALL_IMAGE] = row[_THUMBNAIL_IMAGE] = images[0]
+            row[_ADDITIONAL_IMAGES] = ",".join(images[1:])
+
+
+_BASE_IMAGE, _SMALL_IMAGE, _THUMBNAIL_IMAGE, _ADDITIONAL_IMAGES = (
+    COLUMN[name] for name in ("base_image", "small_image", "thumbnail_image", "additional_images"))
 
 
 def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
     fields = variant.fields
     get = fields.get
-    row = [""] * len(COLUMNS)
+    row = list(_SIMPLE_ROW)
     row[0] = neutralise(variant.sku)
-    row[COLUMN["product_type"]] = "simple"
     _common_columns(row, fields)
     row[COLUMN["visibility"]] = VISIBLE if visible else NOT_VISIBLE
     row[COLUMN["url_key"]] = url_slug(variant.sku)
@@ -133,11 +154,13 @@ def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
     row[COLUMN["price"]] = _amount(amount_of(get("price")))
     row[COLUMN["special_price"]] = _amount(amount_of(get("sale_price")))
     row[COLUMN["map_price"]] = _amount(amount_of(get("map_price")))
-    pairs = [(code, text_of(value)) for code, value in (get("axes") or {}).items()]
-    pairs += [(name, text_of(get(name))) for name in _IDENTIFIER_FIELDS if get(name)]
-    row[COLUMN["additional_attributes"]] = neutralise(
-        ",".join(f"{code}={magento_value(value)}" for code, value in pairs)
-    )
+    axes = get("axes")
+    pairs = [f"{code}={magento_value(text_of(value))}" for code, value in axes.items()] if axes else []
+    for name in _IDENTIFIER_FIELDS:
+        value = get(name)
+        if value:
+            pairs.append(f"{name}={magento_value(text_of(value))}")
+    row[COLUMN["additional_attributes"]] = neutralise(",".join(pairs))
     quantity = get("quantity")
     if isinstance(quantity, int):
         row[COLUMN["qty"]] = str(quantity)
@@ -146,17 +169,18 @@ def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
     if availability:
         row[COLUMN["is_in_stock"]] = "0" if availability == "out_of_stock" else "1"
         row[COLUMN["allow_backorders"]] = "1" if availability == "backorder" else "0"
-    _association_columns(row, get("associations"))
+    associations = get("associations")
+    if associations:
+        _association_columns(row, associations)
     return row
 
 
-def _configurable_row(parent_sku: str, first: ChannelVariant,
+def _configurable_row(parent_sku: str, first_row: list[str],
                       members: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    row = [""] * len(COLUMNS)
+    row = list(_CONFIGURABLE_ROW)
     row[0] = neutralise(parent_sku)
-    row[COLUMN["product_type"]] = "configurable"
-    _common_columns(row, first.fields)
-    row[COLUMN["visibility"]] = VISIBLE
+    for i in _COMMON:
+        row[i] = first_row[i]
     row[COLUMN["url_key"]] = url_slug(parent_sku)
     codes: list[str] = []
     for _, axes in members:
