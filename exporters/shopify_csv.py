@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from exporters.base import (
@@ -61,39 +63,55 @@ _CONTINUE_SELLING = frozenset({"backorder", "preorder"})
 
 def shopify_handle(key: str) -> str:
     """The Handle of a product model (or a standalone product) from its SKU."""
+    handle = url_slug(key)
+    if handle:
+        return handle
     digest = hashlib.sha1(key.encode("utf-8", "replace")).hexdigest()
-    return url_slug(key) or f"product-{digest[:12]}"  # e.g. a SKU with no Latin letters
+    return f"product-{digest[:12]}"  # e.g. a SKU with no Latin letters
 
 
 def write_shopify_csv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
     return write_rows_as_csv(_rows(variants))
 
 
+def _template(**cells: str) -> tuple[str, ...]:
+    row = [""] * len(COLUMNS)
+    for name, value in cells.items():
+        row[COLUMN[name]] = value
+    return tuple(row)
+
+
+# The cells every variant row shares; each variant row starts as a copy.
+_VARIANT_ROW = _template(**{
+    "Variant Inventory Policy": "deny", "Variant Fulfillment Service": "manual",
+    "Variant Requires Shipping": "TRUE", "Variant Taxable": "TRUE",
+})
+_IMAGE_SRC, _IMAGE_POSITION = COLUMN["Image Src"], COLUMN["Image Position"]
+
+
 def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
     yield list(COLUMNS)
     for key, group in model_groups(variants):
         handle = shopify_handle(key)
-        images: list[str] = []  # this product's images, in order of first appearance
+        images: dict[str, None] = {}  # this product's images, in order of first appearance
         option_codes: list[str] = []
         for position, variant in enumerate(group):
             fields = variant.fields
-            row = [""] * len(COLUMNS)
+            row = list(_VARIANT_ROW)
             row[0] = handle
             variant_images = image_list(fields)
-            for image in variant_images:
-                if image not in images:
-                    images.append(image)
+            images.update(dict.fromkeys(variant_images))
             if position == 0:
                 option_codes = list(fields.get("axes") or {})[:MAX_OPTIONS]
                 _product_columns(row, fields, option_codes, variant_images)
             _option_values(row, fields, option_codes)
             _variant_columns(row, variant, variant_images)
             yield row
-        for position, image in enumerate(images[1:], start=2):
+        for position, image in enumerate(islice(images, 1, None), start=2):
             row = [""] * len(COLUMNS)
             row[0] = handle
-            row[COLUMN["Image Src"]] = neutralise(image)
-            row[COLUMN["Image Position"]] = str(position)
+            row[_IMAGE_SRC] = neutralise(image)
+            row[_IMAGE_POSITION] = str(position)
             yield row
 
 
@@ -130,28 +148,28 @@ def _option_values(row: list[str], fields: dict[str, Any], option_codes: list[st
 
 
 def _variant_columns(row: list[str], variant: ChannelVariant, images: list[str]) -> None:
+    """The variant's own cells (the constant ones come with ``_VARIANT_ROW``)."""
     fields = variant.fields
     get = fields.get
     row[COLUMN["Variant SKU"]] = neutralise(variant.sku)
-    grams = _grams(get("weight"))
-    if grams is not None:
-        row[COLUMN["Variant Grams"]] = grams
-        row[COLUMN["Variant Weight Unit"]] = "g"
+    weight = get("weight")
+    if isinstance(weight, dict):
+        grams = _grams(str(weight.get("amount")), str(weight.get("unit") or "KILOGRAM"))
+        if grams is not None:
+            row[COLUMN["Variant Grams"]] = grams
+            row[COLUMN["Variant Weight Unit"]] = "g"
     quantity = get("quantity")
     if isinstance(quantity, int):
         row[COLUMN["Variant Inventory Tracker"]] = "shopify"
         row[COLUMN["Variant Inventory Qty"]] = str(quantity)
-    continues = get("availability") in _CONTINUE_SELLING
-    row[COLUMN["Variant Inventory Policy"]] = "continue" if continues else "deny"
-    row[COLUMN["Variant Fulfillment Service"]] = "manual"
+    if get("availability") in _CONTINUE_SELLING:
+        row[COLUMN["Variant Inventory Policy"]] = "continue"
     price, sale = amount_of(get("price")), amount_of(get("sale_price"))
     if sale and price and _less(sale, price):
         row[COLUMN["Variant Price"]] = _amount(sale)
         row[COLUMN["Variant Compare At Price"]] = _amount(price)
     else:
         row[COLUMN["Variant Price"]] = _amount(price)
-    row[COLUMN["Variant Requires Shipping"]] = "TRUE"
-    row[COLUMN["Variant Taxable"]] = "TRUE"
     row[COLUMN["Variant Barcode"]] = neutralise(text_of(get("gtin")))
     row[COLUMN["Google Shopping / MPN"]] = neutralise(text_of(get("mpn")))
     row[COLUMN["Google Shopping / Condition"]] = neutralise(text_of(get("condition")))
@@ -159,12 +177,12 @@ def _variant_columns(row: list[str], variant: ChannelVariant, images: list[str])
         row[COLUMN["Variant Image"]] = neutralise(images[0])
 
 
-def _grams(weight: Any) -> str | None:
-    if not isinstance(weight, dict):
-        return None
-    factor = _GRAMS_PER.get(str(weight.get("unit") or "KILOGRAM").upper())
+# Weights and prices repeat across a catalog; a small cache skips the Decimal round trip.
+@lru_cache(maxsize=1024)
+def _grams(amount_text: str, unit: str) -> str | None:
+    factor = _GRAMS_PER.get(unit.upper())
     try:
-        amount = Decimal(str(weight.get("amount")))
+        amount = Decimal(amount_text)
     except InvalidOperation:
         return None
     if factor is None or not amount.is_finite():
@@ -179,6 +197,7 @@ def _less(a: str, b: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=1024)
 def _amount(text: str) -> str:
     try:
         return format(Decimal(text), "f") if text else ""
