@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from channels.assortment import skus_exclusive_elsewhere
 from channels.definition import ChannelDefinition, load_schema
@@ -88,7 +88,8 @@ def load_channel_runtimes(session: Session, codes: Iterable[str] | None = None
 
 
 _RUNTIMES: dict[tuple[tuple[str, str], ...], dict[str, ChannelRuntime]] = {}
-_CHANNEL_HASHES = select(Channel.code, Channel.config_hash).order_by(Channel.code)
+_CHANNELS = Channel.__table__
+_CHANNEL_HASHES = select(_CHANNELS.c.code, _CHANNELS.c.config_hash).order_by(_CHANNELS.c.code)
 
 
 def _build_runtimes(session: Session) -> dict[str, ChannelRuntime]:
@@ -162,20 +163,27 @@ def _ids_in(column):
 
 
 def _model_columns(model) -> tuple:
-    return (model.id, model.code, model.family_code, model.family_variant_code, model.parent_id,
-            model.categories, model.values, model.version, model.updated_at)
+    c = model.c
+    return (c.id, c.code, c.family_code, c.family_variant_code, c.parent_id, c.categories,
+            c["values"], c.version, c.updated_at)
 
 
+# The statements below select table columns, not mapped attributes: they run as plain Core
+# statements (no ORM result machinery per call, which costs as much as the query itself for
+# one product), so callers flush first (see ``load_products``).
 _MODEL_WIDTH = 9
-_PARENT = aliased(ProductModel)
-_MODELS = (select(*_model_columns(ProductModel), *_model_columns(_PARENT))
-           .outerjoin(_PARENT, _PARENT.id == ProductModel.parent_id)
-           .where(_ids_in(ProductModel.id)))
+_MODEL = ProductModel.__table__
+_PARENT = _MODEL.alias("parent")
+_MODELS = (select(*_model_columns(_MODEL), *_model_columns(_PARENT))
+           .outerjoin(_PARENT, _PARENT.c.id == _MODEL.c.parent_id)
+           .where(_ids_in(_MODEL.c.id)))
 
 
 def load_products(session: Session, product_ids: list[int],
                   models: ModelCache | None = None) -> list[LoadedProduct]:
     """The given products (in id order), ready to project. Unknown ids are skipped."""
+    if session.autoflush:
+        session.flush()  # what this session wrote is what gets projected
     models = models or ModelCache()
     loaded: list[LoadedProduct] = []
     for chunk in _chunks(sorted(set(product_ids)), _IN_CHUNK):
@@ -207,17 +215,23 @@ def iter_product_id_batches(session: Session, batch_size: int = BATCH_SIZE,
 
 
 # Built once: composing a statement costs about as much as running it for one product.
-_PRODUCTS = (select(Product.id, Product.sku, Product.family_code, Product.parent_id,
-                    Product.enabled, Product.values, Product.version, Product.updated_at)
-             .where(_ids_in(Product.id)).order_by(Product.id))
-_CATEGORIES = (select(ProductCategory.product_id, Category.code)
-               .join(Category, Category.id == ProductCategory.category_id)
-               .where(_ids_in(ProductCategory.product_id)))
-_ASSOCIATIONS = (select(Association.product_id, Association.type_code, Association.target,
-                        Association.quantity)
-                 .where(_ids_in(Association.product_id))
-                 .order_by(Association.type_code, Association.target))
-_STOCK = select(Stock.product_id, Stock.source, Stock.quantity).where(_ids_in(Stock.product_id))
+_PRODUCT = Product.__table__
+_PRODUCTS = (select(_PRODUCT.c.id, _PRODUCT.c.sku, _PRODUCT.c.family_code, _PRODUCT.c.parent_id,
+                    _PRODUCT.c.enabled, _PRODUCT.c["values"], _PRODUCT.c.version,
+                    _PRODUCT.c.updated_at)
+             .where(_ids_in(_PRODUCT.c.id)).order_by(_PRODUCT.c.id))
+_LINK, _CATEGORY = ProductCategory.__table__, Category.__table__
+_CATEGORIES = (select(_LINK.c.product_id, _CATEGORY.c.code)
+               .join(_CATEGORY, _CATEGORY.c.id == _LINK.c.category_id)
+               .where(_ids_in(_LINK.c.product_id)))
+_ASSOCIATION = Association.__table__
+_ASSOCIATIONS = (select(_ASSOCIATION.c.product_id, _ASSOCIATION.c.type_code,
+                        _ASSOCIATION.c.target, _ASSOCIATION.c.quantity)
+                 .where(_ids_in(_ASSOCIATION.c.product_id))
+                 .order_by(_ASSOCIATION.c.type_code, _ASSOCIATION.c.target))
+_STOCK_TABLE = Stock.__table__
+_STOCK = (select(_STOCK_TABLE.c.product_id, _STOCK_TABLE.c.source, _STOCK_TABLE.c.quantity)
+          .where(_ids_in(_STOCK_TABLE.c.product_id)))
 
 
 def _load_chunk(session: Session, ids: list[int], models: ModelCache) -> list[LoadedProduct]:
