@@ -102,6 +102,14 @@ def neutralise(text: str) -> str:
     return text
 
 
+def spreadsheet_text(value: Any) -> str:
+    """``neutralise(text_of(value))`` in one call: a cell's text for any field value."""
+    text = value if value.__class__ is str else text_of(value)
+    if text and text[0] in "=+-@\t\r'" and _FORMULA_START.match(text):
+        return "'" + text
+    return text
+
+
 def restore_neutralised(text: str) -> str:
     """Undo ``neutralise`` when reading our own files back."""
     if text.startswith("'") and _FORMULA_START.match(text, 1):

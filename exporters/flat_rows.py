@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from exporters.base import FeedInfo, neutralise, text_of
+from exporters.base import FeedInfo, neutralise, spreadsheet_text, text_of
 from pim.records import ChannelVariant
 
 FIXED_COLUMNS = (
@@ -69,7 +69,7 @@ def flat_row(variant: ChannelVariant, feed: FeedInfo) -> list[str]:
     # (neutralise would hand it back as it is), so it goes into the row untouched.
     (id_, sku, parent_sku, title, description, short_description, brand, gtin, mpn, link,
      availability, condition, updated_at) = [
-        v if v.__class__ is str and v[:1] not in risky else ("" if v is None else _text_cell(v))
+        v if v.__class__ is str and v[:1] not in risky else spreadsheet_text(v)
         for v in map(get, _TEXT_FIELDS)
     ]
     if not sku:
@@ -88,7 +88,7 @@ def flat_row(variant: ChannelVariant, feed: FeedInfo) -> list[str]:
     price = get("price")
     currency = (price.get("currency") if isinstance(price, dict) else None) or feed.currency
     if currency.__class__ is not str or currency[:1] in risky:
-        currency = _text_cell(currency)
+        currency = spreadsheet_text(currency)
     tiers = get("tier_prices")
     quantity = get("quantity")
     if quantity is None:
@@ -113,7 +113,7 @@ def flat_row(variant: ChannelVariant, feed: FeedInfo) -> list[str]:
         weight = text_of(amount)
         if weight[:1] in risky:
             weight = _number(weight)
-        unit = unit if unit.__class__ is str and unit[:1] not in risky else _text_cell(unit)
+        unit = unit if unit.__class__ is str and unit[:1] not in risky else spreadsheet_text(unit)
     else:
         weight = unit = ""
     enabled = get("enabled")
@@ -130,7 +130,7 @@ def flat_row(variant: ChannelVariant, feed: FeedInfo) -> list[str]:
     if attributes or axes or feed.attribute_codes:
         named = {**(attributes or {}), **(axes or {})}
         for code in feed.attribute_codes:
-            row.append(_text_cell(named.pop(code, None)))
+            row.append(spreadsheet_text(named.pop(code, None)))
         row.append(neutralise(_json_cell(named)) if named else "")
     else:
         row.append("")
@@ -149,10 +149,6 @@ def _amount_cell(price: Any) -> str:
 
 
 _RISKY_START = frozenset("=+-@\t\r'")
-
-
-def _text_cell(value: Any) -> str:
-    return neutralise(text_of(value))
 
 
 def _json_cell(value: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from exporters.base import (
@@ -30,6 +31,7 @@ from exporters.base import (
     axis_label,
     model_groups,
     neutralise,
+    spreadsheet_text,
     text_of,
     url_slug,
 )
@@ -126,9 +128,9 @@ def _common_columns(row: list[str], fields: dict[str, Any]) -> None:
         row[COLUMN["categories"]] = neutralise(",".join([
             f"{ROOT_CATEGORY}/{text_of(path).replace(' > ', '/')}" for path in categories
         ]))
-    row[COLUMN["name"]] = neutralise(text_of(get("title")))
-    row[COLUMN["description"]] = neutralise(text_of(get("description")))
-    row[COLUMN["short_description"]] = neutralise(text_of(get("short_description")))
+    row[COLUMN["name"]] = spreadsheet_text(get("title"))
+    row[COLUMN["description"]] = spreadsheet_text(get("description"))
+    row[COLUMN["short_description"]] = spreadsheet_text(get("short_description"))
     row[COLUMN["product_online"]] = "2" if get("enabled") is False else "1"
     images = get("images")
     if images:
@@ -155,7 +157,8 @@ def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
     row[COLUMN["special_price"]] = _amount(amount_of(get("sale_price")))
     row[COLUMN["map_price"]] = _amount(amount_of(get("map_price")))
     axes = get("axes")
-    pairs = [f"{code}={magento_value(text_of(value))}" for code, value in axes.items()] if axes else []
+    pairs = [f"{code}={magento_value(text_of(value))}"
+             for code, value in axes.items()] if axes else []
     for name in _IDENTIFIER_FIELDS:
         value = get(name)
         if value:
@@ -191,10 +194,13 @@ def _configurable_row(parent_sku: str, first_row: list[str],
         pairs += [f"{code}={magento_value(text_of(axes[code]))}" for code in codes if code in axes]
         variations.append(",".join(pairs))
     row[COLUMN["configurable_variations"]] = neutralise("|".join(variations))
-    row[COLUMN["configurable_variation_labels"]] = neutralise(
-        ",".join(f"{code}={magento_value(axis_label(code))}" for code in codes)
-    )
+    row[COLUMN["configurable_variation_labels"]] = _variation_labels(tuple(codes))
     return row
+
+
+@lru_cache(maxsize=256)
+def _variation_labels(codes: tuple[str, ...]) -> str:
+    return neutralise(",".join([f"{code}={magento_value(axis_label(code))}" for code in codes]))
 
 
 def _association_columns(row: list[str], associations: Any) -> None:
@@ -214,9 +220,15 @@ def _association_columns(row: list[str], associations: Any) -> None:
 def _kilograms(weight: Any) -> str:
     if not isinstance(weight, dict):
         return ""
-    factor = _KILOGRAMS_PER.get(str(weight.get("unit") or "KILOGRAM").upper())
+    return _kilograms_of(str(weight.get("amount")), str(weight.get("unit") or "KILOGRAM"))
+
+
+# Weights, prices and axis sets repeat across a catalog; small caches skip recomputing them.
+@lru_cache(maxsize=1024)
+def _kilograms_of(amount_text: str, unit: str) -> str:
+    factor = _KILOGRAMS_PER.get(unit.upper())
     try:
-        amount = Decimal(str(weight.get("amount")))
+        amount = Decimal(amount_text)
     except InvalidOperation:
         return ""
     if factor is None or not amount.is_finite():
@@ -224,6 +236,7 @@ def _kilograms(weight: Any) -> str:
     return format((amount * factor).normalize(), "f")
 
 
+@lru_cache(maxsize=1024)
 def _amount(text: str) -> str:
     try:
         return format(Decimal(text), "f") if text else ""

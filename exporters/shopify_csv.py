@@ -32,6 +32,7 @@ from exporters.base import (
     main_category,
     model_groups,
     neutralise,
+    spreadsheet_text,
     text_of,
     url_slug,
 )
@@ -119,8 +120,8 @@ def _product_columns(row: list[str], fields: dict[str, Any], option_codes: list[
                      images: list[str]) -> None:
     title = text_of(fields.get("title"))
     row[COLUMN["Title"]] = neutralise(title)
-    row[COLUMN["Body (HTML)"]] = neutralise(text_of(fields.get("description")))
-    row[COLUMN["Vendor"]] = neutralise(text_of(fields.get("brand")))
+    row[COLUMN["Body (HTML)"]] = spreadsheet_text(fields.get("description"))
+    row[COLUMN["Vendor"]] = spreadsheet_text(fields.get("brand"))
     # Shopify's Product Category must be a node of its own taxonomy; our path goes to Type.
     row[COLUMN["Type"]] = neutralise(main_category(fields).rsplit(" > ", 1)[-1])
     enabled = fields.get("enabled") is not False
@@ -144,7 +145,7 @@ def _option_values(row: list[str], fields: dict[str, Any], option_codes: list[st
         return
     axes = fields.get("axes") or {}
     for n, code in enumerate(option_codes, start=1):
-        row[COLUMN[f"Option{n} Value"]] = neutralise(text_of(axes.get(code)))
+        row[COLUMN[f"Option{n} Value"]] = spreadsheet_text(axes.get(code))
 
 
 def _variant_columns(row: list[str], variant: ChannelVariant, images: list[str]) -> None:
@@ -170,9 +171,9 @@ def _variant_columns(row: list[str], variant: ChannelVariant, images: list[str])
         row[COLUMN["Variant Compare At Price"]] = _amount(price)
     else:
         row[COLUMN["Variant Price"]] = _amount(price)
-    row[COLUMN["Variant Barcode"]] = neutralise(text_of(get("gtin")))
-    row[COLUMN["Google Shopping / MPN"]] = neutralise(text_of(get("mpn")))
-    row[COLUMN["Google Shopping / Condition"]] = neutralise(text_of(get("condition")))
+    row[COLUMN["Variant Barcode"]] = spreadsheet_text(get("gtin"))
+    row[COLUMN["Google Shopping / MPN"]] = spreadsheet_text(get("mpn"))
+    row[COLUMN["Google Shopping / Condition"]] = spreadsheet_text(get("condition"))
     if images:
         row[COLUMN["Variant Image"]] = neutralise(images[0])
 
