@@ -125,9 +125,10 @@ def _common_columns(row: list[str], fields: dict[str, Any]) -> None:
     get = fields.get
     categories = get("categories")
     if categories:
-        row[COLUMN["categories"]] = neutralise(",".join([
-            f"{ROOT_CATEGORY}/{text_of(path).replace(' > ', '/')}" for path in categories
-        ]))
+        try:
+            row[COLUMN["categories"]] = _category_paths(tuple(categories))
+        except TypeError:  # a path that is not text (unhashable): no cache
+            row[COLUMN["categories"]] = _category_paths.__wrapped__(categories)
     row[COLUMN["name"]] = spreadsheet_text(get("title"))
     row[COLUMN["description"]] = spreadsheet_text(get("description"))
     row[COLUMN["short_description"]] = spreadsheet_text(get("short_description"))
@@ -144,6 +145,13 @@ _BASE_IMAGE, _SMALL_IMAGE, _THUMBNAIL_IMAGE, _ADDITIONAL_IMAGES = (
     COLUMN[name] for name in ("base_image", "small_image", "thumbnail_image", "additional_images"))
 
 
+@lru_cache(maxsize=256)
+def _category_paths(categories: tuple[Any, ...]) -> str:
+    return neutralise(",".join([
+        f"{ROOT_CATEGORY}/{text_of(path).replace(' > ', '/')}" for path in categories
+    ]))
+
+
 def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
     fields = variant.fields
     get = fields.get
@@ -157,12 +165,15 @@ def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
     row[COLUMN["special_price"]] = _amount(amount_of(get("sale_price")))
     row[COLUMN["map_price"]] = _amount(amount_of(get("map_price")))
     axes = get("axes")
-    pairs = [f"{code}={magento_value(text_of(value))}"
-             for code, value in axes.items()] if axes else []
+    pairs = [
+        f"{code}={magento_value(value if value.__class__ is str else text_of(value))}"
+        for code, value in axes.items()
+    ] if axes else []
     for name in _IDENTIFIER_FIELDS:
         value = get(name)
         if value:
-            pairs.append(f"{name}={magento_value(text_of(value))}")
+            pairs.append(
+                f"{name}={magento_value(value if value.__class__ is str else text_of(value))}")
     row[COLUMN["additional_attributes"]] = neutralise(",".join(pairs))
     quantity = get("quantity")
     if isinstance(quantity, int):
