@@ -188,7 +188,7 @@ def amount_of(price: Any) -> str:
 
 def main_category(fields: dict[str, Any]) -> str:
     categories = fields.get("categories") or ()
-    return categories[0] if categories else ""
+    return text_of(categories[0]) if categories else ""
 
 
 def image_list(fields: dict[str, Any]) -> list[str]:

@@ -64,6 +64,12 @@ def test_shopify_sale_uses_compare_at_price():
     assert (row["Option1 Name"], row["Option1 Value"]) == ("Title", "Default Title")
 
 
+def test_shopify_type_is_the_last_step_of_the_main_category_even_when_it_is_not_text():
+    rows = exported_rows("shopify_csv", [make_variant("A", categories=["Clothing > Shirts"]),
+                                         make_variant("B", categories=[42])])
+    assert [row["Type"] for row in rows if row["Variant SKU"]] == ["Shirts", "42"]
+
+
 def test_shopify_round_trip_keeps_skus_prices_parents_and_axes():
     variants = catalog()
     records = list(read_shopify_csv(io.BytesIO(export("shopify_csv", variants)), currency="GBP"))
