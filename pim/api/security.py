@@ -26,7 +26,13 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from pim.auth.actor import ADMIN, Actor, require_role
-from pim.auth.tokens import Authenticated, authenticate_token, hash_token, touch_token
+from pim.auth.tokens import (
+    Authenticated,
+    authenticate_token,
+    hash_token,
+    touch_due,
+    touch_token,
+)
 from pim.config import get_settings
 from pim.db import read_session, session_scope, utcnow
 
@@ -42,6 +48,8 @@ class _Cached:
 
 
 _token_cache: dict[str, _Cached] = {}
+# token hash -> set when the resolution under way for it ends
+_resolving: dict[str, anyio.Event] = {}
 
 
 def forget_token(token_id: int) -> None:
@@ -57,26 +65,52 @@ def forget_all_tokens() -> None:
 def _resolve(raw: str) -> Authenticated | None:
     with read_session() as session:
         auth = authenticate_token(session, raw)
-    if auth is not None:
+    # last_used_at has a one-minute resolution: skip the write (and SQLite's write lock,
+    # which would queue this request behind any import) while the recorded use is recent.
+    if auth is not None and touch_due(auth):
         with session_scope() as session:
             touch_token(session, auth.token_id)
     return auth
 
 
+def _cached(key: str) -> Authenticated | None:
+    cached = _token_cache.get(key)
+    if cached is not None and time.monotonic() - cached.at < TOKEN_CACHE_SECONDS:
+        return cached.auth
+    return None
+
+
+async def _resolve_and_cache(key: str, raw: str) -> Authenticated | None:
+    done = _resolving[key] = anyio.Event()
+    try:
+        auth = await anyio.to_thread.run_sync(_resolve, raw)
+    finally:
+        if _resolving.get(key) is done:
+            del _resolving[key]
+        done.set()
+    if auth is None:
+        _token_cache.pop(key, None)
+        return None
+    if len(_token_cache) >= _CACHE_LIMIT:
+        _token_cache.clear()
+    _token_cache[key] = _Cached(auth, time.monotonic())
+    return auth
+
+
 async def resolve_bearer(raw: str) -> Authenticated | None:
     key = hash_token(raw)
-    now = time.monotonic()
-    cached = _token_cache.get(key)
-    if cached is not None and now - cached.at < TOKEN_CACHE_SECONDS:
-        auth = cached.auth
-    else:
-        auth = await anyio.to_thread.run_sync(_resolve, raw)
-        if len(_token_cache) >= _CACHE_LIMIT:
-            _token_cache.clear()
+    auth = _cached(key)
+    if auth is None:
+        pending = _resolving.get(key)
+        if pending is not None:
+            # Another request is already asking the database about this token (every
+            # connection of a client misses at once when the entry ages out): wait for it.
+            await pending.wait()
+            auth = _cached(key)
         if auth is None:
-            _token_cache.pop(key, None)
-            return None
-        _token_cache[key] = _Cached(auth, now)
+            auth = await _resolve_and_cache(key, raw)
+            if auth is None:
+                return None
     if auth.expires_at is not None and auth.expires_at <= utcnow():
         _token_cache.pop(key, None)
         return None
@@ -142,8 +176,10 @@ def reset_rate_limits() -> None:
     TokenAuthMiddleware.buckets = None
 
 
-def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """Admit the request when its actor holds one of the route's ``opt["roles"]``."""
+async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Admit the request when its actor holds one of the route's ``opt["roles"]``.
+
+    Async on purpose: Litestar runs a sync guard in a worker thread, a hop per request."""
     actor: Actor = connection.user
     require_role(actor, *handler.opt.get("roles", (ADMIN,)))
 

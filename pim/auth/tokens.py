@@ -67,6 +67,7 @@ class Authenticated:
     actor: Actor
     token_id: int
     expires_at: datetime | None
+    last_used_at: datetime | None = None
 
 
 def create_token(
@@ -136,7 +137,13 @@ def authenticate_token(session: Session, raw: str, *, now: datetime | None = Non
     if not role_covers(user_role, role):
         return None
     return Authenticated(Actor(name=email, role=role, user_id=user_id, token_id=token_id),
-                         token_id, expires_at)
+                         token_id, expires_at, last_used)
+
+
+def touch_due(auth: Authenticated, *, now: datetime | None = None) -> bool:
+    """Whether the token's last use is stale enough to record again (see touch_token)."""
+    last = auth.last_used_at
+    return last is None or last < (now or utcnow()) - LAST_USED_RESOLUTION
 
 
 def touch_token(session: Session, token_id: int, *, now: datetime | None = None) -> None:
