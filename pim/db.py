@@ -88,12 +88,12 @@ def make_engine(url: str) -> Engine:
         # Writers take SQLite's write lock at BEGIN, so concurrent writers queue on the busy
         # timeout instead of failing when a read lock would be upgraded. Read-only sessions
         # (see read_session) begin deferred and run beside them under WAL.
+        # (Issued on the DBAPI connection: SQLAlchemy's execution path would cost more than
+        # the statement, on every transaction.)
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            if conn.get_execution_options().get("readonly"):
-                conn.exec_driver_sql("BEGIN")
-            else:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            begin = "BEGIN" if conn.get_execution_options().get("readonly") else "BEGIN IMMEDIATE"
+            conn.connection.dbapi_connection.execute(begin)
 
         @event.listens_for(engine, "connect")
         def _no_pysqlite_tx(dbapi_connection, _record):
@@ -118,22 +118,40 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _readonly_engines.clear()
 
 
 def session_factory(url: str | None = None) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url), expire_on_commit=False)
 
 
+_readonly_engines: dict[Engine, Engine] = {}
+
+
+def _readonly(url: str | None) -> Engine:
+    engine = get_engine(url)
+    readonly = _readonly_engines.get(engine)
+    if readonly is None:
+        readonly = _readonly_engines[engine] = engine.execution_options(readonly=True)
+    return readonly
+
+
 @contextlib.contextmanager
 def read_session(url: str | None = None) -> Iterator[Session]:
     """A session for reads only (API GETs, feeds): never takes the write lock."""
-    engine = get_engine(url).execution_options(readonly=True)
-    session = Session(engine, expire_on_commit=False)
+    session = Session(_readonly(url), expire_on_commit=False)
     try:
         yield session
     finally:
         session.rollback()
         session.close()
+
+
+def reads_block_briefly(engine: Engine) -> bool:
+    """Whether a short indexed read may run on the event loop: SQLite under WAL answers from
+    the local file without waiting for writers, faster than a hop to a worker thread;
+    a networked database is awaited in a thread."""
+    return engine.dialect.name == "sqlite"
 
 
 @contextlib.contextmanager

@@ -40,9 +40,9 @@ from pim.api.schemas import (
 )
 from pim.auth.actor import READ, WRITE_CONTENT
 from pim.catalog.product_models import write_product_models
-from pim.catalog.read import get_product, get_product_model
+from pim.catalog.read import fetch_product, get_product, get_product_model
 from pim.catalog.schemas import AssociationIn, ProductIn, ProductOut
-from pim.db import read_session, session_scope
+from pim.db import get_engine, read_session, reads_block_briefly, session_scope
 from pim.errors import Invalid
 from pim.history.service import history_out, list_history, restore_product
 
@@ -111,11 +111,14 @@ def create_product_route(request: Request, data: ProductIn) -> Response[ProductO
     return _product_response(product, 201)
 
 
-@get("/products/{sku:str}", opt={"roles": READ}, sync_to_thread=True,
-     responses=problems(404), summary="Read a product (ETag: its version)", tags=["products"])
-def get_product_route(sku: str) -> Response[ProductOut]:
-    with read_session() as session:
-        product = get_product(session, sku)
+@get("/products/{sku:str}", opt={"roles": READ}, responses=problems(404),
+     summary="Read a product (ETag: its version)", tags=["products"])
+async def get_product_route(sku: str) -> Response[ProductOut]:
+    engine = get_engine()
+    if reads_block_briefly(engine):
+        product = fetch_product(engine, sku)
+    else:
+        product = await anyio.to_thread.run_sync(fetch_product, engine, sku)
     return _product_response(product)
 
 

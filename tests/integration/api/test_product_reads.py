@@ -1,0 +1,40 @@
+"""The product read path (GET /products/{sku}) answers exactly what the write path answers."""
+
+from __future__ import annotations
+
+from pim.catalog.read import fetch_product, get_product
+from pim.db import get_engine, read_session
+
+
+def _link(sku: str, quantity: int | None = None) -> dict:
+    return {"sku": sku, "quantity": quantity}
+
+
+def test_read_shows_categories_associations_and_parent_as_written(client, world):
+    editor = world.auth("editor")
+    model = client.put("/api/v1/product-models/STYLE-1", headers=editor, json={
+        "family": "apparel", "family_variant": "apparel_colour_size", "values": {}})
+    assert model.status_code == 200, model.text
+    created = client.post("/api/v1/products", headers=editor, json={
+        "sku": "TEE-1", "family": "apparel", "parent": "STYLE-1",
+        "categories": ["clothing_men", "audio"], "values": {}})
+    assert created.status_code == 201, created.text
+    linked = client.put("/api/v1/products/TEE-1/associations", headers=editor, json={
+        "X_SELL": [_link("EL-2"), _link("EL-1")], "PACK": [_link("EL-3", 4)]})
+    assert linked.status_code == 200, linked.text
+
+    read = client.get("/api/v1/products/TEE-1", headers=world.auth("viewer"))
+    assert read.status_code == 200
+    assert read.json() == linked.json()
+    assert read.headers["etag"] == linked.headers["etag"]
+    body = read.json()
+    assert body["parent"] == "STYLE-1"
+    assert body["categories"] == ["audio", "clothing_men"]
+    assert body["associations"] == {"PACK": [_link("EL-3", 4)],
+                                    "X_SELL": [_link("EL-1"), _link("EL-2")]}
+
+
+def test_fetch_product_equals_the_session_read(world):
+    with read_session() as session:
+        expected = get_product(session, "EL-1")
+    assert fetch_product(get_engine(), "EL-1") == expected
