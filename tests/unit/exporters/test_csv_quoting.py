@@ -9,7 +9,7 @@ from itertools import product
 import pytest
 
 from exporters.base import CHUNK_SIZE
-from exporters.csv_file import write_rows_as_csv
+from exporters.csv_file import write_rows_as_csv, write_table_as_csv
 
 TRICKY_CELLS = ["", "plain", "a,b", 'say "hi"', "two\nlines", "cr\ronly", "crlf\r\n", " pad ",
                 "tab\there", "'=1", "日本語", "lone \ud800 surrogate", "nul\x00"]
@@ -47,3 +47,17 @@ def test_rows_are_streamed_in_bounded_chunks():
     chunks = list(write_rows_as_csv(rows))
     assert len(chunks) > 1
     assert all(len(chunk) < 2 * CHUNK_SIZE for chunk in chunks)
+
+
+def test_a_table_row_lists_only_its_filled_cells_and_the_other_columns_are_written_empty():
+    header = ["a", "b", "c", "d", "e"]
+    rows = [[x, y] for x, y in product(TRICKY_CELLS, repeat=2)]
+    table = b"".join(write_table_as_csv(header, ["b", "d"], iter(rows)))
+    assert table == csv_module_bytes([header] + [["", x, "", y, ""] for x, y in rows])
+
+
+def test_table_filled_columns_must_be_header_columns_in_header_order():
+    with pytest.raises(ValueError):
+        write_table_as_csv(["a", "b"], ["b", "a"], [])
+    with pytest.raises(ValueError):
+        write_table_as_csv(["a", "b"], ["c"], [])
