@@ -35,7 +35,7 @@ from exporters.base import (
     text_of,
     url_slug,
 )
-from exporters.csv_file import write_rows_as_csv
+from exporters.csv_file import write_table_as_csv
 from pim.records import ChannelVariant
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -64,7 +64,16 @@ EXTRA_COLUMNS = (
     "thumbnail_image", "additional_images",
 )
 COLUMNS = SAMPLE_COLUMNS + EXTRA_COLUMNS
-COLUMN = {name: i for i, name in enumerate(COLUMNS)}
+# The columns this writer fills; Magento's other sample columns are always written empty, so
+# a row holds only these cells (``write_table_as_csv`` places them).
+FILLED_COLUMNS = tuple(name for name in COLUMNS if name in {
+    "sku", "attribute_set_code", "product_type", "categories", "product_websites", "name",
+    "description", "short_description", "weight", "product_online", "tax_class_name",
+    "visibility", "price", "special_price", "url_key", "map_price", "additional_attributes",
+    "qty", "allow_backorders", "is_in_stock", "manage_stock", "related_skus", "crosssell_skus",
+    "upsell_skus", *EXTRA_COLUMNS,
+})
+CELL = {name: i for i, name in enumerate(FILLED_COLUMNS)}
 ROOT_CATEGORY = "Default Category"
 VISIBLE = "Catalog, Search"
 NOT_VISIBLE = "Not Visible Individually"
@@ -76,7 +85,7 @@ _IDENTIFIER_FIELDS = ("brand", "gtin", "mpn")
 
 
 def write_magento_csv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
-    return write_rows_as_csv(_rows(variants))
+    return write_table_as_csv(COLUMNS, FILLED_COLUMNS, _rows(variants))
 
 
 def magento_value(text: str) -> str:
@@ -87,9 +96,9 @@ def magento_value(text: str) -> str:
 
 
 def _template(**cells: str) -> tuple[str, ...]:
-    row = [""] * len(COLUMNS)
+    row = [""] * len(FILLED_COLUMNS)
     for name, value in cells.items():
-        row[COLUMN[name]] = value
+        row[CELL[name]] = value
     return tuple(row)
 
 
@@ -100,13 +109,12 @@ _CONFIGURABLE_ROW = _template(product_type="configurable", attribute_set_code="D
                               product_websites="base", tax_class_name="Taxable Goods",
                               visibility=VISIBLE)
 # The cells a configurable row takes from its first simple product (``_common_columns``).
-_COMMON = tuple(COLUMN[name] for name in (
+_COMMON = tuple(CELL[name] for name in (
     "categories", "name", "description", "short_description", "product_online", "base_image",
     "small_image", "thumbnail_image", "additional_images"))
 
 
 def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
-    yield list(COLUMNS)
     for key, group in model_groups(variants):
         first_row: list[str] | None = None
         members: list[tuple[str, dict[str, Any]]] = []
@@ -126,13 +134,13 @@ def _common_columns(row: list[str], fields: dict[str, Any]) -> None:
     categories = get("categories")
     if categories:
         try:
-            row[COLUMN["categories"]] = _category_paths(tuple(categories))
+            row[CELL["categories"]] = _category_paths(tuple(categories))
         except TypeError:  # a path that is not text (unhashable): no cache
-            row[COLUMN["categories"]] = _category_paths.__wrapped__(categories)
-    row[COLUMN["name"]] = spreadsheet_text(get("title"))
-    row[COLUMN["description"]] = spreadsheet_text(get("description"))
-    row[COLUMN["short_description"]] = spreadsheet_text(get("short_description"))
-    row[COLUMN["product_online"]] = "2" if get("enabled") is False else "1"
+            row[CELL["categories"]] = _category_paths.__wrapped__(categories)
+    row[CELL["name"]] = spreadsheet_text(get("title"))
+    row[CELL["description"]] = spreadsheet_text(get("description"))
+    row[CELL["short_description"]] = spreadsheet_text(get("short_description"))
+    row[CELL["product_online"]] = "2" if get("enabled") is False else "1"
     images = get("images")
     if images:
         images = [neutralise(url) for url in images if isinstance(url, str) and url]
@@ -142,7 +150,7 @@ def _common_columns(row: list[str], fields: dict[str, Any]) -> None:
 
 
 _BASE_IMAGE, _SMALL_IMAGE, _THUMBNAIL_IMAGE, _ADDITIONAL_IMAGES = (
-    COLUMN[name] for name in ("base_image", "small_image", "thumbnail_image", "additional_images"))
+    CELL[name] for name in ("base_image", "small_image", "thumbnail_image", "additional_images"))
 
 
 @lru_cache(maxsize=256)
@@ -158,12 +166,12 @@ def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
     row = list(_SIMPLE_ROW)
     row[0] = neutralise(variant.sku)
     _common_columns(row, fields)
-    row[COLUMN["visibility"]] = VISIBLE if visible else NOT_VISIBLE
-    row[COLUMN["url_key"]] = url_slug(variant.sku)
-    row[COLUMN["weight"]] = _kilograms(get("weight"))
-    row[COLUMN["price"]] = _amount(amount_of(get("price")))
-    row[COLUMN["special_price"]] = _amount(amount_of(get("sale_price")))
-    row[COLUMN["map_price"]] = _amount(amount_of(get("map_price")))
+    row[CELL["visibility"]] = VISIBLE if visible else NOT_VISIBLE
+    row[CELL["url_key"]] = url_slug(variant.sku)
+    row[CELL["weight"]] = _kilograms(get("weight"))
+    row[CELL["price"]] = _amount(amount_of(get("price")))
+    row[CELL["special_price"]] = _amount(amount_of(get("sale_price")))
+    row[CELL["map_price"]] = _amount(amount_of(get("map_price")))
     axes = get("axes")
     pairs = [
         f"{code}={magento_value(value if value.__class__ is str else text_of(value))}"
@@ -174,15 +182,15 @@ def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
         if value:
             pairs.append(
                 f"{name}={magento_value(value if value.__class__ is str else text_of(value))}")
-    row[COLUMN["additional_attributes"]] = neutralise(",".join(pairs))
+    row[CELL["additional_attributes"]] = neutralise(",".join(pairs))
     quantity = get("quantity")
     if isinstance(quantity, int):
-        row[COLUMN["qty"]] = str(quantity)
-        row[COLUMN["manage_stock"]] = "1"
+        row[CELL["qty"]] = str(quantity)
+        row[CELL["manage_stock"]] = "1"
     availability = get("availability")
     if availability:
-        row[COLUMN["is_in_stock"]] = "0" if availability == "out_of_stock" else "1"
-        row[COLUMN["allow_backorders"]] = "1" if availability == "backorder" else "0"
+        row[CELL["is_in_stock"]] = "0" if availability == "out_of_stock" else "1"
+        row[CELL["allow_backorders"]] = "1" if availability == "backorder" else "0"
     associations = get("associations")
     if associations:
         _association_columns(row, associations)
@@ -195,7 +203,7 @@ def _configurable_row(parent_sku: str, first_row: list[str],
     row[0] = neutralise(parent_sku)
     for i in _COMMON:
         row[i] = first_row[i]
-    row[COLUMN["url_key"]] = url_slug(parent_sku)
+    row[CELL["url_key"]] = url_slug(parent_sku)
     codes: list[str] = []
     for _, axes in members:
         codes += [code for code in axes if code not in codes]
@@ -204,8 +212,8 @@ def _configurable_row(parent_sku: str, first_row: list[str],
         pairs = [f"sku={magento_value(sku)}"]
         pairs += [f"{code}={magento_value(text_of(axes[code]))}" for code in codes if code in axes]
         variations.append(",".join(pairs))
-    row[COLUMN["configurable_variations"]] = neutralise("|".join(variations))
-    row[COLUMN["configurable_variation_labels"]] = _variation_labels(tuple(codes))
+    row[CELL["configurable_variations"]] = neutralise("|".join(variations))
+    row[CELL["configurable_variation_labels"]] = _variation_labels(tuple(codes))
     return row
 
 
@@ -225,7 +233,7 @@ def _association_columns(row: list[str], associations: Any) -> None:
             if sku:
                 by_column.setdefault(column, []).append(text_of(sku))
     for column, skus in by_column.items():
-        row[COLUMN[column]] = neutralise(",".join(skus))
+        row[CELL[column]] = neutralise(",".join(skus))
 
 
 def _kilograms(weight: Any) -> str:
