@@ -88,6 +88,8 @@ _VARIANT_ROW = _template(**{
     "Variant Requires Shipping": "TRUE", "Variant Taxable": "TRUE",
 })
 _IMAGE_SRC, _IMAGE_POSITION = COLUMN["Image Src"], COLUMN["Image Position"]
+_OPTION_NAMES = tuple(COLUMN[f"Option{n} Name"] for n in range(1, MAX_OPTIONS + 1))
+_OPTION_VALUES = tuple(COLUMN[f"Option{n} Value"] for n in range(1, MAX_OPTIONS + 1))
 
 
 def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
@@ -129,8 +131,8 @@ def _product_columns(row: list[str], fields: dict[str, Any], option_codes: list[
     row[COLUMN["Status"]] = "active" if enabled else "draft"
     row[COLUMN["Gift Card"]] = "FALSE"
     if option_codes:
-        for n, code in enumerate(option_codes, start=1):
-            row[COLUMN[f"Option{n} Name"]] = neutralise(axis_label(code))
+        for column, code in zip(_OPTION_NAMES, option_codes, strict=False):
+            row[column] = neutralise(axis_label(code))
     else:
         row[COLUMN["Option1 Name"]] = "Title"
     if images:
@@ -144,8 +146,8 @@ def _option_values(row: list[str], fields: dict[str, Any], option_codes: list[st
         row[COLUMN["Option1 Value"]] = "Default Title"
         return
     axes = fields.get("axes") or {}
-    for n, code in enumerate(option_codes, start=1):
-        row[COLUMN[f"Option{n} Value"]] = spreadsheet_text(axes.get(code))
+    for column, code in zip(_OPTION_VALUES, option_codes, strict=False):
+        row[column] = spreadsheet_text(axes.get(code))
 
 
 def _variant_columns(row: list[str], variant: ChannelVariant, images: list[str]) -> None:
