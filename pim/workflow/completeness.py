@@ -5,6 +5,10 @@ caller's transaction: the write hook calls it for small edits, the batched job f
 imports (see ``pim.workflow.hooks``) and ``recompute_all`` for a channel or schema change.
 A product outside a channel's assortment has no rows for that channel: completeness is the
 share of what a channel needs that a product it sells carries.
+
+A refresh leaves alone the rows of a product whose results came out as stored (most edits
+change no completeness): ``computed_at`` is when a product's rows were last written with a
+different result or configuration, not when they were last checked.
 """
 
 from __future__ import annotations
@@ -58,8 +62,8 @@ def refresh_completeness(session: Session, product_ids: list[int], *,
     setup = setup or ProjectionSetup.load(session)
     written = 0
     for chunk in _chunks(sorted(set(product_ids)), BATCH_SIZE):
-        written += write_rows(session, chunk, list(setup.runtimes),
-                              compute_rows(session, chunk, setup))
+        written += write_changed_rows(session, chunk, list(setup.runtimes),
+                                      compute_rows(session, chunk, setup))
     return written
 
 
@@ -95,6 +99,27 @@ def write_rows(session: Session, product_ids: list[int], channels: list[str],
     return len(rows)
 
 
+def write_changed_rows(session: Session, product_ids: list[int], channels: list[str],
+                       rows: list[dict]) -> int:
+    """``write_rows`` for the products whose rows differ from the stored ones (in any
+    column but ``computed_at``); one read spares the delete, insert and index upkeep of
+    an edit that changed no completeness."""
+    if not channels:
+        return 0
+    stored: dict[int, dict[tuple, tuple]] = {}
+    for row in session.execute(_STORED_ROWS, {"ids": product_ids, "channels": channels}):
+        stored.setdefault(row[0], {})[row[1:3]] = tuple(row[3:])
+    fresh: dict[int, dict[tuple, tuple]] = {}
+    for row in rows:
+        fresh.setdefault(row["product_id"], {})[(row["channel_code"], row["locale"])] = tuple(
+            row[column] for column in _COMPARED)
+    changed = {pid for pid in product_ids if fresh.get(pid, {}) != stored.get(pid, {})}
+    if not changed:
+        return 0
+    return write_rows(session, sorted(changed), channels,
+                      [row for row in rows if row["product_id"] in changed])
+
+
 # Built once (the inline refresh writes one product per call). Plain table statements: the
 # rows are never loaded as objects, so there is no identity map to keep in step.
 _TABLE = Completeness.__table__
@@ -102,6 +127,13 @@ _DELETE_ROWS = delete(_TABLE).where(
     _TABLE.c.product_id.in_(bindparam("ids", expanding=True)),
     _TABLE.c.channel_code.in_(bindparam("channels", expanding=True)))
 _INSERT_ROWS = insert(_TABLE)
+_COMPARED = ("in_assortment", "required", "present", "percent", "passed", "errors",
+             "content_hash", "config_hash")
+_STORED_ROWS = select(
+    _TABLE.c.product_id, _TABLE.c.channel_code, _TABLE.c.locale,
+    *(_TABLE.c[column] for column in _COMPARED)).where(
+    _TABLE.c.product_id.in_(bindparam("ids", expanding=True)),
+    _TABLE.c.channel_code.in_(bindparam("channels", expanding=True)))
 
 
 def mark_completeness_dirty(session: Session, product_ids: list[int]) -> None:

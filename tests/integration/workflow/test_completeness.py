@@ -76,6 +76,21 @@ def test_an_edit_touches_only_the_edited_products_rows(catalog):
         assert rows(s, "EL-3")["en_GB"].computed_at == before
 
 
+def test_an_edit_that_changes_no_completeness_leaves_the_rows_as_they_were(catalog):
+    with catalog() as s, s.begin():
+        write(s, incomplete_speaker("EL-2"))
+    with catalog() as s:
+        before = {locale: (r.computed_at, r.errors) for locale, r in rows(s, "EL-2").items()}
+    renamed = incomplete_speaker("EL-2")
+    renamed.values["brand"] = one("Sonara")  # a new brand is still a brand
+    with catalog() as s, s.begin():
+        write(s, renamed, complete_speaker("EL-3"))
+    with catalog() as s:
+        after = {locale: (r.computed_at, r.errors) for locale, r in rows(s, "EL-2").items()}
+        assert rows(s, "EL-3")["en_GB"].passed
+    assert after == before
+
+
 def test_a_product_outside_a_channels_assortment_has_no_rows_there(catalog):
     with catalog() as s, s.begin():
         write(s, complete_speaker("EL-1"))
