@@ -102,13 +102,11 @@ def _template(**cells: str) -> tuple[str, ...]:
     return tuple(row)
 
 
-# The cells every row of a kind shares; each row starts as a copy.
-_SIMPLE_ROW = _template(product_type="simple", attribute_set_code="Default",
-                        product_websites="base", tax_class_name="Taxable Goods")
+# A configurable row starts as a copy of this, then takes the first simple product's cells in
+# ``_COMMON`` (the product-level ones) and adds the variations.
 _CONFIGURABLE_ROW = _template(product_type="configurable", attribute_set_code="Default",
                               product_websites="base", tax_class_name="Taxable Goods",
                               visibility=VISIBLE)
-# The cells a configurable row takes from its first simple product (``_common_columns``).
 _COMMON = tuple(CELL[name] for name in (
     "categories", "name", "description", "short_description", "product_online", "base_image",
     "small_image", "thumbnail_image", "additional_images"))
@@ -129,30 +127,6 @@ def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
             yield _configurable_row(key, first_row, members)
 
 
-def _common_columns(row: list[str], fields: dict[str, Any]) -> None:
-    get = fields.get
-    categories = get("categories")
-    if categories:
-        try:
-            row[CELL["categories"]] = _category_paths(tuple(categories))
-        except TypeError:  # a path that is not text (unhashable): no cache
-            row[CELL["categories"]] = _category_paths.__wrapped__(categories)
-    row[CELL["name"]] = spreadsheet_text(get("title"))
-    row[CELL["description"]] = spreadsheet_text(get("description"))
-    row[CELL["short_description"]] = spreadsheet_text(get("short_description"))
-    row[CELL["product_online"]] = "2" if get("enabled") is False else "1"
-    images = get("images")
-    if images:
-        images = [neutralise(url) for url in images if isinstance(url, str) and url]
-        if images:
-            row[_BASE_IMAGE] = row[_SMALL_IMAGE] = row[_THUMBNAIL_IMAGE] = images[0]
-            row[_ADDITIONAL_IMAGES] = ",".join(images[1:])
-
-
-_BASE_IMAGE, _SMALL_IMAGE, _THUMBNAIL_IMAGE, _ADDITIONAL_IMAGES = (
-    CELL[name] for name in ("base_image", "small_image", "thumbnail_image", "additional_images"))
-
-
 @lru_cache(maxsize=256)
 def _category_paths(categories: tuple[Any, ...]) -> str:
     return neutralise(",".join([
@@ -163,15 +137,20 @@ def _category_paths(categories: tuple[Any, ...]) -> str:
 def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
     fields = variant.fields
     get = fields.get
-    row = list(_SIMPLE_ROW)
-    row[0] = neutralise(variant.sku)
-    _common_columns(row, fields)
-    row[CELL["visibility"]] = VISIBLE if visible else NOT_VISIBLE
-    row[CELL["url_key"]] = url_slug(variant.sku)
-    row[CELL["weight"]] = _kilograms(get("weight"))
-    row[CELL["price"]] = _amount(amount_of(get("price")))
-    row[CELL["special_price"]] = _amount(amount_of(get("sale_price")))
-    row[CELL["map_price"]] = _amount(amount_of(get("map_price")))
+    categories = get("categories")
+    if categories:
+        try:
+            categories = _category_paths(tuple(categories))
+        except TypeError:  # a path that is not text (unhashable): no cache
+            categories = _category_paths.__wrapped__(categories)
+    else:
+        categories = ""
+    image = more_images = ""
+    images = get("images")
+    if images:
+        images = [neutralise(url) for url in images if isinstance(url, str) and url]
+        if images:
+            image, more_images = images[0], ",".join(images[1:])
     axes = get("axes")
     pairs = [
         f"{code}={magento_value(value if value.__class__ is str else text_of(value))}"
@@ -182,15 +161,36 @@ def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
         if value:
             pairs.append(
                 f"{name}={magento_value(value if value.__class__ is str else text_of(value))}")
-    row[CELL["additional_attributes"]] = neutralise(",".join(pairs))
     quantity = get("quantity")
-    if isinstance(quantity, int):
-        row[CELL["qty"]] = str(quantity)
-        row[CELL["manage_stock"]] = "1"
+    has_quantity = isinstance(quantity, int)
     availability = get("availability")
-    if availability:
-        row[CELL["is_in_stock"]] = "0" if availability == "out_of_stock" else "1"
-        row[CELL["allow_backorders"]] = "1" if availability == "backorder" else "0"
+    price, sale_price, map_price = get("price"), get("sale_price"), get("map_price")
+    row = [  # in FILLED_COLUMNS order
+        neutralise(variant.sku),  # sku
+        "Default",  # attribute_set_code
+        "simple",  # product_type
+        categories,
+        "base",  # product_websites
+        spreadsheet_text(get("title")),  # name
+        spreadsheet_text(get("description")),
+        spreadsheet_text(get("short_description")),
+        _kilograms(get("weight")),
+        "2" if get("enabled") is False else "1",  # product_online
+        "Taxable Goods",  # tax_class_name
+        VISIBLE if visible else NOT_VISIBLE,
+        _amount(amount_of(price)) if price else "",
+        _amount(amount_of(sale_price)) if sale_price else "",  # special_price
+        url_slug(variant.sku),  # url_key
+        _amount(amount_of(map_price)) if map_price else "",
+        neutralise(",".join(pairs)),  # additional_attributes
+        str(quantity) if has_quantity else "",  # qty
+        ("1" if availability == "backorder" else "0") if availability else "",  # allow_backorders
+        ("0" if availability == "out_of_stock" else "1") if availability else "",  # is_in_stock
+        "1" if has_quantity else "",  # manage_stock
+        "", "", "",  # related_skus, crosssell_skus, upsell_skus
+        "", "",  # configurable_variations, configurable_variation_labels
+        image, image, image, more_images,  # base, small and thumbnail image, additional_images
+    ]
     associations = get("associations")
     if associations:
         _association_columns(row, associations)

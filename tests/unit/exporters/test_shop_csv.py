@@ -124,6 +124,26 @@ def test_magento_header_is_the_sample_header_then_configurable_and_image_columns
     assert {"configurable_variations", "configurable_variation_labels"} <= set(header)
 
 
+def test_magento_simple_row_fills_its_stock_weight_price_image_and_visibility_columns():
+    (row,) = exported_rows("magento_csv", [make_variant(
+        "LONE", availability="backorder", quantity=7, weight={"amount": "250", "unit": "GRAM"},
+        sale_price={"amount": "19.99", "currency": "GBP"}, enabled=False,
+        categories=["Clothing > Shirts"], associations={"upsell": ["UP-1"]})])
+    assert {name: value for name, value in row.items() if value} == {
+        "sku": "LONE", "attribute_set_code": "Default", "product_type": "simple",
+        "categories": "Default Category/Clothing/Shirts", "product_websites": "base",
+        "name": "Shirt LONE", "description": "<p>Soft <b>cotton</b> shirt.</p>",
+        "weight": "0.25", "product_online": "2", "tax_class_name": "Taxable Goods",
+        "visibility": "Catalog, Search", "price": "25.00", "special_price": "19.99",
+        "url_key": "lone", "additional_attributes": "brand=Acme,gtin=4006381333931,mpn=MPN-LONE",
+        "qty": "7", "allow_backorders": "1", "is_in_stock": "1", "manage_stock": "1",
+        "upsell_skus": "UP-1", "base_image": "https://media.example/LONE/1.jpg",
+        "small_image": "https://media.example/LONE/1.jpg",
+        "thumbnail_image": "https://media.example/LONE/1.jpg",
+        "additional_images": "https://media.example/LONE/2.jpg,https://media.example/LONE/3.jpg",
+    }
+
+
 def test_magento_configurable_row_follows_its_simple_products():
     rows = exported_rows("magento_csv", model_variants("SHIRT-1"))
     assert [row["product_type"] for row in rows] == ["simple"] * 4 + ["configurable"]
