@@ -54,25 +54,26 @@ def _rfc4180_chunks(rows: Iterable[list[str]], line_format: str | None = None,
             row = ["" if cell is None else str(cell) for cell in row]
             line = ",".join(row)
         if "\n" in line or "\r" in line:
-            row = [
+            quoted = [
                 '"' + cell.replace('"', '""') + '"'
                 if "," in cell or '"' in cell or "\n" in cell or "\r" in cell else cell
                 for cell in row
             ]
-            line = ",".join(row)
         elif '"' in line:  # JSON cells, quoted words: commas and quotes to look for
-            row = [
+            quoted = [
                 '"' + cell.replace('"', '""') + '"' if "," in cell or '"' in cell else cell
                 for cell in row
             ]
-            line = ",".join(row)
         elif line.count(",") >= len(row):  # more commas than separators
-            row = [f'"{cell}"' if "," in cell else cell for cell in row]
-            line = ",".join(row)
+            quoted = [f'"{cell}"' if "," in cell else cell for cell in row]
+        else:
+            quoted = None
+        if line_format is not None:
+            line = line_format % tuple(row if quoted is None else quoted)
+        elif quoted is not None:
+            line = ",".join(quoted)
         elif not line and len(row) == 1:  # a lone empty cell is written "" (not a blank line)
             line = '""'
-        if line_format is not None:
-            line = line_format % tuple(row)
         pieces.append(line)
         size += len(line)
         if size >= CHUNK_SIZE:
