@@ -218,7 +218,11 @@ HANDLE_UNSAFE = re.compile(r"[^a-z0-9]+")
 
 def url_slug(text: str) -> str:
     """Lower-case letters, digits and single hyphens (Shopify handles, Magento url keys)."""
-    return HANDLE_UNSAFE.sub("-", text.lower()).strip("-")
+    lowered = text.lower()
+    # Most SKUs already are letters, digits and single hyphens: no substitution to run.
+    if lowered.isascii() and lowered.replace("-", "").isalnum() and "--" not in lowered:
+        return lowered.strip("-")
+    return HANDLE_UNSAFE.sub("-", lowered).strip("-")
 
 
 def axis_label(code: str) -> str:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
+from exporters.base import url_slug
 from exporters.magento_csv import EXTRA_COLUMNS
 from exporters.shopify_csv import shopify_handle
 from importers.magento_csv import read_magento_csv
@@ -36,6 +39,14 @@ def catalog():
         make_variant("-LONE", sale_price={"amount": "19.99", "currency": "GBP"},
                      title="=cmd|' /C calc'!A0"),
     ]
+
+
+@pytest.mark.parametrize(("sku", "slug"), [
+    ("SKU-0001", "sku-0001"), ("-Shirt--Red-", "shirt-red"), ("mug_2 large", "mug-2-large"),
+    ("Café-Crème", "caf-cr-me"), ("\u212a-1", "k-1"), ("日本", ""),
+])
+def test_url_slug_keeps_lower_case_letters_digits_and_single_hyphens(sku, slug):
+    assert url_slug(sku) == slug
 
 
 def test_shopify_header_is_the_template_header(reference_dir):
