@@ -119,15 +119,59 @@ def _product_from_rows(rows, sku: str) -> dict[str, Any]:
         elif kind == "c":
             categories.append(code)
         else:
-            product = {
-                "sku": code, "family": target, "parent": parent, "categories": categories,
-                "enabled": enabled, "values": values or {}, "associations": associations,
-                "version": number, "created_at": created, "updated_at": updated,
-            }
+            product = _out(code, target, parent, enabled, values, number, created, updated,
+                           categories, associations)
     if product is None:
         raise NotFound(f"product {sku!r} does not exist")
     categories.sort()
     return product
+
+
+def _out(sku, family, parent, enabled, values, version, created, updated, categories,
+         associations) -> dict[str, Any]:
+    return {
+        "sku": sku, "family": family, "parent": parent, "categories": categories,
+        "enabled": enabled, "values": values or {}, "associations": associations,
+        "version": version, "created_at": created, "updated_at": updated,
+    }
+
+
+# A page of products: select PRODUCT_COLUMNS (plus any filters), then products_out adds
+# their categories and associations in one more statement.
+PRODUCT_COLUMNS = (
+    Product.id, Product.sku, Product.family_code,
+    select(ProductModel.code).where(ProductModel.id == Product.parent_id)
+    .scalar_subquery().label("parent"),
+    Product.enabled, Product.values, Product.version, Product.created_at, Product.updated_at,
+)
+_IDS = bindparam("ids", expanding=True)
+_PAGE_LINKS = union_all(
+    select(ProductCategory.product_id.label("product_id"), literal_column("'c'").label("kind"),
+           Category.code.label("code"), null().label("target"), null().label("quantity"))
+    .join(ProductCategory, ProductCategory.category_id == Category.id)
+    .where(ProductCategory.product_id.in_(_IDS)),
+    select(Association.product_id, literal_column("'a'"), Association.type_code,
+           Association.target, Association.quantity)
+    .where(Association.product_id.in_(_IDS)),
+).order_by(literal_column("kind"), literal_column("code"), literal_column("target"))
+
+
+def products_out(session: Session, rows: list) -> list[dict[str, Any]]:
+    """ProductOut dicts for rows of PRODUCT_COLUMNS, in their order."""
+    categories: dict[int, list[str]] = {row[0]: [] for row in rows}
+    associations: dict[int, dict[str, list[dict[str, Any]]]] = {row[0]: {} for row in rows}
+    if rows:
+        for product_id, kind, code, target, quantity in session.execute(
+                _PAGE_LINKS, {"ids": list(categories)}):
+            if kind == "a":
+                associations[product_id].setdefault(code, []).append(
+                    {"sku": target, "quantity": quantity})
+            else:
+                categories[product_id].append(code)
+    return [_out(sku, family, parent, enabled, values, version, created, updated,
+                 sorted(categories[product_id]), associations[product_id])
+            for product_id, sku, family, parent, enabled, values, version, created, updated
+            in rows]
 
 
 def get_products(session: Session, products: list[Product]) -> list[dict[str, Any]]:

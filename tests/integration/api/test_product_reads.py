@@ -1,4 +1,5 @@
-"""The product read path (GET /products/{sku}) answers exactly what the write path answers."""
+"""The product read paths (GET /products/{sku}, GET /products) answer exactly what the write
+path answers."""
 
 from __future__ import annotations
 
@@ -32,6 +33,25 @@ def test_read_shows_categories_associations_and_parent_as_written(client, world)
     assert body["categories"] == ["audio", "clothing_men"]
     assert body["associations"] == {"PACK": [_link("EL-3", 4)],
                                     "X_SELL": [_link("EL-1"), _link("EL-2")]}
+
+
+def test_a_listed_product_reads_as_it_does_alone(client, world):
+    editor, viewer = world.auth("editor"), world.auth("viewer")
+    client.put("/api/v1/product-models/STYLE-1", headers=editor, json={
+        "family": "apparel", "family_variant": "apparel_colour_size", "values": {}})
+    client.post("/api/v1/products", headers=editor, json={
+        "sku": "TEE-1", "family": "apparel", "parent": "STYLE-1", "categories": ["audio"],
+        "values": {}})
+    client.put("/api/v1/products/EL-2/associations", headers=editor,
+               json={"PACK": [_link("EL-3", 2)], "X_SELL": [_link("TEE-1")]})
+    page = client.get("/api/v1/products", params={"limit": 10}, headers=viewer)
+    assert page.status_code == 200
+    assert page.json()["limit"] == 10 and page.json()["next_cursor"] is None
+    listed = page.json()["items"]
+    assert [p["sku"] for p in listed] == ["EL-1", "EL-2", "EL-3", "TEE-1"]
+    for product in listed:
+        alone = client.get(f"/api/v1/products/{product['sku']}", headers=viewer).json()
+        assert product == alone
 
 
 def test_fetch_product_equals_the_session_read(world):
