@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, repeat
 
 from exporters.base import CHUNK_SIZE, FeedInfo
@@ -34,6 +34,54 @@ def write_table_as_csv(header: Sequence[str], filled: Sequence[str],
     if list(filled) == list(header):
         line_format = None  # nothing to place: rows are whole
     return _rfc4180_chunks(rows, line_format, header=list(header))
+
+
+def write_rows_as_tsv(rows: Iterable[list[str]]) -> Iterator[bytes]:
+    """Tab-separated bytes of ``rows``, LF line ends, nothing quoted (quotes stay literal):
+    what the csv module writes with ``delimiter="\\t", quoting=QUOTE_NONE, quotechar=None,
+    lineterminator="\\n"``. Cells must hold no tab or line break; the csv module is left to
+    refuse a row whose cells do (or to write cells that are not text)."""
+    return _tsv_chunks(rows)
+
+
+def _tsv_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
+    pieces: list[str] = []
+    size = 0
+    the_csv_module = _csv_module_line(delimiter="\t", quoting=csv.QUOTE_NONE, quotechar=None,
+                                      lineterminator="\n")
+    for row in rows:
+        try:
+            line = "\t".join(row)
+        except TypeError:  # a cell that is not text
+            line = the_csv_module(row)
+        else:
+            if ("\n" in line or "\r" in line or line.count("\t") >= len(row)
+                    or (not line and len(row) == 1)):
+                line = the_csv_module(row)  # raises csv.Error for what it cannot write
+        pieces.append(line)
+        size += len(line)
+        if size >= CHUNK_SIZE:
+            yield _encoded("\n".join(pieces) + "\n")
+            pieces.clear()
+            size = 0
+    if pieces:
+        yield _encoded("\n".join(pieces) + "\n")
+
+
+def _csv_module_line(**dialect) -> Callable[[list[str]], str]:
+    """One row as the csv module writes it with ``dialect``, without the line terminator."""
+    buffer = io.StringIO()
+    writerow = csv.writer(buffer, **dialect).writerow
+    cut = -len(dialect["lineterminator"])
+
+    def line(row: list[str]) -> str:
+        writerow(row)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text[:cut]
+
+    return line
 
 
 def _rfc4180_chunks(rows: Iterable[list[str]], line_format: str | None = None,

@@ -12,13 +12,12 @@ are not expressible (Google drops items missing from the next full fetch).
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from exporters.base import ChunkedOutput, FeedInfo, image_list, neutralise, text_of, xml_text
-from exporters.csv_file import write_rows_as_csv
+from exporters.csv_file import write_rows_as_tsv
 from exporters.flat_rows import PLAIN_NUMBER
 from pim.records import ChannelVariant
 
@@ -140,9 +139,7 @@ def write_google_tsv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iter
 
     # Cells never contain tabs or line breaks (_tsv_cell), so nothing needs quoting and
     # quotes stay literal: read the same whether or not the data source has "quoted fields".
-    return write_rows_as_csv(
-        rows(), delimiter="\t", quoting=csv.QUOTE_NONE, quotechar=None, lineterminator="\n"
-    )
+    return write_rows_as_tsv(rows())
 
 
 def _tsv_cell(value: str) -> str:

@@ -9,7 +9,7 @@ from itertools import product
 import pytest
 
 from exporters.base import CHUNK_SIZE
-from exporters.csv_file import write_rows_as_csv, write_table_as_csv
+from exporters.csv_file import write_rows_as_csv, write_rows_as_tsv, write_table_as_csv
 
 TRICKY_CELLS = ["", "plain", "a,b", 'say "hi"', "two\nlines", "cr\ronly", "crlf\r\n", " pad ",
                 "tab\there", "'=1", "日本語", "lone \ud800 surrogate", "nul\x00"]
@@ -61,3 +61,23 @@ def test_table_filled_columns_must_be_header_columns_in_header_order():
         write_table_as_csv(["a", "b"], ["b", "a"], [])
     with pytest.raises(ValueError):
         write_table_as_csv(["a", "b"], ["c"], [])
+
+
+TSV_DIALECT = {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "quotechar": None,
+               "lineterminator": "\n"}
+
+
+def test_tsv_rows_are_written_as_the_csv_module_writes_them_with_nothing_quoted():
+    cells = ["", "plain", "a,b", 'say "hi"', " pad ", "'=1", "日本語", None, 3, 1.5]
+    rows = [list(pair) for pair in product(cells, repeat=2)] + [["one"], []]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, **TSV_DIALECT)
+    for row in rows:
+        writer.writerow(row)
+    assert b"".join(write_rows_as_tsv(iter(rows))) == buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("row", [["a\tb", "c"], ["a\nb", "c"], [""]])
+def test_tsv_refuses_a_row_the_csv_module_cannot_write_unquoted(row):
+    with pytest.raises(csv.Error):
+        b"".join(write_rows_as_tsv([["header", "row"], row]))
