@@ -107,8 +107,7 @@ def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
             if position == 0:
                 option_codes = list(fields.get("axes") or {})[:MAX_OPTIONS]
                 _product_columns(row, fields, option_codes, variant_images)
-            _option_values(row, fields, option_codes)
-            _variant_columns(row, variant, variant_images)
+            _variant_columns(row, variant, option_codes, variant_images)
             yield row
         for position, image in enumerate(islice(images, 1, None), start=2):
             row = [""] * len(COLUMNS)
@@ -141,19 +140,17 @@ def _product_columns(row: list[str], fields: dict[str, Any], option_codes: list[
         row[COLUMN["Image Alt Text"]] = neutralise(title)
 
 
-def _option_values(row: list[str], fields: dict[str, Any], option_codes: list[str]) -> None:
-    if not option_codes:
-        row[COLUMN["Option1 Value"]] = "Default Title"
-        return
-    axes = fields.get("axes") or {}
-    for column, code in zip(_OPTION_VALUES, option_codes, strict=False):
-        row[column] = spreadsheet_text(axes.get(code))
-
-
-def _variant_columns(row: list[str], variant: ChannelVariant, images: list[str]) -> None:
+def _variant_columns(row: list[str], variant: ChannelVariant, option_codes: list[str],
+                     images: list[str]) -> None:
     """The variant's own cells (the constant ones come with ``_VARIANT_ROW``)."""
     fields = variant.fields
     get = fields.get
+    if option_codes:
+        axes = get("axes") or {}
+        for column, code in zip(_OPTION_VALUES, option_codes, strict=False):
+            row[column] = spreadsheet_text(axes.get(code))
+    else:
+        row[COLUMN["Option1 Value"]] = "Default Title"
     row[COLUMN["Variant SKU"]] = neutralise(variant.sku)
     weight = get("weight")
     if isinstance(weight, dict):
