@@ -128,25 +128,28 @@ def prices_in(data: Any, currency: str) -> tuple[dict | None, list[dict]]:
     """
     if not isinstance(data, list):
         return None, []
-    mine = [e for e in data if isinstance(e, dict) and e.get("currency") == currency]
-    if not mine:
-        return None, []
-    # The base price is the entry without a quantity; an explicit tier of 1 will do too.
-    base_entry = next((e for e in mine if e.get("min_quantity") is None), None)
+    # One pass (called for up to three price attributes per variant): the base price is
+    # the first entry without a quantity, else the first explicit tier of 1.
+    base_entry = tier_of_one = None
+    tiers = []
+    for e in data:
+        if not isinstance(e, dict) or e.get("currency") != currency:
+            continue
+        quantity = e.get("min_quantity")
+        if quantity is None:
+            if base_entry is None:
+                base_entry = e
+            continue
+        if tier_of_one is None and quantity == 1:
+            tier_of_one = e
+        tiers.append(
+            {"min_quantity": quantity, "amount": money_amount(e.get("amount")),
+             "currency": currency})
     if base_entry is None:
-        base_entry = next((e for e in mine if e.get("min_quantity") == 1), None)
+        base_entry = tier_of_one
     base = None
     if base_entry is not None:
         base = {"amount": money_amount(base_entry.get("amount")), "currency": currency}
-    tiers = [
-        {
-            "min_quantity": e["min_quantity"],
-            "amount": money_amount(e.get("amount")),
-            "currency": currency,
-        }
-        for e in mine
-        if e.get("min_quantity") is not None
-    ]
     if len(tiers) > 1:
         tiers.sort(key=lambda tier: (_sortable_quantity(tier["min_quantity"]), tier["amount"]))
     return base, tiers
