@@ -1,5 +1,7 @@
 """Applying import records: batches, ownership, idempotency, skip and abort, dry runs."""
 
+import gc
+
 import pytest
 from sqlalchemy import func, select
 
@@ -43,6 +45,15 @@ def test_running_the_same_import_twice_changes_nothing_and_writes_no_history(fac
     report = run(factory, [electronics(f"EL-{i}") for i in range(5)])
     assert (report.unchanged, report.created, report.updated) == (5, 0, 0)
     assert count(factory, HistoryEntry) == history_before
+
+
+def test_the_collector_thresholds_are_restored_after_an_import_even_an_aborted_one(factory):
+    before = gc.get_threshold()
+    run(factory, [electronics("EL-1")])
+    assert gc.get_threshold() == before
+    with pytest.raises(ImportAborted):
+        run(factory, [RowError(2, "ragged row"), electronics("EL-2")], on_error="abort")
+    assert gc.get_threshold() == before
 
 
 def test_history_source_names_the_import(factory):
