@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 import nh3
@@ -48,17 +49,31 @@ def gtin_with_check_digit(body: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
+_RICH_TEXT_RULES: dict[str, Any] = {
+    "tags": RICH_TEXT_TAGS,
+    "attributes": RICH_TEXT_ATTRIBUTES,
+    "url_schemes": {"http", "https", "mailto"},
+    "link_rel": "noopener noreferrer",
+}
+# Built once: ``nh3.clean`` rebuilds the same rules on every call, which costs more than
+# cleaning a short description. ``nh3.Cleaner`` exists from nh3 0.3.0 on.
+_clean_rich_text = (nh3.Cleaner(**_RICH_TEXT_RULES).clean if hasattr(nh3, "Cleaner")
+                    else partial(nh3.clean, **_RICH_TEXT_RULES))
+
+
 def sanitize_html(html: str) -> str:
-    return nh3.clean(
-        html,
-        tags=RICH_TEXT_TAGS,
-        attributes=RICH_TEXT_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
+    return _clean_rich_text(html)
 
 
 def to_decimal(raw: Any) -> Decimal:
+    if raw.__class__ is str:  # what imports and forms send: the common case first
+        try:
+            value = Decimal(raw.strip())
+        except InvalidOperation:
+            raise Refused(f"{raw!r} is not a number") from None
+        if not value.is_finite():
+            raise Refused(f"{raw!r} is not a finite number")
+        return value
     if isinstance(raw, bool):
         raise Refused(f"expected a number, got {raw!r}")
     if isinstance(raw, Decimal):
@@ -295,7 +310,9 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
         for entry in data:
             if not isinstance(entry, dict) or "currency" not in entry:
                 raise Refused('each price needs "amount" and "currency"')
-            currency = str(entry["currency"]).upper()
+            currency = entry["currency"]
+            if currency.__class__ is not str or not currency.isupper():
+                currency = str(currency).upper()
             if currencies and currency not in currencies:
                 raise Refused(f"currency {currency} is not enabled")
             if entry.get("amount") is None:
@@ -426,7 +443,7 @@ def validate_values(
         coordinates = known.coordinates
         out: list = []
         several = len(entries) > 1
-        seen: set[tuple[str | None, str | None]] = set()
+        seen: set[tuple[str | None, str | None]] = set() if several else None
         for entry in entries:
             if not isinstance(entry, dict) or "data" not in entry:
                 problems.append(ValueProblem(code, 'each value needs "locale", "scope", "data"'))

@@ -99,6 +99,24 @@ def test_prices_are_decimal_text_with_two_places_and_sorted(context):
                                          {"amount": "10.00", "currency": "GBP"}]
 
 
+def test_a_currency_code_is_upper_cased(context):
+    clean, problems = validate_values({"price": v([{"amount": "1", "currency": "eur"}])},
+                                      context)
+    assert problems == [] and clean["price"][0]["data"] == [{"amount": "1.00",
+                                                             "currency": "EUR"}]
+
+
+@pytest.mark.parametrize("text", ["abc", "Infinity", "NaN", ""])
+def test_number_text_that_is_no_finite_number_is_refused(context, text):
+    [problem] = problems_of({"weight": v({"amount": text})}, context)
+    assert repr(text) in problem[3]
+
+
+def test_number_text_is_trimmed(context):
+    clean, problems = validate_values({"warranty": v(" 3 ")}, context)
+    assert problems == [] and clean["warranty"][0]["data"] == "3"
+
+
 def test_price_in_a_disabled_currency_is_refused(context):
     [problem] = problems_of({"price": v([{"amount": "1", "currency": "USD"}])}, context)
     assert "USD" in problem[3]
@@ -139,6 +157,12 @@ def test_rich_text_is_sanitized(context):
     assert problems == []
     assert clean["description"][0]["data"] == "<p>Hi</p>"
     assert "javascript" not in sanitize_html('<a href="javascript:alert(1)">x</a>')
+
+
+def test_links_in_rich_text_keep_href_and_title_and_get_a_safe_rel():
+    assert sanitize_html('<a href="https://x.test" title="t" rel="nofollow" class="c">x</a>') \
+        == '<a href="https://x.test" title="t" rel="noopener noreferrer">x</a>'
+    assert sanitize_html('<td colspan="2" style="x">c</td><img src="x">') == "c"
 
 
 def test_media_path_may_not_escape_the_media_folder(context):
