@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from pim.records import CatalogContext, Values, iter_values
@@ -54,12 +55,22 @@ def diff_states(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
             a_entries, b_entries = before.get(code), after.get(code)
             if a_entries == b_entries:
                 continue
-            b_flat = _flatten_entries(code, b_entries)
             if not a_entries:  # a new attribute (every value of a created product)
-                for field, b in b_flat.items():
+                if not b_entries:
+                    continue
+                if len(b_entries) == 1:  # the usual case: no flattening needed
+                    entry = b_entries[0]
+                    b = entry.get("data")
+                    if b is not None:
+                        diff.append({"field": _value_field(code, entry.get("locale"),
+                                                           entry.get("scope")),
+                                     "old": None, "new": b})
+                    continue
+                for field, b in _flatten_entries(code, b_entries).items():
                     if b is not None:
                         diff.append({"field": field, "old": None, "new": b})
                 continue
+            b_flat = _flatten_entries(code, b_entries)
             a_flat = _flatten_entries(code, a_entries)
             for field in a_flat.keys() | b_flat.keys():
                 a, b = a_flat.get(field), b_flat.get(field)
@@ -82,17 +93,29 @@ def _field_name(change: dict[str, Any]) -> str:
 
 def _flatten_entries(code: str, entries: list | None) -> dict[str, Any]:
     """``flatten_state``'s keys for one attribute ("values.name-en_GB"), without ValueKeys."""
-    flat: dict[str, Any] = {}
-    prefix = f"values.{code}"
-    for entry in entries or ():
-        locale, scope = entry.get("locale"), entry.get("scope")
-        field = prefix
-        if locale:
-            field += f"-{locale}"
-        if scope:
-            field += f"-{scope}"
-        flat[field] = entry.get("data")
-    return flat
+    return {_value_field(code, entry.get("locale"), entry.get("scope")): entry.get("data")
+            for entry in entries or ()}
+
+
+def _value_field(code: str, locale: str | None, scope: str | None) -> str:
+    """A value's field name in a diff ("values.name-en_GB")."""
+    try:
+        return _known_value_field(code, locale, scope)
+    except TypeError:  # a stored locale or scope that is not text: named, never remembered
+        return _build_value_field(code, locale, scope)
+
+
+def _build_value_field(code: str, locale: Any, scope: Any) -> str:
+    field = f"values.{code}"
+    if locale:
+        field += f"-{locale}"
+    if scope:
+        field += f"-{scope}"
+    return field
+
+
+# The same few thousand field names at most (attributes x locales x channels): built once.
+_known_value_field = lru_cache(maxsize=4096, typed=True)(_build_value_field)
 
 
 def search_text_of(state: dict[str, Any], context: CatalogContext) -> str:
