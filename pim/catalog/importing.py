@@ -10,24 +10,27 @@ error, so the catalog is never half-imported. ``dry_run`` does everything and ro
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
 
 from pim.catalog.product_models import write_product_models
-from pim.catalog.products import CatalogCache, WritePolicy, WriteResult, write_products
+from pim.catalog.products import (
+    CatalogCache,
+    WritePolicy,
+    WriteResult,
+    fewer_collections,
+    write_products,
+)
 from pim.catalog.structure import apply_structure
 from pim.catalog.units import ensure_unit_families
 from pim.errors import DomainError
 from pim.records import ProductRecord, RowError, StructureRecord
 
 MAX_LISTED = 1000  # errors/conflicts kept in full in a report; the counts stay exact
-GC_THRESHOLD = 50_000  # first-generation threshold while an import runs (default 700)
 
 
 class BatchHook(Protocol):
@@ -127,24 +130,10 @@ def apply_import(
     hook: BatchHook | None = None,
 ) -> ImportReport:
     """Write ``records`` into the catalog and return the report."""
-    with _fewer_collections():
+    with fewer_collections():
         return _apply_import(session_factory, records, source=source, actor=actor,
                              policy=policy, on_error=on_error, dry_run=dry_run,
                              batch_size=batch_size, progress=progress, hook=hook)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """A batch keeps thousands of small containers alive (records, values, states, history
-    rows) until it is written: with the default thresholds they survive into the oldest
-    generation and trigger a full collection every few hundred products, a third of an
-    import's time. Collect less often for the duration (as the completeness refresh does)."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(GC_THRESHOLD, thresholds[0]), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _apply_import(
