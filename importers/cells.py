@@ -61,8 +61,7 @@ def parse_date(text: str, formats: tuple[str, ...] = ()) -> str:
 
 def split_list(text: str, separator: str = ",") -> list[str]:
     """Items of a list cell, trimmed, empty items and repeats dropped, order kept."""
-    items = (item.strip() for item in text.split(separator))
-    return list(dict.fromkeys(item for item in items if item))
+    return list(dict.fromkeys([item for item in map(str.strip, text.split(separator)) if item]))
 
 
 def gtin_check_digit_ok(digits: str) -> bool:
@@ -80,6 +79,10 @@ def parse_identifier(text: str) -> str:
 
 def parse_amount_with_code(text: str, *, decimal_comma: bool = False) -> tuple[str, str | None]:
     """"1.25 KILOGRAM" or "12.50 EUR" as (amount, code); a bare number gives (amount, None)."""
+    last = text.rstrip()[-1:]
+    if not (last.isascii() and (last.isalpha() or last == "_")):
+        # No code can end the cell: a bare number, the common case, needs no regex.
+        return parse_decimal(text, decimal_comma=decimal_comma), None
     match = _AMOUNT_AND_CODE.match(text)
     if match:
         return parse_decimal(match.group(1), decimal_comma=decimal_comma), match.group(2)

@@ -46,6 +46,7 @@ class _Column:
     default: str
     target: ColumnTarget
     convert: Converter | None = None
+    decimal_comma: bool = False  # the column's transforms, looked up once (prices, amounts)
 
 
 class ProductRowReader:
@@ -131,8 +132,10 @@ class ProductRowReader:
                     continue
                 self.values.append(column)
             elif target.role == "price":
+                column.decimal_comma = self._transforms(column).decimal_comma
                 self.prices.setdefault(key, []).append(column)
             elif target.role == "amount":
+                column.decimal_comma = self._transforms(column).decimal_comma
                 self.amounts[key] = column
             elif target.role == "unit":
                 self.units[key] = column
@@ -158,6 +161,9 @@ class ProductRowReader:
         width = len(self.header)
         clear = self.profile.clear_on_empty
         id_index = self.identifier.index
+        # The value columns' attributes read once, not once per row.
+        value_plan = [(column.index, column.default, column.target.name, column.target.locale,
+                       column.target.scope, column.convert, column) for column in self.values]
         for row_number, cells in rows:
             if len(cells) != width:
                 if not any(cells):
@@ -183,23 +189,22 @@ class ProductRowReader:
             record = ProductRecord(sku=sku, kind=self.kind, row=row_number)
             self._read_fields(record, cells, errors)
             values = record.values
-            for column in self.values:
-                text = (cells[column.index] if column.index >= 0 else "") or column.default
-                target = column.target
+            for index, default, code, locale, scope, convert, column in value_plan:
+                text = (cells[index] if index >= 0 else "") or default
                 if not text or text.isspace():
-                    if clear and column.index >= 0:
-                        values.setdefault(target.name, []).append(
-                            {"locale": target.locale, "scope": target.scope, "data": None})
+                    if clear and index >= 0:
+                        values.setdefault(code, []).append(
+                            {"locale": locale, "scope": scope, "data": None})
                     continue
                 try:
-                    data = column.convert(text)
+                    data = convert(text)
                 except CellError as error:
                     errors.append(RowError(
                         row_number, str(error), column=column.header, value=text, sku=sku,
                         severity="warning" if isinstance(error, MissingMedia) else "error"))
                     continue
-                values.setdefault(target.name, []).append(
-                    {"locale": target.locale, "scope": target.scope, "data": data})
+                values.setdefault(code, []).append(
+                    {"locale": locale, "scope": scope, "data": data})
             if self.prices:
                 self._read_prices(record, cells, errors)
             if self.amounts:
@@ -262,7 +267,7 @@ class ProductRowReader:
                 text = self._cell(column, cells)
                 if not text:
                     continue
-                decimal_comma = self._transforms(column).decimal_comma
+                decimal_comma = column.decimal_comma
                 try:
                     if column.target.currency:
                         amount = self._amount(text, decimal_comma)
@@ -298,7 +303,7 @@ class ProductRowReader:
                     fixed_unit=mapping.unit if mapping else None,
                     convert_to=mapping.convert_unit_to if mapping else None,
                     factors=self.measurement_factors[key],
-                    decimal_comma=self._transforms(column).decimal_comma)
+                    decimal_comma=column.decimal_comma)
             except CellError as error:
                 self._error(errors, record, column, str(error), text)
                 continue
