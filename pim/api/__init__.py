@@ -21,6 +21,7 @@ def api_router() -> Router:
         "/api/v1",
         route_handlers=api_routes(),
         guards=[role_guard],
-        middleware=[DefineMiddleware(TokenAuthMiddleware)],
+        # OPTIONS too (Litestar exempts it by default): every route but health needs a token.
+        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude_http_methods=[])],
         security=[{"bearerAuth": []}],
     )

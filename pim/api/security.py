@@ -181,6 +181,8 @@ async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> N
 
     Async on purpose: Litestar runs a sync guard in a worker thread, a hop per request."""
     actor: Actor = connection.user
+    if connection.scope["method"] == "OPTIONS":
+        return  # Litestar's own answer (the Allow header) to any signed-in role
     require_role(actor, *handler.opt.get("roles", (ADMIN,)))
 
 

@@ -178,6 +178,16 @@ def test_health_needs_no_token(client):
     assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
 
 
+def test_options_needs_a_token_and_then_lists_the_methods(client, world):
+    anonymous = client.options("/api/v1/products")
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"].startswith("application/problem+json")
+
+    signed_in = client.options("/api/v1/products", headers=world.auth("viewer"))
+    assert signed_in.status_code == 204
+    assert "GET" in signed_in.headers["allow"]
+
+
 def test_a_wrong_token_is_401_problem(client):
     response = client.get("/api/v1/products", headers={"Authorization": "Bearer pim_nope"})
     assert response.status_code == 401
