@@ -174,7 +174,10 @@ def _ownership_filter(values, old_values, policy: WritePolicy, context):
     Runs on validated, canonical values, so an incoming "12" and a stored "12.00" are the
     same value and no false conflict is reported."""
     errors, conflicts = [], []
-    if policy.kind == "system":
+    if policy.kind == "system" or (
+            policy.kind == "import" and (policy.overwrite_pim_owned or not old_values)):
+        # An import only holds back pim-owned values already set: with none set (a new
+        # product) or overwriting allowed, every value is written.
         return values, errors, conflicts
     allowed: dict[str, list] = {}
     for code, entries in values.items():
