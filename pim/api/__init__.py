@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.middleware.base import DefineMiddleware
 
-from pim.api.security import TokenAuthMiddleware, role_guard
+from pim.api.security import TokenAuthMiddleware
 
 
 def api_routes() -> list:
@@ -20,8 +20,8 @@ def api_router() -> Router:
     return Router(
         "/api/v1",
         route_handlers=api_routes(),
-        guards=[role_guard],
-        # OPTIONS too (Litestar exempts it by default): every route but health needs a token.
+        # OPTIONS too (Litestar exempts it by default): every route but health needs a token;
+        # the middleware also checks the route's roles (pim/api/security.py).
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude_http_methods=[])],
         security=[{"bearerAuth": []}],
     )
