@@ -16,14 +16,14 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from pim.catalog.products import GC_THRESHOLD, fewer_collections
 from pim.catalog.structure import load_context
 from pim.db import utcnow
 from pim.records import CatalogContext
@@ -195,7 +195,7 @@ def recompute_all(session_factory: Callable[[], Session], *, channels: list[str]
                 pool.shutdown(cancel_futures=True)
                 raise
         return done
-    with _fewer_collections():
+    with fewer_collections():
         for ids in batches:
             with session_factory() as session, session.begin():
                 write_rows(session, ids, codes, compute_rows(session, ids, setup))
@@ -205,20 +205,6 @@ def recompute_all(session_factory: Callable[[], Session], *, channels: list[str]
     return done
 
 
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """A batch allocates many short-lived objects (decoded values, variants, rows): with
-    the default thresholds the collector runs often and, with a big heap, costs a fifth
-    of a recompute. Collect less often for the duration."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(_GC_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-
-
-_GC_THRESHOLD = 50_000
 _WORKER: dict[str, object] = {}
 
 
@@ -231,7 +217,7 @@ def _start_worker(url: str, codes: list[str]) -> None:
         _WORKER["setup"] = ProjectionSetup.load(session, codes)
     _WORKER["url"], _WORKER["codes"] = url, codes
     gc.freeze()
-    gc.set_threshold(_GC_THRESHOLD, *gc.get_threshold()[1:])
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _refresh_in_worker(ids: list[int]) -> int:
