@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import partial
 from typing import Any
 
 import nh3
@@ -56,9 +55,8 @@ _RICH_TEXT_RULES: dict[str, Any] = {
     "link_rel": "noopener noreferrer",
 }
 # Built once: ``nh3.clean`` rebuilds the same rules on every call, which costs more than
-# cleaning a short description. ``nh3.Cleaner`` exists from nh3 0.3.0 on.
-_clean_rich_text = (nh3.Cleaner(**_RICH_TEXT_RULES).clean if hasattr(nh3, "Cleaner")
-                    else partial(nh3.clean, **_RICH_TEXT_RULES))
+# cleaning a short description.
+_clean_rich_text = nh3.Cleaner(**_RICH_TEXT_RULES).clean
 
 
 def sanitize_html(html: str) -> str:
