@@ -10,31 +10,16 @@ from sqlalchemy.orm import Session
 
 from pim.catalog.models import Association, Category, Product, ProductCategory, ProductModel
 from pim.catalog.product_models import model_state
-from pim.catalog.products import _load_states
 from pim.errors import NotFound
 
 
-def product_out(session: Session, product: Product, state: dict[str, Any] | None = None) -> dict:
-    state = state or _load_states(session, [product])[product.sku]
-    return {
-        "sku": product.sku,
-        "family": state["family"],
-        "parent": state["parent"],
-        "categories": state["categories"],
-        "enabled": state["enabled"],
-        "values": state["values"],
-        "associations": state["associations"],
-        "version": product.version,
-        "created_at": product.created_at,
-        "updated_at": product.updated_at,
-    }
-
-
 def get_product(session: Session, sku: str) -> dict[str, Any]:
-    product = session.scalar(select(Product).where(Product.sku == sku))
-    if product is None:
+    """One product inside ``session``'s transaction (what a write answers with); the same
+    dict as a page's or ``fetch_product``'s."""
+    rows = session.execute(select(*PRODUCT_COLUMNS).where(Product.sku == sku)).all()
+    if not rows:
         raise NotFound(f"product {sku!r} does not exist")
-    return product_out(session, product)
+    return products_out(session, rows)[0]
 
 
 # Reading one product by SKU is the API's hottest path: one prebuilt Core statement
@@ -172,11 +157,6 @@ def products_out(session: Session, rows: list) -> list[dict[str, Any]]:
                  sorted(categories[product_id]), associations[product_id])
             for product_id, sku, family, parent, enabled, values, version, created, updated
             in rows]
-
-
-def get_products(session: Session, products: list[Product]) -> list[dict[str, Any]]:
-    states = _load_states(session, products)
-    return [product_out(session, p, states[p.sku]) for p in products]
 
 
 def get_product_model(session: Session, code: str) -> dict[str, Any]:
