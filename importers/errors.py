@@ -9,7 +9,19 @@ class ImportFileError(Exception):
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         self.path = path
+        self.message = message
         super().__init__(f"{path}: {message}" if path else message)
+
+    def __reduce__(self):
+        # Raised in the import worker process and raised again in the importing one: the
+        # same class, message and path (the default would pass the prefixed message back).
+        return _rebuild, (type(self), self.message, self.path, self.args)
+
+
+def _rebuild(cls: type[ImportFileError], message: str, path: str | None, args: tuple):
+    error = cls(message, path=path)
+    error.args = args  # a caller may have reworded it (CsvRows prefixes the path)
+    return error
 
 
 class EmptyFileError(ImportFileError):

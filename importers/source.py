@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from importers.csv_file import CsvRows
 from importers.errors import EmptyFileError, ImportFileError
@@ -113,7 +114,7 @@ class ImportSource:
         distinct = [len({cell for cell in cells if cell.strip()}) for _, cells in buffered]
         return distinct.index(max(distinct))
 
-    def records(self) -> Iterator[ImportRecord]:
+    def records(self) -> SourceRecords:
         if self._consumed:  # a second pass reads the file again
             self._rows = self._open_rows()
             self._row_iter = iter(self._rows)
@@ -129,7 +130,34 @@ class ImportSource:
             reader = StructureRowReader(self.header, self.header_row, kind=self.kind)
         else:
             raise ImportFileError(f"cannot import {self.kind!r} rows", path=str(self.path))
-        return reader.records(self._row_iter, ragged_check=ragged_check)
+        return SourceRecords(self, reader.records(self._row_iter, ragged_check=ragged_check))
+
+    def reopen_args(self) -> dict[str, Any]:
+        """What ``open_source`` needs to read the same records again, in another process
+        (plain, picklable data)."""
+        return {"path": self.path, "context": self.context, "channels": self.channels,
+                "profile": self.profile, "media_root": self.media_root, "kind": self.kind}
+
+
+class SourceRecords(Iterator[ImportRecord]):
+    """The records of one ``ImportSource``, read lazily. Knows its source, so a consumer
+    may read the same file elsewhere instead (``pim.catalog.import_worker``), as long as
+    nothing was taken from it yet."""
+
+    def __init__(self, source: ImportSource, items: Iterator[ImportRecord]):
+        self.source = source
+        self._items = items
+        self.started = False
+
+    def __next__(self) -> ImportRecord:
+        self.started = True
+        return next(self._items)
+
+    def close(self) -> None:
+        """Stop reading (closes the file)."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
 
 
 def detect_kind(path: Path, header: list[str]) -> str:

@@ -6,6 +6,9 @@ writer, so validation, ownership, history and dirty flags are the same. Row erro
 stop the import under ``on_error="skip"``: the bad row is reported and the rest goes in. With
 ``on_error="abort"`` the whole import is one transaction that is rolled back at the first
 error, so the catalog is never half-imported. ``dry_run`` does everything and rolls back.
+
+A big file opened with ``importers.open_source`` is read by a worker process while this one
+writes (``pim.catalog.import_worker``): same records, same checks, about twice as fast.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
 
+from pim.catalog.import_worker import CheckedRecord, WorkerRecords, worker_can_read
 from pim.catalog.product_models import write_product_models
 from pim.catalog.products import (
     CatalogCache,
@@ -28,6 +33,7 @@ from pim.catalog.products import (
 )
 from pim.catalog.structure import apply_structure
 from pim.catalog.units import ensure_unit_families
+from pim.catalog.values import CheckedValues
 from pim.errors import DomainError
 from pim.records import ProductRecord, RowError, StructureRecord
 
@@ -37,7 +43,12 @@ MAX_LISTED = 1000  # errors/conflicts kept in full in a report; the counts stay 
 class BatchHook(Protocol):
     """Called around each batch write (``pim.media.importing.ImportMedia``): ``prepare`` may
     rewrite the records' values and returns row warnings; ``written`` records side effects
-    (jobs) in the batch's transaction."""
+    (jobs) in the batch's transaction.
+
+    A hook may also have ``rewritten_attributes(session) -> set[str]``, the attributes whose
+    values ``prepare`` may rewrite: the import worker's value checks of records without any
+    of them stay valid. Without it every record of the batch is checked again after
+    ``prepare``."""
 
     def prepare(self, session: Session, records: list[ProductRecord]) -> list[RowError]: ...
 
@@ -129,15 +140,25 @@ def apply_import(
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
     hook: BatchHook | None = None,
+    read_in_worker: bool | None = None,
 ) -> ImportReport:
-    """Write ``records`` into the catalog and return the report."""
+    """Write ``records`` into the catalog and return the report.
+
+    ``records`` from ``open_source(...).records()`` are read by a worker process when the
+    file is big (``read_in_worker=None``), always when it can be (``True``), or never
+    (``False``)."""
     # Full collections are rare while the import runs: garbage left by earlier work (a
     # workbook read before, say) would stay in memory all along. Collect it first, once.
     gc.collect()
-    with fewer_collections():
+    worker = None
+    if read_in_worker is not False and worker_can_read(records, force=bool(read_in_worker)):
+        records.close()  # type: ignore[attr-defined]  # the worker reads the file itself
+        worker = records = WorkerRecords(records.source.reopen_args())  # type: ignore[attr-defined]
+    with fewer_collections(), worker or nullcontext():
         return _apply_import(session_factory, records, source=source, actor=actor,
                              policy=policy, on_error=on_error, dry_run=dry_run,
-                             batch_size=batch_size, progress=progress, hook=hook)
+                             batch_size=batch_size, progress=progress, hook=hook,
+                             worker=worker)
 
 
 def _apply_import(
@@ -152,6 +173,7 @@ def _apply_import(
     batch_size: int,
     progress: Callable[[int], None] | None,
     hook: BatchHook | None,
+    worker: WorkerRecords | None,
 ) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(source=source, dry_run=dry_run)
@@ -160,17 +182,24 @@ def _apply_import(
     session.begin()
     ensure_unit_families(session)  # measurement attributes name them; idempotent
     cache: CatalogCache | None = None
+    trust_worker = False  # the worker checked values against this catalog and channels
     products: list[ProductRecord] = []
+    checks: list[CheckedValues | None] = []  # the worker's checks, aligned with products
     models: list[ProductRecord] = []
 
     def should_abort() -> bool:
         return on_error == "abort" and report.error_count > 0
 
     def flush() -> None:
-        nonlocal cache, session
+        nonlocal cache, session, trust_worker
         if cache is None:
             cache = CatalogCache(session)
+            trust_worker = worker is not None and (worker.context, worker.channels) == (
+                cache.context, cache.channels)
+        checked = checks if trust_worker else None
         if hook is not None:
+            if checked is not None:
+                checked = _still_checked(hook, session, products, checked)
             for warning in hook.prepare(session, models + products):
                 report.add_row_error(warning)
         if models:
@@ -182,13 +211,14 @@ def _apply_import(
                 hook.written(session, models, results)
         if products:
             results = write_products(session, products, actor=actor, source=source,
-                                     policy=policy, cache=cache)
+                                     policy=policy, cache=cache, checked=checked)
             for result in results:
                 report.add_result(result)
             if hook is not None:
                 hook.written(session, products, results)
         models.clear()
         products.clear()
+        checks.clear()
         if not single_transaction:
             session.commit()
             session.close()
@@ -202,6 +232,9 @@ def _apply_import(
         # half-update the product. Importers yield a row's errors before its record.
         bad_rows: set[int] = set()
         for item in records:
+            checked = None
+            if item.__class__ is CheckedRecord:
+                item, checked = item.record, item.checked
             if isinstance(item, RowError):
                 report.add_row_error(item)
                 if item.severity == "error" and item.row is not None:
@@ -222,7 +255,11 @@ def _apply_import(
                 cache = None  # the structure changed: look it up again
             else:
                 report.rows += 1
-                (models if item.kind == "product_model" else products).append(item)
+                if item.kind == "product_model":
+                    models.append(item)
+                else:
+                    products.append(item)
+                    checks.append(checked)
                 if len(products) + len(models) >= batch_size:
                     flush()
             if should_abort():
@@ -247,6 +284,17 @@ def _apply_import(
         raise
     finally:
         session.close()
+
+
+def _still_checked(hook: BatchHook, session: Session, records: list[ProductRecord],
+                   checked: list[CheckedValues | None]) -> list[CheckedValues | None] | None:
+    """The worker's checks that the hook's ``prepare`` cannot make stale (before it runs)."""
+    rewritten_attributes = getattr(hook, "rewritten_attributes", None)
+    if rewritten_attributes is None:
+        return None
+    rewritten = frozenset(rewritten_attributes(session))
+    return [check if rewritten.isdisjoint(record.values) else None
+            for record, check in zip(records, checked, strict=True)]
 
 
 def apply_structure_record(session: Session, record: StructureRecord) -> int:

@@ -32,7 +32,7 @@ from pim.catalog.models import (
 )
 from pim.catalog.state import diff_states, normalise_values, search_text_of
 from pim.catalog.structure import load_context
-from pim.catalog.values import ValueChecks, validate_values
+from pim.catalog.values import CheckedValues, ValueChecks, validate_values
 from pim.db import utcnow
 from pim.history.models import HistoryEntry
 from pim.records import CatalogContext, ProductRecord, ValueKey, Values, get_value
@@ -224,16 +224,20 @@ def write_products(
     expected_versions: dict[str, int] | None = None,
     cache: CatalogCache | None = None,
     replace_values: bool = False,
+    checked: list[CheckedValues | None] | None = None,
 ) -> list[WriteResult]:
     """Create or update a batch of products (by SKU) in the session's transaction.
 
     Results come back in input order. Refused records write nothing. ``replace_values``
     makes the given values the product's whole value set (restore); otherwise values merge.
+    ``checked`` (aligned with ``records``) holds values already validated against
+    ``cache``'s context and channels (the import worker); a record whose product ends up
+    in another family than the one it was checked for is validated here.
     """
     with fewer_collections() if len(records) >= BIG_BATCH else nullcontext():
         return _write_products(session, records, actor=actor, source=source, policy=policy,
                                expected_versions=expected_versions, cache=cache,
-                               replace_values=replace_values)
+                               replace_values=replace_values, checked=checked)
 
 
 def _write_products(
@@ -246,6 +250,7 @@ def _write_products(
     expected_versions: dict[str, int] | None,
     cache: CatalogCache | None,
     replace_values: bool,
+    checked: list[CheckedValues | None] | None,
 ) -> list[WriteResult]:
     cache = cache or CatalogCache(session)
     context = cache.context
@@ -262,7 +267,7 @@ def _write_products(
     inserts, updates, history, touched = [], [], [], []
     seen: set[str] = set()
 
-    for record in records:
+    for position, record in enumerate(records):
         result = WriteResult(sku=record.sku, status="unchanged", row=record.row)
         results.append(result)
         if record.sku in seen:
@@ -280,7 +285,8 @@ def _write_products(
                                   f"version {expected} is stale (current version is {current})"})
             result.version = current
             continue
-        new, errors = _merge(record, old, policy, cache, session, result, replace_values)
+        new, errors = _merge(record, old, policy, cache, session, result, replace_values,
+                             checked[position] if checked else None)
         if errors:
             result.status, result.errors = "refused", result.errors + errors
             continue
@@ -400,7 +406,7 @@ def _load_states(session: Session, products: list) -> dict[str, dict[str, Any]]:
     }
 
 
-def _merge(record, old, policy, cache, session, result, replace_values):
+def _merge(record, old, policy, cache, session, result, replace_values, checked):
     """The product's new state, or the errors that refuse the record.
 
     ``old`` is never changed: the new state shares its unchanged parts."""
@@ -442,10 +448,13 @@ def _merge(record, old, policy, cache, session, result, replace_values):
             )
             if not new["associations"][type_code]:
                 del new["associations"][type_code]
-    family_attrs = cache.family_attributes.get(new["family"] or "")
-    validated, problems = validate_values(
-        record.values, context, channels=cache.channels,
-        allowed_attributes=family_attrs or None, checks=cache.value_checks)
+    if checked is not None and checked.family == new["family"]:
+        validated, problems = checked.values, checked.problems
+    else:
+        family_attrs = cache.family_attributes.get(new["family"] or "")
+        validated, problems = validate_values(
+            record.values, context, channels=cache.channels,
+            allowed_attributes=family_attrs or None, checks=cache.value_checks)
     errors.extend(p.as_dict() for p in problems)
     clean, ownership_errors, conflicts = _ownership_filter(validated, old["values"], policy,
                                                            context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -501,3 +502,32 @@ def _check_coordinates(
     if scope and channels and scope not in channels:
         return f"channel {scope!r} does not exist"
     return None
+
+
+@dataclass(slots=True)
+class CheckedValues:
+    """A record's values as ``validate_values`` returned them when checked elsewhere (the
+    import worker), against ``family``'s attributes. The writer uses them only for the same
+    catalog context and channels, and when the product ends up in that family."""
+
+    family: str | None
+    values: Values
+    problems: list[ValueProblem]
+
+
+class FamilyValueChecks:
+    """``validate_values`` as ``write_products`` calls it for a record that names its
+    family, for checking records away from the database."""
+
+    def __init__(self, context: CatalogContext, channels: frozenset[str]):
+        self.context = context
+        self.channels = channels
+        self.checks = ValueChecks(context)
+        self.allowed = {code: frozenset(spec.attributes) or None
+                        for code, spec in context.families.items()}
+
+    def check(self, family: str | None, values: Values) -> CheckedValues:
+        clean, problems = validate_values(
+            values, self.context, channels=self.channels,
+            allowed_attributes=self.allowed.get(family or ""), checks=self.checks)
+        return CheckedValues(family, clean, problems)

@@ -91,3 +91,11 @@ def test_a_second_records_call_reads_the_file_again(write_csv, context):
 def test_title_rows_above_the_header_are_skipped(write_csv, read_one):
     record, errors = read_one(write_csv("Supplier price list 2024\n\nsku,name\nA1,One\n"))
     assert record.sku == "A1" and record.row == 4
+
+
+def test_a_file_error_survives_pickling_with_its_class_message_and_path():
+    import pickle
+
+    error = EmptyFileError("the file is empty", path="/in/a.csv")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.path) == (EmptyFileError, str(error), "/in/a.csv")

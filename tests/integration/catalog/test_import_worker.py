@@ -1,0 +1,228 @@
+"""Imports read by a worker process: the same records, checks and reports as reading the
+file inline, and clear, consistent failures when the worker cannot go on."""
+
+import csv
+
+import pytest
+from sqlalchemy import func, select
+
+import pim.catalog.importing as importing
+from importers import ImportFileError, open_source
+from pim.catalog.import_worker import ImportWorkerError, WorkerRecords
+from pim.catalog.importing import ImportAborted, apply_import
+from pim.catalog.models import Product
+from pim.catalog.structure import load_context
+from pim.db import session_factory
+from pim.history.models import HistoryEntry
+from pim.records import ProductRecord
+from pim.workflow.models import Channel
+from tests.factories import make_catalog
+
+HEADER = ["sku", "family", "categories", "name-en_GB", "brand", "ean", "price-GBP", "weight",
+          "weight-unit", "condition", "features", "warranty_years"]
+
+
+def row(sku, **cells):
+    values = {"sku": sku, "family": "electronics", "categories": "audio",
+              "name-en_GB": f"Speaker {sku.split('-')[-1]}", "brand": "Voltia", "ean": "", "price-GBP": "12.5",
+              "weight": "1.25", "weight-unit": "KILOGRAM", "condition": "new",
+              "features": "bluetooth,wifi", "warranty_years": "2"}
+    values.update(cells)
+    return [values[name] for name in HEADER]
+
+
+def messy_rows(prefix):
+    """Good rows with, among them, every kind of row problem the reader and checks find."""
+    rows = [row(f"{prefix}-{i}") for i in range(40)]
+    rows[3] = row(f"{prefix}-3", ean="5012345678901")  # wrong check digit
+    rows[7] = row(f"{prefix}-7", **{"price-GBP": "12,5x"})
+    rows[11] = row(f"{prefix}-11", categories="audio,nowhere")
+    rows[13] = row(f"{prefix}-12")  # a duplicate SKU
+    rows[17] = row(f"{prefix}-17", condition="mint")  # not an option
+    rows[19] = row(f"{prefix}-19", warranty_years="2.5")  # decimals not allowed
+    rows[23] = row(f"{prefix}-23", **{"weight-unit": "PARSEC"})
+    rows[29] = [*row(f"{prefix}-29"), "stray"]  # ragged
+    return rows
+
+
+def write_csv(path, rows, header=HEADER):
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def factory(db, session):
+    make_catalog(session)
+    session.commit()
+    return session_factory(db)
+
+
+@pytest.fixture
+def catalog(factory):
+    with factory() as s:
+        return load_context(s), set(s.scalars(select(Channel.code)))
+
+
+def run(factory, catalog, path, **kw):
+    context, channels = catalog
+    kw.setdefault("read_in_worker", True)
+    return apply_import(factory, open_source(path, context=context, channels=channels).records(),
+                        source="import:test", actor="importer", **kw)
+
+
+def stored(factory, prefix):
+    with factory() as s:
+        products = {sku.split("-", 1)[1]: (family, values, text) for sku, family, values, text in
+                    s.execute(select(Product.sku, Product.family_code, Product.values,
+                                     Product.search_text).where(Product.sku.like(f"{prefix}-%")))}
+        history = {code.split("-", 1)[1]: (version, diff) for code, version, diff in
+                   s.execute(select(HistoryEntry.code, HistoryEntry.version, HistoryEntry.diff)
+                             .where(HistoryEntry.code.like(f"{prefix}-%")))}
+    return products, history
+
+
+def without_prefix(report):
+    """The report with SKUs and the values naming them made comparable across files."""
+    def clean(entry):
+        return {k: (v.split("-", 1)[1] if isinstance(v, str) and v[:2] in ("A-", "B-") else v)
+                for k, v in entry.items() if k != "message"} | {
+                    "message": entry["message"].replace("'A-", "'").replace("'B-", "'")}
+
+    data = report.as_dict()
+    data.pop("seconds")
+    data.pop("source")
+    data["errors"] = [clean(e) for e in data["errors"]]
+    return data
+
+
+def test_a_file_read_by_the_worker_imports_exactly_as_read_inline(factory, catalog, tmp_path):
+    inline = run(factory, catalog, write_csv(tmp_path / "a.csv", messy_rows("A")),
+                 read_in_worker=False, batch_size=8)
+    worker = run(factory, catalog, write_csv(tmp_path / "b.csv", messy_rows("B")),
+                 batch_size=8)
+    assert inline.error_count == 8 and inline.created == 32
+    assert without_prefix(worker) == without_prefix(inline)
+    a_products, a_history = stored(factory, "A")
+    b_products, b_history = stored(factory, "B")
+    assert b_history == a_history and len(a_history) == 32
+    assert b_products == {sku: (family, values, text.replace("A-", "B-"))
+                          for sku, (family, values, text) in a_products.items()}
+
+
+def test_running_the_same_file_again_through_the_worker_writes_nothing(factory, catalog,
+                                                                       tmp_path):
+    path = write_csv(tmp_path / "a.csv", messy_rows("A"))
+    run(factory, catalog, path)
+    with factory() as s:
+        history = s.scalar(select(func.count()).select_from(HistoryEntry))
+    again = run(factory, catalog, path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 32)
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(HistoryEntry)) == history
+
+
+def test_values_are_checked_again_when_the_files_context_is_not_the_catalogs(
+        factory, catalog, tmp_path):
+    context, channels = catalog
+    context.attributes["condition"].options["mint"] = {}  # an option the catalog lacks
+    path = write_csv(tmp_path / "a.csv", [row("A-1", condition="mint"), row("A-2")])
+    report = run(factory, (context, channels), path)
+    assert (report.created, report.refused) == (1, 1)
+    assert report.errors[0]["column"] == "condition"
+    assert "not an option" in report.errors[0]["message"]
+
+
+def test_a_stored_product_is_checked_against_its_own_family(factory, catalog, tmp_path):
+    with factory() as s, s.begin():
+        from tests.factories import write
+
+        write(s, ProductRecord(sku="A-1", family="apparel", values={}))
+    header = ["sku", "screen_size", "screen_size-unit"]
+    path = write_csv(tmp_path / "a.csv", [["A-1", "27", "INCH"], ["A-2", "27", "INCH"]], header)
+    report = run(factory, catalog, path)
+    assert (report.created, report.refused) == (1, 1)
+    assert report.errors[0]["sku"] == "A-1"
+    assert "not an attribute of this product's family" in report.errors[0]["message"]
+
+
+def test_an_unreadable_row_stops_the_import_with_the_same_error_as_inline(
+        factory, catalog, tmp_path):
+    # Past the bytes the encoding is guessed from: UTF-8, until a Latin-1 row.
+    rows = [row(f"A-{i}", brand="Voltia " + "x" * 200) for i in range(400)]
+    path = write_csv(tmp_path / "a.csv", rows)
+    with path.open("ab") as handle:
+        handle.write(b"A-400,electronics,audio,Caf\xe9,,,,,,,,\n")
+    errors, written = [], []
+    for read_in_worker in (False, True):
+        with pytest.raises(ImportFileError) as raised:
+            run(factory, catalog, path, batch_size=100, read_in_worker=read_in_worker)
+        errors.append((type(raised.value), str(raised.value), raised.value.path))
+        with factory() as s:
+            written.append(s.scalar(select(func.count()).select_from(Product)))
+    assert errors[0] == errors[1] and "is not valid utf-8" in errors[1][1]
+    # The whole batches read before the bad row are written; the second run adds none.
+    assert written[0] == written[1] and written[0] % 100 == 0 and written[0] > 0
+
+
+def test_a_worker_that_dies_stops_the_import_and_leaves_whole_batches(
+        factory, catalog, tmp_path, monkeypatch):
+    started = []
+
+    class Watched(WorkerRecords):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, frame_records=5)
+            started.append(self)
+
+    monkeypatch.setattr(importing, "WorkerRecords", Watched)
+    path = write_csv(tmp_path / "a.csv", [row(f"A-{i}") for i in range(3000)])
+
+    def kill_after_first_batch(done):
+        started[0]._process.kill()
+
+    with pytest.raises(ImportWorkerError, match="stopped unexpectedly"):
+        run(factory, catalog, path, batch_size=10, progress=kill_after_first_batch)
+    with factory() as s:
+        written = s.scalar(select(func.count()).select_from(Product))
+        history = s.scalar(select(func.count()).select_from(HistoryEntry))
+    assert 10 <= written < 3000 and written % 10 == 0 and history == written
+
+
+def test_an_aborted_import_stops_its_worker_and_writes_nothing(
+        factory, catalog, tmp_path, monkeypatch):
+    started = []
+
+    class Watched(WorkerRecords):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            started.append(self)
+
+    monkeypatch.setattr(importing, "WorkerRecords", Watched)
+    rows = [row(f"A-{i}") for i in range(3000)]
+    rows[40] = row("A-40", ean="5012345678901")
+    with pytest.raises(ImportAborted, match="row 42"):
+        run(factory, catalog, write_csv(tmp_path / "a.csv", rows), on_error="abort",
+            batch_size=10)
+    assert started[0]._process.poll() is not None
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_a_dry_run_read_by_the_worker_reports_and_writes_nothing(factory, catalog, tmp_path):
+    report = run(factory, catalog, write_csv(tmp_path / "a.csv", messy_rows("A")),
+                 dry_run=True)
+    assert report.dry_run and report.created == 32 and report.error_count == 8
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_records_already_read_from_are_not_read_again_by_a_worker(factory, catalog, tmp_path):
+    context, channels = catalog
+    path = write_csv(tmp_path / "a.csv", [row(f"A-{i}") for i in range(5)])
+    records = open_source(path, context=context, channels=channels).records()
+    next(records)
+    report = apply_import(factory, records, source="import:test", actor="importer",
+                          read_in_worker=True)
+    assert report.created == 4
