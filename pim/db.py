@@ -106,6 +106,9 @@ def make_engine(url: str) -> Engine:
 
 def get_engine(url: str | None = None) -> Engine:
     url = url or get_settings().sqlalchemy_url
+    engine = _engines.get(url)  # the lock only for creating one
+    if engine is not None:
+        return engine
     with _lock:
         engine = _engines.get(url)
         if engine is None:
@@ -145,6 +148,30 @@ def read_session(url: str | None = None) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+_readers = threading.local()
+READER_MMAP_BYTES = 2**31 - 2**16  # SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE)
+
+
+def sqlite_reader(engine: Engine) -> Any:
+    """This thread's own DBAPI connection to ``engine``'s SQLite file, for single-statement
+    reads (autocommit: each SELECT is its own snapshot under WAL).
+
+    Kept out of the pool, so a hot read skips a checkout and a reset; a disposed engine's
+    pool is noticed and its connection replaced. It reads the file memory-mapped: a product
+    read touches half a dozen pages all over a large file, and copying each one in with a
+    system call was half the read (the mapped pages are the OS page cache's own, so they
+    count in the process's RSS but are not private memory). Only this connection maps the
+    file: SQLite writes through system calls either way."""
+    held = getattr(_readers, "held", None)
+    if held is None or held[0] is not engine.pool:
+        fairy = engine.raw_connection()
+        fairy.detach()
+        connection = fairy.dbapi_connection
+        connection.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
+        held = _readers.held = (engine.pool, connection)
+    return held[1]
 
 
 def reads_block_briefly(engine: Engine) -> bool:

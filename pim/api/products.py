@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import anyio.to_thread
-from litestar import Request, Response, get, patch, post, put
+from litestar import MediaType, Request, Response, get, patch, post, put
 from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from litestar.response import Stream
@@ -40,7 +40,7 @@ from pim.api.schemas import (
 )
 from pim.auth.actor import READ, WRITE_CONTENT
 from pim.catalog.product_models import write_product_models
-from pim.catalog.read import fetch_product, get_product, get_product_model
+from pim.catalog.read import fetch_product_json, get_product, get_product_model
 from pim.catalog.schemas import AssociationIn, ProductIn, ProductOut
 from pim.db import get_engine, read_session, reads_block_briefly, session_scope
 from pim.errors import Invalid
@@ -128,12 +128,13 @@ def create_product_route(request: Request, data: ProductIn) -> Response[ProductO
 @get("/products/{sku:str}", opt={"roles": READ}, responses=problems(404),
      summary="Read a product (ETag: its version)", tags=["products"])
 async def get_product_route(sku: str) -> Response[ProductOut]:
-    engine = get_engine()
-    if reads_block_briefly(engine):
-        product = fetch_product(engine, sku)
+    if reads_block_briefly(get_engine()):
+        body, version = fetch_product_json(sku)
     else:
-        product = await anyio.to_thread.run_sync(fetch_product, engine, sku)
-    return _product_response(product)
+        body, version = await anyio.to_thread.run_sync(fetch_product_json, sku)
+    # Encoded already (the stored values go out as they are): no second serialization.
+    return Response(body, media_type=MediaType.JSON,  # type: ignore[arg-type]
+                    headers={"ETag": etag(version)})
 
 
 @patch("/products/{sku:str}", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,

@@ -3,8 +3,11 @@ path answers."""
 
 from __future__ import annotations
 
-from pim.catalog.read import fetch_product, get_product
-from pim.db import get_engine, read_session
+import msgspec
+import orjson
+
+from pim.catalog.read import fetch_product_json, get_product
+from pim.db import read_session
 
 
 def _link(sku: str, quantity: int | None = None) -> dict:
@@ -54,7 +57,9 @@ def test_a_listed_product_reads_as_it_does_alone(client, world):
         assert product == alone
 
 
-def test_fetch_product_equals_the_session_read(world):
+def test_fetch_product_json_is_the_session_read_encoded(world):
     with read_session() as session:
         expected = get_product(session, "EL-1")
-    assert fetch_product(get_engine(), "EL-1") == expected
+    body, version = fetch_product_json("EL-1")
+    assert version == expected["version"]
+    assert orjson.loads(body) == orjson.loads(msgspec.json.encode(expected))
