@@ -4,7 +4,6 @@ problem+json errors, cursor pagination, rate limiting. ``api_router()`` assemble
 from __future__ import annotations
 
 from litestar import Router
-from litestar.middleware.base import DefineMiddleware
 
 from pim.api.security import TokenAuthMiddleware
 
@@ -22,6 +21,6 @@ def api_router() -> Router:
         route_handlers=api_routes(),
         # OPTIONS too (Litestar exempts it by default): every route but health needs a token;
         # the middleware also checks the route's roles (pim/api/security.py).
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude_http_methods=[])],
+        middleware=[TokenAuthMiddleware],
         security=[{"bearerAuth": []}],
     )

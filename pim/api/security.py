@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
-from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from pim.auth.actor import ADMIN, Actor, require_role
 from pim.auth.tokens import (
@@ -118,12 +118,16 @@ async def resolve_bearer(raw: str) -> Authenticated | None:
     return auth
 
 
-def bearer_of(connection: ASGIConnection) -> str | None:
-    header = connection.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return value.strip()
+def bearer_of(scope: Scope) -> str | None:
+    """The bearer token of a request's Authorization header (read from the raw ASGI
+    headers: building a Headers mapping for one header cost more than the lookup)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return None
+            return token.strip()
+    return None
 
 
 class TokenBuckets:
@@ -148,13 +152,25 @@ class TokenBuckets:
         return (1.0 - tokens) / self.refill
 
 
-class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
-    """Bearer token -> Actor, then the token's rate limit."""
+class TokenAuthMiddleware:
+    """Bearer token -> Actor (``request.user``; ``request.auth`` is the token), then the
+    token's rate limit and the route's roles. A plain ASGI middleware on the API router:
+    every method, OPTIONS included, needs a token."""
 
     buckets: TokenBuckets | None = None
 
-    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        raw = bearer_of(connection)
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            auth = await self.authenticate(scope)
+            scope["user"] = auth.actor
+            scope["auth"] = auth
+        await self.app(scope, receive, send)
+
+    async def authenticate(self, scope: Scope) -> Authenticated:
+        raw = bearer_of(scope)
         if raw is None:
             raise NotAuthorizedException("an API token is required (Authorization: Bearer ...)",
                                          headers=_BEARER)
@@ -170,9 +186,9 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
             raise TooManyRequestsException(
                 f"rate limit of {int(buckets.capacity)} requests per minute exceeded",
                 headers={"Retry-After": str(max(1, math.ceil(wait)))})
-        if connection.scope["method"] != "OPTIONS":
-            require_role(auth.actor, *connection.route_handler.opt.get("roles", (ADMIN,)))
-        return AuthenticationResult(user=auth.actor, auth=auth)
+        if scope.get("method") != "OPTIONS":
+            require_role(auth.actor, *scope["route_handler"].opt.get("roles", (ADMIN,)))
+        return auth
 
 
 def reset_rate_limits() -> None:
