@@ -17,8 +17,10 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -37,6 +39,7 @@ from pim.auth.tokens import (
 from pim.config import get_settings
 from pim.db import read_session, session_scope, utcnow
 
+log = logging.getLogger("pim.api.security")
 TOKEN_CACHE_SECONDS = 5.0
 _CACHE_LIMIT = 10_000
 _BEARER = {"WWW-Authenticate": 'Bearer realm="pim"'}
@@ -66,12 +69,30 @@ def forget_all_tokens() -> None:
 def _resolve(raw: str) -> Authenticated | None:
     with read_session() as session:
         auth = authenticate_token(session, raw)
-    # last_used_at has a one-minute resolution: skip the write (and SQLite's write lock,
-    # which would queue this request behind any import) while the recorded use is recent.
+    # last_used_at has a one-minute resolution: no write while the recorded use is recent,
+    # and the request does not wait for the one it asks for.
     if auth is not None and touch_due(auth):
-        with session_scope() as session:
-            touch_token(session, auth.token_id)
+        _touches.submit(_touch, auth.token_id)
     return auth
+
+
+# Recording a use is a write: on SQLite it queues behind whatever holds the write lock (an
+# import's batch, a completeness job) for up to the busy timeout, and every request of the
+# token would have waited with it. One background thread records uses, in order.
+_touches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="token-touch")
+
+
+def _touch(token_id: int) -> None:
+    try:
+        with session_scope() as session:
+            touch_token(session, token_id)
+    except Exception:
+        log.warning("could not record the use of API token %s", token_id, exc_info=True)
+
+
+def touches_recorded() -> None:
+    """Wait until the uses asked for so far are recorded (tests, shutdown)."""
+    _touches.submit(lambda: None).result()
 
 
 def _cached(key: str) -> Authenticated | None:

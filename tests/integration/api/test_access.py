@@ -192,3 +192,28 @@ def test_a_wrong_token_is_401_problem(client):
     response = client.get("/api/v1/products", headers={"Authorization": "Bearer pim_nope"})
     assert response.status_code == 401
     assert response.json()["title"] == "Authentication required"
+
+
+def test_a_request_does_not_wait_for_its_tokens_use_to_be_recorded(client, world):
+    """Recording last_used_at is a write; while something else holds the lock it needs (an
+    import's batch on SQLite), requests still answer, and the use is recorded after."""
+    from sqlalchemy import text
+
+    from pim.api.security import touches_recorded
+    from pim.db import get_engine
+
+    token_id, raw = add_token("editor@pim.test", "viewer")
+    engine = get_engine()
+    with engine.connect() as blocker:
+        blocker.begin()  # on SQLite, BEGIN IMMEDIATE: the database's write lock
+        if engine.dialect.name != "sqlite":
+            blocker.execute(text("SELECT id FROM api_tokens WHERE id = :id FOR UPDATE"),
+                            {"id": token_id})
+        response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+        assert response.status_code == 200
+        blocker.rollback()
+    touches_recorded()
+    with engine.connect() as connection:
+        used = connection.execute(text("SELECT last_used_at FROM api_tokens WHERE id = :id"),
+                                  {"id": token_id}).scalar()
+    assert used is not None
