@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from pim.catalog.models import Category, Product, ProductCategory, ProductModel
 from pim.catalog.product_models import model_state
-from pim.catalog.read import PRODUCT_COLUMNS, products_out
+from pim.catalog.read import PAGE_COLUMNS, products_out
 from pim.errors import Invalid, NotFound
 from pim.workflow.models import Completeness, ProductChannelStatus
 
@@ -38,7 +38,7 @@ def list_products(session: Session, filters: ProductFilters, *, after: int | Non
                   limit: int) -> tuple[list[dict[str, Any]], int | None]:
     """One page of products (as ProductOut dicts) and the id to continue after (or None).
     Plain columns, no ORM objects: a page is 50 to 500 products."""
-    query = select(*PRODUCT_COLUMNS).order_by(Product.id).limit(limit + 1)
+    query = select(*PAGE_COLUMNS).order_by(Product.id).limit(limit + 1)
     if after is not None:
         query = query.where(Product.id > after)
     for condition in _conditions(session, filters):
