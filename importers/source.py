@@ -132,6 +132,12 @@ class ImportSource:
             raise ImportFileError(f"cannot import {self.kind!r} rows", path=str(self.path))
         return SourceRecords(self, reader.records(self._row_iter, ragged_check=ragged_check))
 
+    def release(self) -> None:
+        """Let go of the open file (and a workbook's sheet held in memory)."""
+        self._rows = None
+        self._row_iter = iter(())
+        self._consumed = True  # records() opens the file again
+
     def reopen_args(self) -> dict[str, Any]:
         """What ``open_source`` needs to read the same records again, in another process
         (plain, picklable data)."""
@@ -154,10 +160,12 @@ class SourceRecords(Iterator[ImportRecord]):
         return next(self._items)
 
     def close(self) -> None:
-        """Stop reading (closes the file)."""
+        """Stop reading: closes the file and lets go of what was read of it (a workbook's
+        sheet); ``source.records()`` reads it again."""
         close = getattr(self._items, "close", None)
         if close is not None:
             close()
+        self.source.release()
 
 
 def detect_kind(path: Path, header: list[str]) -> str:

@@ -21,27 +21,44 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import queue
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from importers.errors import ImportFileError
-from pim.catalog.values import CheckedValues, FamilyValueChecks
+import orjson
+
+from pim.catalog.state import (
+    CreatedProduct,
+    created_state,
+    diff_states,
+    empty_state,
+    search_text_of,
+)
+from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, FamilyValueChecks
 from pim.records import CatalogContext, ProductRecord
 
 WORKER_MIN_BYTES = 1_000_000  # smaller files are read inline: a worker takes ~0.2 s to start
-FRAME_RECORDS = 250  # records per message: small enough to keep both processes busy
+FRAME_RECORDS = 100  # records per message: small enough to keep both processes busy
+# When the worker makes products (CreatedProduct): "when behind" (the importing process has
+# not read the last frame yet), or "always" / "never" (tests).
+MAKE_PRODUCTS = "when behind"
+BACKLOG_FRAMES = 30  # frames read ahead at most (three batches of the default size)
+BEHIND_FRAMES = 3  # frames waiting that say the importing process is behind
 PIPE_BYTES = 1 << 20  # the pipe's buffer on Linux (default 64 KiB): a few frames of lookahead
 _HEADER = struct.Struct("!cI")  # message kind, payload length
 _FRAME, _ERROR, _DONE = b"F", b"E", b"D"
-# A record travels as its fields in order, then its checked values and their problems.
+# A checked product travels as its fields in order (values: None when not sent), then its
+# checked values, their problems and what it creates (CheckedValues.created).
 _RECORD_FIELDS = tuple(f.name for f in fields(ProductRecord))
+_VALUES = _RECORD_FIELDS.index("values")
 _CHECKED = len(_RECORD_FIELDS)
 
 
@@ -51,7 +68,12 @@ class ImportWorkerError(RuntimeError):
 
 
 class CheckedRecord:
-    """A product record and its values as the worker checked them."""
+    """A product record and its values as the worker checked them.
+
+    The record's ``values`` are the row's values as read when the importing process asked
+    for them (``read_values``) or the row names no family; otherwise ``VALUES_NOT_SENT``:
+    ``write_products`` reads a record's values only to check them against another family
+    than the row's, which a row naming its family never needs."""
 
     __slots__ = ("record", "checked")
 
@@ -76,13 +98,23 @@ def worker_can_read(records: Any, *, force: bool = False) -> bool:
 
 class WorkerRecords(Iterator[Any]):
     """The records of one import source, read by a worker process. Yields ``RowError``,
-    ``ProductRecord`` (product models) and ``CheckedRecord`` (products) in file order.
+    ``ProductRecord`` (product models, and products when not ``check_values``) and
+    ``CheckedRecord`` (products) in file order.
 
+    ``check_values``: check product values (for the file's context and channels, which
+    the caller found equal to the catalog's). ``read_values``: send every product's values
+    as read, not only those of rows naming no family (see ``CheckedRecord``).
+    ``make_products``: also make the products the records create (``CreatedProduct``) while
+    this process is behind (it has not finished reading the last frame when the worker has
+    the next one); while it waits for frames, it makes them itself: the two processes share
+    the work, whichever has more time (or a core to itself) doing more.
     Use as a context manager (or call ``close``): leaving it stops the worker."""
 
-    def __init__(self, source_args: dict[str, Any], *, frame_records: int = FRAME_RECORDS):
-        self.context: CatalogContext = source_args["context"]
-        self.channels: frozenset[str] = frozenset(source_args["channels"])
+    def __init__(self, source_args: dict[str, Any], *, check_values: bool = True,
+                 read_values: bool = True, make_products: bool = True,
+                 frame_records: int = FRAME_RECORDS):
+        self.check_values = check_values
+        channels = frozenset(source_args["channels"])
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ,
@@ -91,7 +123,9 @@ class WorkerRecords(Iterator[Any]):
             [sys.executable, "-m", "pim.catalog.import_worker"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._stderr, env=env)
         _grow_pipe(self._process.stdout)
-        job = {"source": {**source_args, "channels": self.channels},
+        job = {"source": {**source_args, "channels": channels}, "check_values": check_values,
+               "read_values": read_values,
+               "make_products": MAKE_PRODUCTS if make_products else "never",
                "frame_records": frame_records}
         try:
             self._process.stdin.write(_dumps(job))
@@ -132,13 +166,15 @@ class WorkerRecords(Iterator[Any]):
             if kind == _ERROR:
                 raise self._failed(payload)
             for item in pickle.loads(payload):
-                if item.__class__ is tuple:  # a record, its fields in order (see _encode)
+                if item.__class__ is tuple:  # a checked product (see _encode)
                     record = ProductRecord(*item[:_CHECKED])
-                    if record.kind == "product":
-                        item = CheckedRecord(record, CheckedValues(
-                            record.family, item[_CHECKED], item[_CHECKED + 1]))
-                    else:
-                        item = record
+                    if record.values is None:
+                        record.values = VALUES_NOT_SENT
+                    created = item[_CHECKED + 2]
+                    item = CheckedRecord(record, CheckedValues(
+                        record.family, None, item[_CHECKED + 1],
+                        CreatedProduct(*created) if created is not None else None,
+                        values_json=item[_CHECKED]))
                 yield item
 
     def _stopped(self) -> ImportWorkerError:
@@ -147,6 +183,8 @@ class WorkerRecords(Iterator[Any]):
                                  f"(exit status {status}){self._output()}")
 
     def _failed(self, payload: bytes) -> BaseException:
+        from importers.errors import ImportFileError
+
         try:
             error = pickle.loads(payload)
         except Exception as unreadable:
@@ -177,50 +215,118 @@ def _grow_pipe(stream) -> None:
 # --- the worker process ----------------------------------------------------------------
 
 
-def _encode(item: Any, checks: FamilyValueChecks) -> Any:
-    if item.__class__ is not ProductRecord:
-        return item  # row errors travel as they are
-    fields = tuple(getattr(item, name) for name in _RECORD_FIELDS)
-    if item.kind != "product":
-        return (*fields, None, None)
+def _encode(item: Any, checks: FamilyValueChecks | None, read_values: bool,
+            make_product: bool) -> Any:
+    if item.__class__ is not ProductRecord or item.kind != "product" or checks is None:
+        return item  # row errors, product models and unchecked products travel as they are
     checked = checks.check(item.family, item.values)
-    return (*fields, checked.values, checked.problems)
+    fields = [getattr(item, name) for name in _RECORD_FIELDS]
+    if not read_values and item.family is not None:
+        fields[_VALUES] = None
+    created = _created(item, checked, checks.context) if make_product else None
+    return (*fields, json_text(checked.values), checked.problems, created)
+
+
+def _created(record: ProductRecord, checked: CheckedValues, context: CatalogContext):
+    """``CreatedProduct``'s fields for ``record`` if its SKU is not stored; None when that
+    needs the database (a parent, associations) or the record is refused (the importing
+    process says why)."""
+    if checked.problems or record.parent or record.associations is not None:
+        return None
+    if record.family is not None and record.family not in context.families:
+        return None
+    if record.categories and not all(code in context.categories for code in record.categories):
+        return None
+    state = created_state(record, checked.values)
+    diff = diff_states(empty_state(record.sku), state) or [
+        {"field": "sku", "old": None, "new": record.sku}]
+    values_json = json_text(state["values"])
+    head, whole = {}, {}
+    for name, part in state.items():
+        if name == "values":
+            whole[name] = orjson.Fragment(values_json)  # encoded once, in place
+        else:
+            head[name] = whole[name] = part
+    return head, values_json, json_text(whole), json_text(diff), search_text_of(state, context)
+
+
+def json_text(value: Any) -> str:
+    """``value`` as the JSON columns store it (``pim.db.json_dumps``, which the importing
+    process checks its engine uses; importing it here would load SQLAlchemy)."""
+    return orjson.dumps(value, default=str).decode()
 
 
 def _send(out, kind: bytes, payload: bytes) -> None:
     out.write(_HEADER.pack(kind, len(payload)))
     out.write(payload)
+    out.flush()
+
+
+class _FrameWriter:
+    """Frames written by a thread, so reading goes on while the importing process writes a
+    batch to the database instead of reading (the pipe holds a few frames; a batch is ten).
+    ``backlog``, the frames waiting, tells which process is behind: frames pile up while
+    the importing process is, and none wait while it waits for them."""
+
+    def __init__(self, out, max_frames: int):
+        self.out = out
+        self.frames: queue.Queue[tuple[bytes, bytes] | None] = queue.Queue(max_frames)
+        self.thread = threading.Thread(target=self._write, name="frame-writer", daemon=True)
+        self.thread.start()
+
+    def send(self, kind: bytes, payload: bytes) -> None:
+        self.frames.put((kind, payload))  # waits while max_frames are queued
+
+    def backlog(self) -> int:
+        return self.frames.qsize()
+
+    def close(self) -> None:
+        self.frames.put(None)
+        self.thread.join()
+
+    def _write(self) -> None:
+        while (frame := self.frames.get()) is not None:
+            try:
+                _send(self.out, *frame)
+            except (BrokenPipeError, ValueError):  # the importing process stopped reading
+                os._exit(0)
 
 
 def run_worker(job: dict[str, Any], out) -> None:
     """Read the job's source and write its records to ``out`` in frames."""
     from importers import open_source
 
+    writer = _FrameWriter(out, BACKLOG_FRAMES)
     frame: list[Any] = []
     try:
         source = open_source(**job["source"])
-        checks = FamilyValueChecks(source.context, source.channels)
-        frame_records = job["frame_records"]
+        checks = (FamilyValueChecks(source.context, source.channels) if job["check_values"]
+                  else None)
+        read_values, frame_records = job["read_values"], job["frame_records"]
+        make_products = job["make_products"]
+        make_product = make_products == "always"  # "when behind": it starts out waiting
         for item in source.records():
-            frame.append(_encode(item, checks))
+            frame.append(_encode(item, checks, read_values, make_product))
             if len(frame) >= frame_records:
-                _send(out, _FRAME, _dumps(frame))
+                writer.send(_FRAME, _dumps(frame))
                 frame = []
-    except BrokenPipeError:
-        raise
+                if make_products == "when behind":
+                    make_product = writer.backlog() >= BEHIND_FRAMES
     except Exception as error:
+        from importers.errors import ImportFileError
+
         # Raised in the importing process after the records read before it, as if it had
         # read the file itself; a bug's traceback goes to stderr, which it reports.
         if not isinstance(error, ImportFileError):
             traceback.print_exc()
         if frame:
-            _send(out, _FRAME, _dumps(frame))
-        _send(out, _ERROR, _dumps_error(error))
+            writer.send(_FRAME, _dumps(frame))
+        writer.send(_ERROR, _dumps_error(error))
     else:
         if frame:
-            _send(out, _FRAME, _dumps(frame))
-        _send(out, _DONE, b"")
-    out.flush()
+            writer.send(_FRAME, _dumps(frame))
+        writer.send(_DONE, b"")
+    writer.close()
 
 
 def _dumps(value: Any) -> bytes:
@@ -242,10 +348,7 @@ def main() -> None:
     # Records live one frame long: the young generation is enough (see fewer_collections).
     gc.set_threshold(50_000, *gc.get_threshold()[1:])
     job = pickle.load(sys.stdin.buffer)
-    try:
-        run_worker(job, out)
-    except BrokenPipeError:  # the importing process stopped reading: nothing to tell it
-        os._exit(0)
+    run_worker(job, out)
 
 
 if __name__ == "__main__":

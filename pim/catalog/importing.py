@@ -16,9 +16,8 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -30,12 +29,16 @@ from pim.catalog.products import (
     WriteResult,
     fewer_collections,
     write_products,
+    writes_new_products_whole,
 )
 from pim.catalog.structure import apply_structure
 from pim.catalog.units import ensure_unit_families
 from pim.catalog.values import CheckedValues
 from pim.errors import DomainError
 from pim.records import ProductRecord, RowError, StructureRecord
+
+if TYPE_CHECKING:
+    from importers.source import ImportSource
 
 MAX_LISTED = 1000  # errors/conflicts kept in full in a report; the counts stay exact
 
@@ -150,15 +153,15 @@ def apply_import(
     # Full collections are rare while the import runs: garbage left by earlier work (a
     # workbook read before, say) would stay in memory all along. Collect it first, once.
     gc.collect()
-    worker = None
+    worker_source = None
     if read_in_worker is not False and worker_can_read(records, force=bool(read_in_worker)):
+        worker_source = records.source  # type: ignore[attr-defined]
         records.close()  # type: ignore[attr-defined]  # the worker reads the file itself
-        worker = records = WorkerRecords(records.source.reopen_args())  # type: ignore[attr-defined]
-    with fewer_collections(), worker or nullcontext():
+    with fewer_collections():
         return _apply_import(session_factory, records, source=source, actor=actor,
                              policy=policy, on_error=on_error, dry_run=dry_run,
                              batch_size=batch_size, progress=progress, hook=hook,
-                             worker=worker)
+                             worker_source=worker_source)
 
 
 def _apply_import(
@@ -173,7 +176,7 @@ def _apply_import(
     batch_size: int,
     progress: Callable[[int], None] | None,
     hook: BatchHook | None,
-    worker: WorkerRecords | None,
+    worker_source: ImportSource | None,
 ) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(source=source, dry_run=dry_run)
@@ -182,7 +185,10 @@ def _apply_import(
     session.begin()
     ensure_unit_families(session)  # measurement attributes name them; idempotent
     cache: CatalogCache | None = None
-    trust_worker = False  # the worker checked values against this catalog and channels
+    worker: WorkerRecords | None = None
+    if worker_source is not None:
+        cache = CatalogCache(session)
+        worker = records = _start_worker(worker_source, cache, hook, policy)
     products: list[ProductRecord] = []
     checks: list[CheckedValues | None] = []  # the worker's checks, aligned with products
     models: list[ProductRecord] = []
@@ -191,12 +197,10 @@ def _apply_import(
         return on_error == "abort" and report.error_count > 0
 
     def flush() -> None:
-        nonlocal cache, session, trust_worker
+        nonlocal cache, session
         if cache is None:
             cache = CatalogCache(session)
-            trust_worker = worker is not None and (worker.context, worker.channels) == (
-                cache.context, cache.channels)
-        checked = checks if trust_worker else None
+        checked = checks if worker is not None and worker.check_values else None
         if hook is not None:
             if checked is not None:
                 checked = _still_checked(hook, session, products, checked)
@@ -284,6 +288,24 @@ def _apply_import(
         raise
     finally:
         session.close()
+        if worker is not None:
+            worker.close()
+
+
+def _start_worker(source: ImportSource, cache: CatalogCache, hook: BatchHook | None,
+                  policy: WritePolicy) -> WorkerRecords:
+    """A worker reading ``source``. It checks values only for the catalog and channels this
+    import writes to (equal to the ones the file was opened with), and sends each row's
+    values as read only where this process may need them: for a hook, or a product whose
+    family comes from the database (the row names none). It makes the products records
+    create when the policy writes a new product's values whole and a hook, if any, says
+    which values it rewrites."""
+    args = source.reopen_args()
+    check_values = (args["context"], frozenset(args["channels"])) == (cache.context,
+                                                                      cache.channels)
+    return WorkerRecords(args, check_values=check_values, read_values=hook is not None,
+                         make_products=writes_new_products_whole(policy) and (
+                             hook is None or hasattr(hook, "rewritten_attributes")))
 
 
 def _still_checked(hook: BatchHook, session: Session, records: list[ProductRecord],

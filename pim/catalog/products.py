@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+import orjson
+from orjson import Fragment
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -30,12 +32,18 @@ from pim.catalog.models import (
     ProductModel,
     Stock,
 )
-from pim.catalog.state import diff_states, normalise_values, search_text_of
+from pim.catalog.state import (
+    diff_states,
+    empty_state,
+    merged_values,
+    normalise_values,
+    search_text_of,
+)
 from pim.catalog.structure import load_context
-from pim.catalog.values import CheckedValues, ValueChecks, validate_values
-from pim.db import utcnow
+from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, ValueChecks, validate_values
+from pim.db import json_dumps, utcnow
 from pim.history.models import HistoryEntry
-from pim.records import CatalogContext, ProductRecord, ValueKey, Values, get_value
+from pim.records import CatalogContext, ProductRecord, ValueKey, get_value
 
 SourceKind = Literal["user", "import", "erp", "system"]
 
@@ -168,16 +176,26 @@ def product_state(product: Product, session: Session, *, associations=None, cate
     }
 
 
+def writes_new_products_whole(policy: WritePolicy) -> bool:
+    """Whether ``policy`` writes every value a record gives to the product it creates."""
+    return _holds_nothing_back(policy, {})
+
+
+def _holds_nothing_back(policy: WritePolicy, old_values) -> bool:
+    """Whether ``policy`` writes every value given over ``old_values``. An import only holds
+    back pim-owned values already set: with none set (a new product) or overwriting
+    allowed, every value is written."""
+    return policy.kind == "system" or (
+        policy.kind == "import" and (policy.overwrite_pim_owned or not old_values))
+
+
 def _ownership_filter(values, old_values, policy: WritePolicy, context):
     """Drop values the writer may not write; return (values, errors, conflicts).
 
     Runs on validated, canonical values, so an incoming "12" and a stored "12.00" are the
     same value and no false conflict is reported."""
     errors, conflicts = [], []
-    if policy.kind == "system" or (
-            policy.kind == "import" and (policy.overwrite_pim_owned or not old_values)):
-        # An import only holds back pim-owned values already set: with none set (a new
-        # product) or overwriting allowed, every value is written.
+    if _holds_nothing_back(policy, old_values):
         return values, errors, conflicts
     allowed: dict[str, list] = {}
     for code, entries in values.items():
@@ -232,7 +250,9 @@ def write_products(
     makes the given values the product's whole value set (restore); otherwise values merge.
     ``checked`` (aligned with ``records``) holds values already validated against
     ``cache``'s context and channels (the import worker); a record whose product ends up
-    in another family than the one it was checked for is validated here.
+    in another family than the one it was checked for is validated here. A check may carry
+    the state, diff and search text of the product the record creates, used when the SKU
+    is not stored and the policy writes a new product's values whole.
     """
     with fewer_collections() if len(records) >= BIG_BATCH else nullcontext():
         return _write_products(session, records, actor=actor, source=source, policy=policy,
@@ -263,6 +283,10 @@ def _write_products(
         .where(Product.sku.in_(skus)))}
     states = _load_states(session, list(existing.values()))
     now = utcnow()
+    # Products the import worker made (CheckedValues.created) come with their JSON columns
+    # encoded: written as they are where the engine encodes JSON the same way (orjson).
+    encoded = (checked is not None and writes_new_products_whole(policy)
+               and getattr(session.get_bind().dialect, "_json_serializer", None) is json_dumps)
     results: list[WriteResult] = []
     inserts, updates, history, touched = [], [], [], []
     seen: set[str] = set()
@@ -276,7 +300,7 @@ def _write_products(
             continue
         seen.add(record.sku)
         product = existing.get(record.sku)
-        old = states.get(record.sku) or _empty_state(record.sku)
+        old = states.get(record.sku) or empty_state(record.sku)
         expected = expected_versions.get(record.sku, record.version)
         if expected is not None and (product.version if product else 0) != expected:
             result.status = "refused"
@@ -285,8 +309,26 @@ def _write_products(
                                   f"version {expected} is stale (current version is {current})"})
             result.version = current
             continue
+        check = checked[position] if checked else None
+        if product is None and check is not None and check.created is not None and encoded:
+            # Made by the import worker as the rest of this loop would make it.
+            created = check.created
+            result.status, result.version = "created", 1
+            result.diff = orjson.loads(created.diff_json)
+            new = created.head
+            inserts.append({
+                "sku": record.sku, "family_code": new["family"], "parent_id": None,
+                "enabled": new["enabled"], "values": Fragment(created.values_json),
+                "version": 1, "updated_at": now, "updated_by": actor, "search_dirty": True,
+                "search_text": created.search_text, "created_at": now})
+            history.append({"entity": "product", "code": record.sku, "version": 1,
+                            "changed_at": now, "changed_by": actor, "source": source,
+                            "diff": Fragment(created.diff_json),
+                            "state": Fragment(created.state_json)})
+            touched.append((record, old, new))
+            continue
         new, errors = _merge(record, old, policy, cache, session, result, replace_values,
-                             checked[position] if checked else None)
+                             check)
         if errors:
             result.status, result.errors = "refused", result.errors + errors
             continue
@@ -362,11 +404,6 @@ def _expire_loaded(session: Session, product_ids: set[int]) -> None:
             obj = state.obj()
             if obj is not None:
                 session.expire(obj)
-
-
-def _empty_state(sku: str) -> dict[str, Any]:
-    return {"sku": sku, "family": None, "parent": None, "enabled": True, "categories": [],
-            "values": {}, "associations": {}}
 
 
 def _load_states(session: Session, products: list) -> dict[str, dict[str, Any]]:
@@ -450,6 +487,8 @@ def _merge(record, old, policy, cache, session, result, replace_values, checked)
                 del new["associations"][type_code]
     if checked is not None and checked.family == new["family"]:
         validated, problems = checked.values, checked.problems
+    elif record.values is VALUES_NOT_SENT:  # CheckedRecord: never for a row naming a family
+        raise RuntimeError(f"the values of {record.sku!r} were not sent to be checked again")
     else:
         family_attrs = cache.family_attributes.get(new["family"] or "")
         validated, problems = validate_values(
@@ -460,42 +499,9 @@ def _merge(record, old, policy, cache, session, result, replace_values, checked)
                                                            context)
     errors.extend(ownership_errors)
     result.conflicts.extend(conflicts)
-    new["values"] = normalise_values(_merged_values({} if replace_values else old["values"],
+    new["values"] = normalise_values(merged_values({} if replace_values else old["values"],
                                                     clean))
     return new, errors
-
-
-def _merged_values(stored: Values, clean: Values) -> Values:
-    """``stored`` with ``clean`` set over it (``data: None`` clears), as ``set_value`` would
-    do on a deep copy; lists that change are copied, ``stored`` is left as it was."""
-    values = dict(stored)
-    for code, entries in clean.items():
-        current = values.get(code)
-        if not current:
-            merged = entries  # fresh from validation: kept as is unless something clears
-            for entry in entries:
-                if entry["data"] is None:
-                    merged = [entry for entry in entries if entry["data"] is not None]
-                    break
-        else:
-            merged = list(current)
-            for entry in entries:
-                locale, scope, data = entry["locale"], entry["scope"], entry["data"]
-                for i, present in enumerate(merged):
-                    if present.get("locale") == locale and present.get("scope") == scope:
-                        if data is None:
-                            del merged[i]
-                        else:
-                            merged[i] = {**present, "data": data}
-                        break
-                else:
-                    if data is not None:
-                        merged.append(entry)
-        if merged:
-            values[code] = merged
-        else:
-            values.pop(code, None)
-    return values
 
 
 def _write_links(session: Session, touched, ids: dict[str, int], cache: CatalogCache) -> None:

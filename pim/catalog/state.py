@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pim.records import CatalogContext, Values, iter_values
+from pim.records import CatalogContext, ProductRecord, Values, iter_values
 
 _TAGS = re.compile(r"<[^>]+>")
 SEARCHABLE_TYPES = {"text", "textarea", "identifier", "select", "multiselect", "reference"}
@@ -14,6 +15,73 @@ SEARCHABLE_TYPES = {"text", "textarea", "identifier", "select", "multiselect", "
 
 def _entry_order(entry: dict[str, Any]) -> tuple[str, str]:
     return entry.get("locale") or "", entry.get("scope") or ""
+
+
+def empty_state(sku: str) -> dict[str, Any]:
+    """The state of a product not stored yet."""
+    return {"sku": sku, "family": None, "parent": None, "enabled": True, "categories": [],
+            "values": {}, "associations": {}}
+
+
+@dataclass(slots=True)
+class CreatedProduct:
+    """A product as ``write_products`` creates it from one record, made away from the
+    database (the import worker): its state without the values (``head``), then the values,
+    the state and the diff encoded as the JSON columns store them, and its search text."""
+
+    head: dict[str, Any]
+    values_json: str
+    state_json: str
+    diff_json: str
+    search_text: str
+
+
+def created_state(record: ProductRecord, clean: Values) -> dict[str, Any]:
+    """The state ``write_products`` gives the product ``record`` creates, for a record
+    naming no parent and no associations (they are looked up in the database), whose
+    ``clean`` values (checked, none refused) are written whole."""
+    state = empty_state(record.sku)
+    if record.family is not None:
+        state["family"] = record.family
+    if record.enabled is not None:
+        state["enabled"] = record.enabled
+    if record.categories is not None:
+        state["categories"] = sorted(set(record.categories))
+    state["values"] = normalise_values(merged_values({}, clean))
+    return state
+
+
+def merged_values(stored: Values, clean: Values) -> Values:
+    """``stored`` with ``clean`` set over it (``data: None`` clears), as ``set_value`` would
+    do on a deep copy; lists that change are copied, ``stored`` is left as it was."""
+    values = dict(stored)
+    for code, entries in clean.items():
+        current = values.get(code)
+        if not current:
+            merged = entries  # fresh from validation: kept as is unless something clears
+            for entry in entries:
+                if entry["data"] is None:
+                    merged = [entry for entry in entries if entry["data"] is not None]
+                    break
+        else:
+            merged = list(current)
+            for entry in entries:
+                locale, scope, data = entry["locale"], entry["scope"], entry["data"]
+                for i, present in enumerate(merged):
+                    if present.get("locale") == locale and present.get("scope") == scope:
+                        if data is None:
+                            del merged[i]
+                        else:
+                            merged[i] = {**present, "data": data}
+                        break
+                else:
+                    if data is not None:
+                        merged.append(entry)
+        if merged:
+            values[code] = merged
+        else:
+            values.pop(code, None)
+    return values
 
 
 def normalise_values(values: Values) -> Values:

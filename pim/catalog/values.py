@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Any
 
 import nh3
+import orjson
 
 from pim.records import AttributeSpec, CatalogContext, ValueProblem, Values
 
@@ -504,15 +505,36 @@ def _check_coordinates(
     return None
 
 
-@dataclass(slots=True)
+# The values of a record whose row the import worker did not send (see CheckedRecord):
+# empty, and read-only so that nothing fills it by mistake.
+VALUES_NOT_SENT: Values = MappingProxyType({})  # type: ignore[assignment]
+
+
 class CheckedValues:
     """A record's values as ``validate_values`` returned them when checked elsewhere (the
     import worker), against ``family``'s attributes. The writer uses them only for the same
-    catalog context and channels, and when the product ends up in that family."""
+    catalog context and channels, and when the product ends up in that family.
 
-    family: str | None
-    values: Values
-    problems: list[ValueProblem]
+    The values may come as JSON text (``values_json``), decoded when first read: a writer
+    using ``created`` never reads them. ``created``: the product the record makes when its
+    SKU is not stored (``pim.catalog.state.CreatedProduct``), or None."""
+
+    __slots__ = ("family", "_values", "_values_json", "problems", "created")
+
+    def __init__(self, family: str | None, values: Values | None,
+                 problems: list[ValueProblem], created: Any = None, *,
+                 values_json: str | None = None):
+        self.family = family
+        self._values = values
+        self._values_json = values_json
+        self.problems = problems
+        self.created = created
+
+    @property
+    def values(self) -> Values:
+        if self._values is None:
+            self._values = orjson.loads(self._values_json or "{}")
+        return self._values
 
 
 class FamilyValueChecks:

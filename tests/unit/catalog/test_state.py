@@ -3,8 +3,7 @@
 import copy
 import random
 
-from pim.catalog.products import _merged_values
-from pim.catalog.state import diff_states, flatten_state, normalise_values
+from pim.catalog.state import diff_states, flatten_state, merged_values, normalise_values
 from pim.records import ValueKey, set_value
 
 LOCALES = [None, "en_GB", "de_DE"]
@@ -44,7 +43,7 @@ def test_diff_states_equals_the_field_by_field_comparison_of_flattened_states():
         old = random_state(rng)
         new = random_state(rng) if rng.random() < 0.5 else copy.deepcopy(old)
         if rng.random() < 0.5:  # an update touching one value
-            new["values"] = normalise_values(_merged_values(
+            new["values"] = normalise_values(merged_values(
                 new["values"], {"brand": [{"locale": None, "scope": None, "data": "z"}]}))
         assert diff_states(old, new) == reference_diff(old, new)
 
@@ -67,5 +66,5 @@ def test_merged_values_equal_set_value_on_a_copy_and_leave_the_stored_values_alo
             for entry in entries:
                 set_value(expected, ValueKey(code, entry["locale"], entry["scope"]),
                           entry["data"])
-        assert _merged_values(stored, clean) == expected
+        assert merged_values(stored, clean) == expected
         assert stored == frozen
