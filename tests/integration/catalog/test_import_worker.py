@@ -243,3 +243,41 @@ def test_records_already_read_from_are_not_read_again_by_a_worker(factory, catal
     report = apply_import(factory, records, source="import:test", actor="importer",
                           read_in_worker=True)
     assert report.created == 4
+
+
+class UpperBrands:
+    """A hook rewriting the brand values it is given before each batch is written."""
+
+    def __init__(self, declares: bool):
+        if declares:
+            self.rewritten_attributes = lambda session: {"brand"}
+
+    def prepare(self, session, records):
+        for record in records:
+            for entry in record.values.get("brand", []):
+                entry["data"] = entry["data"].upper()
+        return []
+
+    def written(self, session, records, results):
+        return None
+
+
+@pytest.mark.parametrize("declares", [True, False])
+def test_values_a_hook_rewrites_are_checked_after_it(factory, catalog, tmp_path, declares):
+    rows = [row(f"{prefix}-{i}", brand="" if i % 2 else "Voltia")
+            for prefix in "A" for i in range(6)]
+    inline = run(factory, catalog, write_csv(tmp_path / "a.csv", rows), read_in_worker=False,
+                 hook=UpperBrands(declares))
+    rows = [[cell.replace("A-", "B-") for cell in cells] for cells in rows]
+    worker = run(factory, catalog, write_csv(tmp_path / "b.csv", rows),
+                 hook=UpperBrands(declares))
+    assert without_prefix(worker) == without_prefix(inline)
+    assert stored(factory, "B") == tuple(
+        {sku: tuple(part.replace("A-", "B-") if isinstance(part, str) else part
+                    for part in parts) for sku, parts in table.items()}
+        for table in stored(factory, "A"))
+    with factory() as s:
+        brands = {sku: values.get("brand") for sku, values in
+                  s.execute(select(Product.sku, Product.values))}
+    assert brands["B-0"] == [{"locale": None, "scope": None, "data": "VOLTIA"}]
+    assert brands["B-1"] is None
