@@ -301,11 +301,12 @@ def _start_worker(source: ImportSource, cache: CatalogCache, hook: BatchHook | N
     create when the policy writes a new product's values whole and a hook, if any, says
     which values it rewrites."""
     args = source.reopen_args()
-    check_values = (args["context"], frozenset(args["channels"])) == (cache.context,
-                                                                      cache.channels)
+    # A hook that does not say which values it rewrites makes every check stale.
+    hook_allows = hook is None or hasattr(hook, "rewritten_attributes")
+    check_values = hook_allows and (args["context"], frozenset(args["channels"])) == (
+        cache.context, cache.channels)
     return WorkerRecords(args, check_values=check_values, read_values=hook is not None,
-                         make_products=writes_new_products_whole(policy) and (
-                             hook is None or hasattr(hook, "rewritten_attributes")))
+                         make_products=hook_allows and writes_new_products_whole(policy))
 
 
 def _still_checked(hook: BatchHook, session: Session, records: list[ProductRecord],
