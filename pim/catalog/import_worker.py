@@ -119,9 +119,13 @@ class WorkerRecords(Iterator[Any]):
         root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ,
                "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "pim.catalog.import_worker"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "pim.catalog.import_worker"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+        except OSError:
+            self._stderr.close()
+            raise
         _grow_pipe(self._process.stdout)
         job = {"source": {**source_args, "channels": channels}, "check_values": check_values,
                "read_values": read_values,

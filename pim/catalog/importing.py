@@ -188,7 +188,10 @@ def _apply_import(
     worker: WorkerRecords | None = None
     if worker_source is not None:
         cache = CatalogCache(session)
-        worker = records = _start_worker(worker_source, cache, hook, policy)
+        try:
+            worker = records = _start_worker(worker_source, cache, hook, policy)
+        except OSError:  # no interpreter could be started: the file is read here
+            records = worker_source.records()
     products: list[ProductRecord] = []
     checks: list[CheckedValues | None] = []  # the worker's checks, aligned with products
     models: list[ProductRecord] = []

@@ -281,3 +281,13 @@ def test_values_a_hook_rewrites_are_checked_after_it(factory, catalog, tmp_path,
                   s.execute(select(Product.sku, Product.values))}
     assert brands["B-0"] == [{"locale": None, "scope": None, "data": "VOLTIA"}]
     assert brands["B-1"] is None
+
+
+def test_a_worker_that_cannot_start_leaves_the_file_to_be_read_inline(
+        factory, catalog, tmp_path, monkeypatch):
+    def no_interpreter(*args, **kw):
+        raise FileNotFoundError("python")
+
+    monkeypatch.setattr(import_worker.subprocess, "Popen", no_interpreter)
+    report = run(factory, catalog, write_csv(tmp_path / "a.csv", messy_rows("A")))
+    assert report.created > 20 and report.error_count > 8
