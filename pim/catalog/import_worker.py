@@ -6,14 +6,19 @@ file is therefore read by a worker process (``python -m pim.catalog.import_worke
 fresh interpreter that loads only the importers and the value checks), which opens it
 with the same arguments, checks each product's values for the family its row names, just
 as ``write_products`` would, and streams the records back in frames through a pipe. The
-importing process writes batch k while the worker reads batch k+1; the pipe's buffer is
-the only queue, so the worker stays a few frames ahead and memory stays flat.
+importing process writes batch k while the worker reads batch k+1 and on, up to three
+batches ahead (``BACKLOG_FRAMES``), so memory stays flat.
+
+Whichever process is behind gets less to do: while frames wait to be read, the worker also
+makes the products the records create (state, diff, search text and JSON columns, see
+``CreatedProduct``), which the importing process would otherwise make itself.
 
 The importing process decides what counts: it uses the worker's checks only when its own
-catalog context and channels equal the worker's, and re-checks any record whose product
-ends up in another family. A worker that fails raises in the importing process at the
-point the records stop (the batches written before stay written, as when a file turns out
-unreadable halfway); the importing process kills a worker it no longer reads from.
+catalog context and channels equal the worker's, re-checks any record whose product ends
+up in another family, and uses a made product only if the SKU is not stored. A worker that
+fails raises in the importing process at the point the records stop (the batches written
+before stay written, as when a file turns out unreadable halfway); the importing process
+kills a worker it no longer reads from.
 """
 
 from __future__ import annotations
@@ -47,8 +52,8 @@ from pim.records import CatalogContext, ProductRecord
 
 WORKER_MIN_BYTES = 1_000_000  # smaller files are read inline: a worker takes ~0.2 s to start
 FRAME_RECORDS = 100  # records per message: small enough to keep both processes busy
-# When the worker makes products (CreatedProduct): "when behind" (the importing process has
-# not read the last frame yet), or "always" / "never" (tests).
+# When the worker makes products (CreatedProduct): "when behind" (BEHIND_FRAMES or more
+# frames wait to be read), or "always" / "never" (tests).
 MAKE_PRODUCTS = "when behind"
 BACKLOG_FRAMES = 30  # frames read ahead at most (three batches of the default size)
 BEHIND_FRAMES = 3  # frames waiting that say the importing process is behind
@@ -105,9 +110,9 @@ class WorkerRecords(Iterator[Any]):
     the caller found equal to the catalog's). ``read_values``: send every product's values
     as read, not only those of rows naming no family (see ``CheckedRecord``).
     ``make_products``: also make the products the records create (``CreatedProduct``) while
-    this process is behind (it has not finished reading the last frame when the worker has
-    the next one); while it waits for frames, it makes them itself: the two processes share
-    the work, whichever has more time (or a core to itself) doing more.
+    this process is behind (frames wait to be read); while it waits for frames, it makes
+    them itself: the two processes share the work, whichever has more time (or a core to
+    itself) doing more.
     Use as a context manager (or call ``close``): leaving it stops the worker."""
 
     def __init__(self, source_args: dict[str, Any], *, check_values: bool = True,
