@@ -36,12 +36,18 @@ class ImportMedia:
         self.actor = actor
         self.media_codes: frozenset[str] = frozenset()
 
-    def prepare(self, session: Session, records: list[ProductRecord]) -> list[RowError]:
-        """Store the batch's media files and swap known URLs; returns row warnings."""
+    def rewritten_attributes(self, session: Session) -> frozenset[str]:
+        """The attributes whose values ``prepare`` may rewrite: the media ones (so the import
+        worker's checks of every other record stay valid)."""
         from pim.catalog.models import Attribute
 
         self.media_codes = frozenset(
             session.scalars(select(Attribute.code).where(Attribute.type == "media")))
+        return self.media_codes
+
+    def prepare(self, session: Session, records: list[ProductRecord]) -> list[RowError]:
+        """Store the batch's media files and swap known URLs; returns row warnings."""
+        self.rewritten_attributes(session)
         warnings: list[RowError] = []
         for record in records:
             for code in self.media_codes & record.values.keys():

@@ -131,3 +131,43 @@ def test_reimporting_a_fetched_url_changes_nothing_and_fetches_nothing(
     assert (again.result["unchanged"], again.result["updated"]) == (1, 0)
     assert len(download_jobs()) == 1 and media_server.requested == ["/el-1.png"]
 
+
+
+@pytest.mark.parametrize("read_in_worker", [False, True])
+def test_media_cells_resolve_the_same_when_a_worker_process_reads_the_file(
+        catalog, tmp_path, media_folder, read_in_worker):
+    """The media hook says which values it rewrites (the media attributes), so the import
+    worker's checks and the products it makes hold for the other rows: same outcome either
+    way."""
+    from importers import open_source
+    from pim.catalog.importing import apply_import
+    from pim.catalog.structure import load_context
+    from pim.db import session_factory
+    from pim.media.importing import ImportMedia
+    from pim.workflow.models import Channel
+
+    content = samples.jpeg(12, 8)
+    (media_folder / "photos" / "el-1.jpg").write_bytes(content)
+    path = tmp_path / "products.csv"
+    path.write_text("sku,family,brand,image\n"
+                    "EL-1,electronics,Voltia,photos/el-1.jpg\n"
+                    "EL-NEW,electronics,Ampere,\n"
+                    "EL-2,electronics,Voltia,photos/missing.jpg\n", encoding="utf-8")
+    factory = session_factory()
+    with factory() as session:
+        context = load_context(session)
+        channels = set(session.scalars(Channel.__table__.select().with_only_columns(
+            Channel.code)))
+    hook = ImportMedia(media_folder, source="import:test", actor="importer")
+    report = apply_import(factory, open_source(path, context=context, channels=channels,
+                                               media_root=media_folder).records(),
+                          source="import:test", actor="importer", hook=hook,
+                          read_in_worker=read_in_worker)
+
+    assert report.error_count == 0
+    assert [(w["row"], w["column"]) for w in report.warnings] == [(4, "image")]
+    assert absolute(image_of("EL-1")).read_bytes() == content
+    assert image_of("EL-2") is None
+    with read_session() as session:
+        assert get_product(session, "EL-NEW")["values"]["brand"][0]["data"] == "Ampere"
+        assert get_product(session, "EL-2")["values"]["brand"][0]["data"] == "Voltia"
