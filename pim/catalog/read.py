@@ -49,7 +49,8 @@ def fetch_product_json(sku: str, url: str | None = None) -> tuple[bytes, int]:
     """One product as ProductOut JSON (the document get_product's dict encodes to) and its
     version (the ETag)."""
     engine = get_engine(url)
-    if engine.dialect.name != "sqlite":
+    # (An in-memory SQLite database lives in its pool's one connection: no own reader.)
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         with read_session(url) as session:
             product = get_product(session, sku)
         return msgspec.json.encode(product), product["version"]
