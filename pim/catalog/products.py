@@ -311,34 +311,25 @@ def _write_products(
             continue
         check = checked[position] if checked else None
         if product is None and check is not None and check.created is not None and encoded:
-            # Made by the import worker as the rest of this loop would make it.
+            # Made by the import worker as the code below would make it, its JSON encoded.
             created = check.created
-            result.status, result.version = "created", 1
-            result.diff = orjson.loads(created.diff_json)
-            new = created.head
-            inserts.append({
-                "sku": record.sku, "family_code": new["family"], "parent_id": None,
-                "enabled": new["enabled"], "values": Fragment(created.values_json),
-                "version": 1, "updated_at": now, "updated_by": actor, "search_dirty": True,
-                "search_text": created.search_text, "created_at": now})
-            history.append({"entity": "product", "code": record.sku, "version": 1,
-                            "changed_at": now, "changed_by": actor, "source": source,
-                            "diff": Fragment(created.diff_json),
-                            "state": Fragment(created.state_json)})
-            touched.append((record, old, new))
-            continue
-        new, errors = _merge(record, old, policy, cache, session, result, replace_values,
-                             check)
-        if errors:
-            result.status, result.errors = "refused", result.errors + errors
-            continue
-        diff = diff_states(old, new)
-        if not diff:
-            result.version = product.version if product else None
-            if product is None:  # an empty record for a new SKU still creates it
-                diff = [{"field": "sku", "old": None, "new": record.sku}]
-            else:
+            new, diff = created.head, orjson.loads(created.diff_json)
+            stored_values, search_text = Fragment(created.values_json), created.search_text
+            logged_diff, logged_state = Fragment(created.diff_json), Fragment(created.state_json)
+        else:
+            new, errors = _merge(record, old, policy, cache, session, result, replace_values,
+                                 check)
+            if errors:
+                result.status, result.errors = "refused", result.errors + errors
                 continue
+            diff = diff_states(old, new)
+            if not diff:
+                result.version = product.version if product else None
+                if product is not None:
+                    continue
+                diff = [{"field": "sku", "old": None, "new": record.sku}]  # an empty record
+            stored_values, search_text = new["values"], search_text_of(new, context)
+            logged_diff, logged_state = diff, new
         result.diff = diff
         version = (product.version + 1) if product else 1
         result.version = version
@@ -348,12 +339,12 @@ def _write_products(
             "family_code": new["family"],
             "parent_id": cache.model(session, new["parent"])[0] if new["parent"] else None,
             "enabled": new["enabled"],
-            "values": new["values"],
+            "values": stored_values,
             "version": version,
             "updated_at": now,
             "updated_by": actor,
             "search_dirty": True,
-            "search_text": search_text_of(new, context),
+            "search_text": search_text,
         }
         if product:
             updates.append({"id": product.id, **row})
@@ -361,7 +352,7 @@ def _write_products(
             inserts.append({**row, "created_at": now})
         history.append({"entity": "product", "code": record.sku, "version": version,
                         "changed_at": now, "changed_by": actor, "source": source,
-                        "diff": diff, "state": new})
+                        "diff": logged_diff, "state": logged_state})
         touched.append((record, old, new))
 
     ids = {sku: p.id for sku, p in existing.items()}
