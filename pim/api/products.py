@@ -16,11 +16,12 @@ from typing import Annotated, Any
 import anyio.to_thread
 from litestar import MediaType, Request, Response, get, patch, post, put
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Stream
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Scope
 
-from pim.api.openapi import NdjsonBodyOperation, problems
+from pim.api.openapi import IfNoneMatchOperation, NdjsonBodyOperation, problems
 from pim.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from pim.api.product_query import ProductFilters, list_product_models, list_products
 from pim.api.product_writes import (
@@ -54,6 +55,7 @@ IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False,
                                           description='The ETag read ("7"); 412 when stale.')]
 
 
+
 def etag(version: int) -> str:
     return f'"{version}"'
 
@@ -65,6 +67,23 @@ def parse_if_match(header: str | None) -> int | None:
         return None
     text = header.split(",")[0].strip().removeprefix("W/").strip('"')
     return int(text) if text.isdigit() and len(text) < 10 else -1
+
+
+def header_of(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (the first), read from the raw ASGI headers."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def none_match(header: str | None, version: int) -> bool:
+    """Whether a GET's If-None-Match lets the product through (RFC 9110: weak comparison;
+    ``*`` matches any stored product, so it never does)."""
+    if header is None:
+        return True
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return not ("*" in tags or etag(version) in tags)
 
 
 def _product_response(product: dict[str, Any], status: int = 200) -> Response:
@@ -166,13 +185,19 @@ def create_product_route(request: Request, data: ProductIn) -> Response[ProductO
     return _product_response(product, 201)
 
 
-@get("/products/{sku:str}", opt={"roles": READ}, responses=problems(404),
-     summary="Read a product (ETag: its version)", tags=["products"])
-async def get_product_route(sku: str) -> Response[ProductOut]:
+@get("/products/{sku:str}", opt={"roles": READ}, tags=["products"],
+     operation_class=IfNoneMatchOperation,
+     responses={**problems(404), 304: ResponseSpec(
+         None, description="Not modified: If-None-Match holds the current ETag")},
+     summary="Read a product (ETag: its version; If-None-Match answers 304)")
+async def get_product_route(sku: str, scope: Scope) -> Response[ProductOut]:
+    if_none_match = header_of(scope, b"if-none-match")
     if reads_block_briefly(get_engine()):
         body, version = fetch_product_json(sku)
     else:
         body, version = await anyio.to_thread.run_sync(fetch_product_json, sku)
+    if not none_match(if_none_match, version):
+        return Response(b"", status_code=304, headers={"ETag": etag(version)})
     # Encoded already (the stored values go out as they are): no second serialization.
     return EncodedJSON(body, etag(version))
 

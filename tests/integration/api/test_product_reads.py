@@ -63,3 +63,24 @@ def test_fetch_product_json_is_the_session_read_encoded(world):
     body, version = fetch_product_json("EL-1")
     assert version == expected["version"]
     assert orjson.loads(body) == orjson.loads(msgspec.json.encode(expected))
+
+
+def test_a_read_with_the_current_etag_in_if_none_match_answers_304(client, world):
+    viewer = world.auth("viewer")
+    read = client.get("/api/v1/products/EL-1", headers=viewer)
+    tag = read.headers["etag"]
+
+    for header in (tag, f'W/{tag}', f'"999", {tag}', "*"):
+        unchanged = client.get("/api/v1/products/EL-1",
+                               headers={**viewer, "If-None-Match": header})
+        assert unchanged.status_code == 304, header
+        assert unchanged.content == b"" and unchanged.headers["etag"] == tag
+
+    stale = client.get("/api/v1/products/EL-1", headers={**viewer, "If-None-Match": '"999"'})
+    assert stale.status_code == 200 and stale.json() == read.json()
+
+    client.patch("/api/v1/products/EL-1", headers=world.auth("editor"),
+                 json={"enabled": False})
+    changed = client.get("/api/v1/products/EL-1", headers={**viewer, "If-None-Match": tag})
+    assert changed.status_code == 200 and changed.json()["enabled"] is False
+    assert changed.headers["etag"] != tag
