@@ -71,15 +71,18 @@ def _resolve(raw: str) -> Authenticated | None:
         auth = authenticate_token(session, raw)
     # last_used_at has a one-minute resolution: no write while the recorded use is recent,
     # and the request does not wait for the one it asks for.
-    if auth is not None and touch_due(auth):
+    if auth is not None and touch_due(auth) and auth.token_id not in _touch_pending:
+        _touch_pending.add(auth.token_id)
         _touches.submit(_touch, auth.token_id)
     return auth
 
 
 # Recording a use is a write: on SQLite it queues behind whatever holds the write lock (an
 # import's batch, a completeness job) for up to the busy timeout, and every request of the
-# token would have waited with it. One background thread records uses, in order.
+# token would have waited with it. One background thread records uses, in order, one at a
+# time per token (a token resolved again while its use waits is not queued twice).
 _touches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="token-touch")
+_touch_pending: set[int] = set()
 
 
 def _touch(token_id: int) -> None:
@@ -88,10 +91,12 @@ def _touch(token_id: int) -> None:
             touch_token(session, token_id)
     except Exception:
         log.warning("could not record the use of API token %s", token_id, exc_info=True)
+    finally:
+        _touch_pending.discard(token_id)
 
 
 def touches_recorded() -> None:
-    """Wait until the uses asked for so far are recorded (tests, shutdown)."""
+    """Wait until the uses asked for so far are recorded (tests)."""
     _touches.submit(lambda: None).result()
 
 
