@@ -204,9 +204,11 @@ def _import(size: int, kind: str) -> Measurement:
     # The file is read by a worker process (pim.catalog.import_worker): the peak RSS above
     # is this process's; the worker's is noted.
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    reader = (f"read by a worker process (peak RSS {worker_mb:.0f} MB)" if worker_mb
+              else "read inline (a small file)")
     return Measurement(items=size, seconds=seconds, baseline_seconds=baseline,
                        notes=f"{kind.upper()} -> SQLite, 20 attributes, 1000 per transaction; "
-                             f"read by a worker process (peak RSS {worker_mb:.0f} MB)")
+                             f"{reader}")
 
 
 @workload("import_csv", size=100_000, unit="products")
