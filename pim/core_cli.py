@@ -113,8 +113,9 @@ def product_history(sku: str) -> None:
             click.echo(error.message, err=True)
             sys.exit(1)
         for entry in entries:
-            fields = ", ".join(d["field"] for d in entry.diff[:6])
-            more = f" (+{len(entry.diff) - 6} more)" if len(entry.diff) > 6 else ""
+            changes = entry.changes
+            fields = ", ".join(d["field"] for d in changes[:6])
+            more = f" (+{len(changes) - 6} more)" if len(changes) > 6 else ""
             click.echo(f"v{entry.version}\t{entry.changed_at:%Y-%m-%d %H:%M:%S}Z\t"
                        f"{entry.changed_by or '-'}\t{entry.source}\t{fields}{more}")
 

@@ -10,7 +10,7 @@ importing process writes batch k while the worker reads batch k+1 and on, up to 
 batches ahead (``BACKLOG_FRAMES``), so memory stays flat.
 
 Whichever process is behind gets less to do: while frames wait to be read, the worker also
-makes the products the records create (state, diff, search text and JSON columns, see
+makes the products the records create (state, search text and JSON columns, see
 ``CreatedProduct``), which the importing process would otherwise make itself.
 
 The importing process decides what counts: it uses the worker's checks only when its own
@@ -40,13 +40,7 @@ from typing import Any
 
 import orjson
 
-from pim.catalog.state import (
-    CreatedProduct,
-    created_state,
-    diff_states,
-    empty_state,
-    search_text_of,
-)
+from pim.catalog.state import CreatedProduct, created_state, search_text_of
 from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, FamilyValueChecks
 from pim.records import CatalogContext, ProductRecord
 
@@ -107,8 +101,11 @@ class WorkerRecords(Iterator[Any]):
     ``CheckedRecord`` (products) in file order.
 
     ``check_values``: check product values (for the file's context and channels, which
-    the caller found equal to the catalog's). ``read_values``: send every product's values
-    as read, not only those of rows naming no family (see ``CheckedRecord``).
+    the caller found equal to the catalog's). ``read_values``: which products' values to
+    send as read besides those of rows naming no family (see ``CheckedRecord``): every
+    product's (True), those giving a value of one of a set of attributes (the ones a batch
+    hook may rewrite; sending and decoding every row's values cost a quarter of the
+    importing process's time), or none (False).
     ``make_products``: also make the products the records create (``CreatedProduct``) while
     this process is behind (frames wait to be read); while it waits for frames, it makes
     them itself: the two processes share the work, whichever has more time (or a core to
@@ -116,7 +113,7 @@ class WorkerRecords(Iterator[Any]):
     Use as a context manager (or call ``close``): leaving it stops the worker."""
 
     def __init__(self, source_args: dict[str, Any], *, check_values: bool = True,
-                 read_values: bool = True, make_products: bool = True,
+                 read_values: bool | frozenset[str] = True, make_products: bool = True,
                  frame_records: int = FRAME_RECORDS):
         self.check_values = check_values
         channels = frozenset(source_args["channels"])
@@ -224,13 +221,14 @@ def _grow_pipe(stream) -> None:
 # --- the worker process ----------------------------------------------------------------
 
 
-def _encode(item: Any, checks: FamilyValueChecks | None, read_values: bool,
+def _encode(item: Any, checks: FamilyValueChecks | None, read_values: bool | frozenset[str],
             make_product: bool) -> Any:
     if item.__class__ is not ProductRecord or item.kind != "product" or checks is None:
         return item  # row errors, product models and unchecked products travel as they are
     checked = checks.check(item.family, item.values)
     fields = [getattr(item, name) for name in _RECORD_FIELDS]
-    if not read_values and item.family is not None:
+    if item.family is not None and read_values is not True and (
+            not read_values or read_values.isdisjoint(item.values)):
         fields[_VALUES] = None
     created = _created(item, checked, checks.context) if make_product else None
     return (*fields, json_text(checked.values), checked.problems, created)
@@ -247,8 +245,6 @@ def _created(record: ProductRecord, checked: CheckedValues, context: CatalogCont
     if record.categories and not all(code in context.categories for code in record.categories):
         return None
     state = created_state(record, checked.values)
-    diff = diff_states(empty_state(record.sku), state) or [
-        {"field": "sku", "old": None, "new": record.sku}]
     values_json = json_text(state["values"])
     head, whole = {}, {}
     for name, part in state.items():
@@ -256,7 +252,7 @@ def _created(record: ProductRecord, checked: CheckedValues, context: CatalogCont
             whole[name] = orjson.Fragment(values_json)  # encoded once, in place
         else:
             head[name] = whole[name] = part
-    return head, values_json, json_text(whole), json_text(diff), search_text_of(state, context)
+    return head, values_json, json_text(whole), search_text_of(state, context)
 
 
 def json_text(value: Any) -> str:

@@ -189,7 +189,7 @@ def _apply_import(
     if worker_source is not None:
         cache = CatalogCache(session)
         try:
-            worker = records = _start_worker(worker_source, cache, hook, policy)
+            worker = records = _start_worker(worker_source, session, cache, hook, policy)
         except OSError:  # no interpreter could be started: the file is read here
             records = worker_source.records()
     products: list[ProductRecord] = []
@@ -295,20 +295,25 @@ def _apply_import(
             worker.close()
 
 
-def _start_worker(source: ImportSource, cache: CatalogCache, hook: BatchHook | None,
-                  policy: WritePolicy) -> WorkerRecords:
+def _start_worker(source: ImportSource, session: Session, cache: CatalogCache,
+                  hook: BatchHook | None, policy: WritePolicy) -> WorkerRecords:
     """A worker reading ``source``. It checks values only for the catalog and channels this
     import writes to (equal to the ones the file was opened with), and sends each row's
-    values as read only where this process may need them: for a hook, or a product whose
-    family comes from the database (the row names none). It makes the products records
-    create when the policy writes a new product's values whole and a hook, if any, says
-    which values it rewrites."""
+    values as read only where this process may need them: for a hook (only the rows with a
+    value it may rewrite, when it says which), or a product whose family comes from the
+    database (the row names none). It makes the products records create when the policy
+    writes a new product's values whole and a hook, if any, says which values it
+    rewrites."""
     args = source.reopen_args()
     # A hook that does not say which values it rewrites makes every check stale.
-    hook_allows = hook is None or hasattr(hook, "rewritten_attributes")
+    rewritten_attributes = getattr(hook, "rewritten_attributes", None)
+    hook_allows = hook is None or rewritten_attributes is not None
     check_values = hook_allows and (args["context"], frozenset(args["channels"])) == (
         cache.context, cache.channels)
-    return WorkerRecords(args, check_values=check_values, read_values=hook is not None,
+    read_values: bool | frozenset[str] = hook is not None
+    if rewritten_attributes is not None and check_values:
+        read_values = frozenset(rewritten_attributes(session))
+    return WorkerRecords(args, check_values=check_values, read_values=read_values,
                          make_products=hook_allows and writes_new_products_whole(policy))
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-import orjson
 from orjson import Fragment
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -73,6 +72,8 @@ class WriteResult:
     version: int | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    # What changed; left empty for a product the import worker made (nothing reads it in an
+    # import): ``pim.catalog.state.creation_diff`` of its state gives it.
     diff: list[dict[str, Any]] = field(default_factory=list)
     row: int | None = None
 
@@ -251,7 +252,7 @@ def write_products(
     ``checked`` (aligned with ``records``) holds values already validated against
     ``cache``'s context and channels (the import worker); a record whose product ends up
     in another family than the one it was checked for is validated here. A check may carry
-    the state, diff and search text of the product the record creates, used when the SKU
+    the state, JSON and search text of the product the record creates, used when the SKU
     is not stored and the policy writes a new product's values whole.
     """
     with fewer_collections() if len(records) >= BIG_BATCH else nullcontext():
@@ -313,9 +314,9 @@ def _write_products(
         if product is None and check is not None and check.created is not None and encoded:
             # Made by the import worker as the code below would make it, its JSON encoded.
             created = check.created
-            new, diff = created.head, orjson.loads(created.diff_json)
+            new, diff = created.head, []  # not needed: see WriteResult.diff
             stored_values, search_text = Fragment(created.values_json), created.search_text
-            logged_diff, logged_state = Fragment(created.diff_json), Fragment(created.state_json)
+            logged_state = Fragment(created.state_json)
         else:
             new, errors = _merge(record, old, policy, cache, session, result, replace_values,
                                  check)
@@ -329,7 +330,7 @@ def _write_products(
                     continue
                 diff = [{"field": "sku", "old": None, "new": record.sku}]  # an empty record
             stored_values, search_text = new["values"], search_text_of(new, context)
-            logged_diff, logged_state = diff, new
+            logged_state = new
         result.diff = diff
         version = (product.version + 1) if product else 1
         result.version = version
@@ -352,7 +353,8 @@ def _write_products(
             inserts.append({**row, "created_at": now})
         history.append({"entity": "product", "code": record.sku, "version": version,
                         "changed_at": now, "changed_by": actor, "source": source,
-                        "diff": logged_diff, "state": logged_state})
+                        # A creation's diff is its state (HistoryEntry.changes): not stored.
+                        "diff": diff if product else [], "state": logged_state})
         touched.append((record, old, new))
 
     ids = {sku: p.id for sku, p in existing.items()}

@@ -23,16 +23,23 @@ def empty_state(sku: str) -> dict[str, Any]:
             "values": {}, "associations": {}}
 
 
+def creation_diff(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The diff of a product's creation: everything ``state`` sets (the SKU alone for an
+    empty product). History derives it from the state instead of storing it."""
+    return diff_states(empty_state(state["sku"]), state) or [
+        {"field": "sku", "old": None, "new": state["sku"]}]
+
+
 @dataclass(slots=True)
 class CreatedProduct:
     """A product as ``write_products`` creates it from one record, made away from the
-    database (the import worker): its state without the values (``head``), then the values,
-    the state and the diff encoded as the JSON columns store them, and its search text."""
+    database (the import worker): its state without the values (``head``), then the values
+    and the state encoded as the JSON columns store them, and its search text. (A
+    creation's history entry stores no diff: see ``creation_diff``.)"""
 
     head: dict[str, Any]
     values_json: str
     state_json: str
-    diff_json: str
     search_text: str
 
 

@@ -22,7 +22,18 @@ class HistoryEntry(Base):
     changed_by: Mapped[str | None] = mapped_column(String(255))
     # ui | api | cli | import:<job id> | erp:<connector> | restore:<version>
     source: Mapped[str] = mapped_column(String(100))
-    # field-level diff: [{"field": "values.name[en_GB]", "old": ..., "new": ...}]
+    # field-level diff: [{"field": "values.name-en_GB", "old": ..., "new": ...}]; empty for a
+    # product's creation, whose diff is its whole state (see ``changes``)
     diff: Mapped[list] = mapped_column(default=list)
     # the full state after this change, so any version can be restored
     state: Mapped[dict] = mapped_column(default=dict)
+
+    @property
+    def changes(self) -> list[dict]:
+        """What this version changed. A product's creation stores no diff: everything its
+        state sets changed, and storing it twice doubled the size of an import's history."""
+        if self.diff or self.entity != "product" or self.version != 1:
+            return self.diff
+        from pim.catalog.state import creation_diff
+
+        return creation_diff(self.state)

@@ -31,7 +31,7 @@ def history_out(entry: HistoryEntry) -> dict[str, Any]:
         "changed_at": entry.changed_at,
         "changed_by": entry.changed_by,
         "source": entry.source,
-        "diff": entry.diff,
+        "diff": entry.changes,
     }
 
 

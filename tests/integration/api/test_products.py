@@ -150,6 +150,10 @@ def test_history_and_restore(client, world):
     client.patch("/api/v1/products/EL-1", json={"enabled": False}, headers=editor)
     history = client.get("/api/v1/products/EL-1/history", headers=editor).json()
     assert [h["version"] for h in history] == [1, 2]
+    # The creation's diff is served from its state: every field it set, from nothing.
+    created = {change["field"]: change for change in history[0]["diff"]}
+    assert created["values.name-en_GB"]["old"] is None and created["values.name-en_GB"]["new"]
+    assert history[1]["diff"] == [{"field": "enabled", "old": True, "new": False}]
     stale = client.post("/api/v1/products/EL-1/restore", json={"version": 1},
                         headers={**editor, "If-Match": '"1"'})
     assert stale.status_code == 412

@@ -29,7 +29,10 @@ def test_creating_a_product_gives_version_1_and_a_history_entry(catalog):
     assert (result.status, result.version) == ("created", 1)
     [entry] = list_history(catalog, "EL-1")
     assert (entry.version, entry.changed_by, entry.source) == (1, "tester", "api")
-    assert {"field": "values.brand", "old": None, "new": "Voltia"} in entry.diff
+    # A creation stores no diff: its changes are everything its state sets.
+    assert entry.diff == []
+    assert {"field": "values.brand", "old": None, "new": "Voltia"} in entry.changes
+    assert entry.changes == result.diff
 
 
 def test_an_update_bumps_the_version_and_records_a_field_level_diff(catalog):
