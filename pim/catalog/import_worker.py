@@ -38,9 +38,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from pim.catalog.state import CreatedProduct, created_state, search_text_of
+from pim.catalog.state import CreatedProduct, created_product, json_text
 from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, FamilyValueChecks
 from pim.records import CatalogContext, ProductRecord
 
@@ -235,30 +233,11 @@ def _encode(item: Any, checks: FamilyValueChecks | None, read_values: bool | fro
 
 
 def _created(record: ProductRecord, checked: CheckedValues, context: CatalogContext):
-    """``CreatedProduct``'s fields for ``record`` if its SKU is not stored; None when that
-    needs the database (a parent, associations) or the record is refused (the importing
-    process says why)."""
-    if checked.problems or record.parent or record.associations is not None:
+    """``created_product``'s fields, to travel as a tuple (or None)."""
+    created = created_product(record, checked, context)
+    if created is None:
         return None
-    if record.family is not None and record.family not in context.families:
-        return None
-    if record.categories and not all(code in context.categories for code in record.categories):
-        return None
-    state = created_state(record, checked.values)
-    values_json = json_text(state["values"])
-    head, whole = {}, {}
-    for name, part in state.items():
-        if name == "values":
-            whole[name] = orjson.Fragment(values_json)  # encoded once, in place
-        else:
-            head[name] = whole[name] = part
-    return head, values_json, json_text(whole), search_text_of(state, context)
-
-
-def json_text(value: Any) -> str:
-    """``value`` as the JSON columns store it (``pim.db.json_dumps``, which the importing
-    process checks its engine uses; importing it here would load SQLAlchemy)."""
-    return orjson.dumps(value, default=str).decode()
+    return created.head, created.values_json, created.state_json, created.search_text
 
 
 def _send(out, kind: bytes, payload: bytes) -> None:

@@ -32,6 +32,7 @@ from pim.catalog.models import (
     Stock,
 )
 from pim.catalog.state import (
+    created_product,
     diff_states,
     empty_state,
     merged_values,
@@ -311,9 +312,15 @@ def _write_products(
             result.version = current
             continue
         check = checked[position] if checked else None
-        if product is None and check is not None and check.created is not None and encoded:
-            # Made by the import worker as the code below would make it, its JSON encoded.
+        created = None
+        if product is None and check is not None and encoded:
+            # Made as the code below would make it, its JSON encoded: by the import worker,
+            # or here from the worker's checks (several times cheaper than merging, diffing
+            # and encoding through the columns).
             created = check.created
+            if created is None and check.family == record.family:
+                created = created_product(record, check, context)
+        if created is not None:
             new, diff = created.head, []  # not needed: see WriteResult.diff
             stored_values, search_text = Fragment(created.values_json), created.search_text
             logged_state = Fragment(created.state_json)

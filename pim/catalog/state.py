@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from pim.records import CatalogContext, ProductRecord, Values, iter_values
+
+if TYPE_CHECKING:
+    from pim.catalog.values import CheckedValues
 
 _TAGS = re.compile(r"<[^>]+>")
 SEARCHABLE_TYPES = {"text", "textarea", "identifier", "select", "multiselect", "reference"}
@@ -41,6 +46,36 @@ class CreatedProduct:
     values_json: str
     state_json: str
     search_text: str
+
+
+def created_product(record: ProductRecord, checked: CheckedValues,
+                    context: CatalogContext) -> CreatedProduct | None:
+    """The product ``record`` creates if its SKU is not stored, from its ``checked`` values,
+    as ``write_products`` would make it (when the policy writes a new product's values
+    whole); None when that needs the database (a parent, associations) or the record is
+    refused (``write_products`` says why). Made by the import worker, or by the importing
+    process for the records the worker did not make."""
+    if checked.problems or record.parent or record.associations is not None:
+        return None
+    if record.family is not None and record.family not in context.families:
+        return None
+    if record.categories and not all(code in context.categories for code in record.categories):
+        return None
+    state = created_state(record, checked.values)
+    values_json = json_text(state["values"])
+    head, whole = {}, {}
+    for name, part in state.items():
+        if name == "values":
+            whole[name] = orjson.Fragment(values_json)  # encoded once, in place
+        else:
+            head[name] = whole[name] = part
+    return CreatedProduct(head, values_json, json_text(whole), search_text_of(state, context))
+
+
+def json_text(value: Any) -> str:
+    """``value`` as the JSON columns store it (``pim.db.json_dumps``, which the writer checks
+    its engine uses; importing it here would load SQLAlchemy into the import worker)."""
+    return orjson.dumps(value, default=str).decode()
 
 
 def created_state(record: ProductRecord, clean: Values) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from pim.catalog.import_worker import json_text
+from pim.catalog.state import json_text
 from pim.catalog.values import VALUES_NOT_SENT, CheckedValues
 from pim.db import json_dumps
 
