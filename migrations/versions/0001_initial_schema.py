@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 10:05:42.318953
+Create Date: 2026-12-01 02:41:41.887743
 """
 from collections.abc import Sequence
 
@@ -114,7 +114,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_history_changed_at'), ['changed_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_history_code'), ['code'], unique=False)
 
     op.create_table('jobs',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -391,7 +390,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_enabled'), ['enabled'], unique=False)
-        batch_op.create_index(batch_op.f('ix_products_family_code'), ['family_code'], unique=False)
         batch_op.create_index('ix_products_family_updated', ['family_code', 'updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_search_dirty'), ['search_dirty'], unique=False)
@@ -520,7 +518,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_products_search_dirty'))
         batch_op.drop_index(batch_op.f('ix_products_parent_id'))
         batch_op.drop_index('ix_products_family_updated')
-        batch_op.drop_index(batch_op.f('ix_products_family_code'))
         batch_op.drop_index(batch_op.f('ix_products_enabled'))
 
     op.drop_table('products')
@@ -587,7 +584,6 @@ def downgrade() -> None:
 
     op.drop_table('jobs')
     with op.batch_alter_table('history', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_history_code'))
         batch_op.drop_index(batch_op.f('ix_history_changed_at'))
 
     op.drop_table('history')

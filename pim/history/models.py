@@ -16,7 +16,8 @@ class HistoryEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity: Mapped[str] = mapped_column(String(20))  # product | product_model
-    code: Mapped[str] = mapped_column(String(255), index=True)  # sku or model code
+    # sku or model code; looked up with the entity, through the unique index
+    code: Mapped[str] = mapped_column(String(255))
     version: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     changed_by: Mapped[str | None] = mapped_column(String(255))

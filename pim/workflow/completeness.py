@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from pim.catalog.products import GC_THRESHOLD, fewer_collections
+from pim.catalog.products import GC_THRESHOLD, fewer_collections, insert_many
 from pim.catalog.structure import load_context
 from pim.db import utcnow
 from pim.records import CatalogContext
@@ -140,9 +140,11 @@ def mark_completeness_dirty(session: Session, product_ids: list[int]) -> None:
     """Queue products for the batched refresh (same transaction as the write)."""
     now = utcnow()
     for chunk in _chunks(sorted(set(product_ids)), BATCH_SIZE):
-        session.execute(delete(CompletenessDirty).where(CompletenessDirty.product_id.in_(chunk)))
-        session.execute(insert(CompletenessDirty.__table__),
-                        [{"product_id": pid, "marked_at": now} for pid in chunk])
+        # A product marked already is marked again: its marker's time is renewed, so a
+        # refresh that started before this write leaves it for the next one.
+        insert_many(session, CompletenessDirty.__table__,
+                    [{"product_id": pid, "marked_at": now} for pid in chunk],
+                    same_in_every_row=("marked_at",), renew_on_conflict=("marked_at",))
 
 
 def refresh_dirty_completeness(session_factory: Callable[[], Session], *,

@@ -4,7 +4,7 @@ from orjson import Fragment
 from sqlalchemy import Text, cast, insert, select
 
 from pim.catalog.models import Product
-from pim.catalog.products import _insert_many
+from pim.catalog.products import insert_many
 from pim.db import json_dumps, utcnow
 from pim.history.models import HistoryEntry
 
@@ -26,16 +26,16 @@ def stored(session, *columns):
 def test_products_and_history_rows_are_stored_as_core_stores_them(session):
     now = utcnow()
     session.execute(insert(Product.__table__), product_rows("A", now, encoded=False))
-    _insert_many(session, Product.__table__, product_rows("B", now, encoded=True),
-                 same_in_every_row=("version", "created_at", "updated_at", "updated_by",
-                                    "search_dirty"))
+    insert_many(session, Product.__table__, product_rows("B", now, encoded=True),
+                same_in_every_row=("version", "created_at", "updated_at", "updated_by",
+                                   "search_dirty"))
     history = [{"entity": "product", "code": sku, "version": 1, "changed_at": now,
                 "changed_by": None, "source": "import:test",
                 "diff": [{"field": "values.brand", "old": None, "new": "Voltia"}],
                 "state": {"sku": sku, "enabled": False}} for sku in ("A-0", "B-0")]
     session.execute(insert(HistoryEntry.__table__), history[:1])
-    _insert_many(session, HistoryEntry.__table__, history[1:],
-                 same_in_every_row=("entity", "changed_at", "changed_by", "source"))
+    insert_many(session, HistoryEntry.__table__, history[1:],
+                same_in_every_row=("entity", "changed_at", "changed_by", "source"))
     session.flush()
     columns = [Product.sku, Product.enabled, cast(Product.values, Text), Product.version,
                Product.created_at, Product.updated_at, Product.updated_by,
@@ -49,3 +49,21 @@ def test_products_and_history_rows_are_stored_as_core_stores_them(session):
     assert entries[0][1:6] == entries[1][1:6]
     assert entries[0][6].replace("A-0", "B-0") == entries[1][6]
     assert session.scalar(select(Product.created_at).where(Product.sku == "B-1")) == now
+
+
+def test_marking_products_dirty_again_renews_their_markers(session):
+    from datetime import timedelta
+
+    from pim.workflow.completeness import mark_completeness_dirty
+    from pim.workflow.models import CompletenessDirty
+
+    session.execute(insert(Product.__table__), product_rows("A", utcnow(), encoded=False))
+    ids = list(session.scalars(select(Product.id).order_by(Product.id)))
+    earlier = utcnow() - timedelta(minutes=5)
+    session.execute(insert(CompletenessDirty.__table__),
+                    [{"product_id": ids[0], "marked_at": earlier}])
+    mark_completeness_dirty(session, [ids[1], ids[0], ids[1]])
+    markers = dict(session.execute(select(CompletenessDirty.product_id,
+                                          CompletenessDirty.marked_at)).all())
+    assert set(markers) == {ids[0], ids[1]}
+    assert markers[ids[0]] == markers[ids[1]] > earlier
