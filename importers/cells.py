@@ -21,6 +21,14 @@ class CellError(ValueError):
 
 def parse_decimal(text: str, *, decimal_comma: bool = False) -> str:
     """A Decimal as normalized text: "12.50" stays "12.50", "1e3" becomes "1000"."""
+    if not decimal_comma and text.isascii() and text.replace(".", "", 1).isdigit():
+        # ASCII digits with at most one inner point and no leading zero ("12.50", "0.5"),
+        # the common cell, are already what format(Decimal(text), "f") gives.
+        first = text[0]
+        if first != "." and text[-1] != "." and (
+            first != "0" or len(text) == 1 or text[1] == "."
+        ):
+            return text
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
     if decimal_comma:
         cleaned = cleaned.replace(".", "").replace(",", ".")
@@ -65,6 +73,12 @@ def split_list(text: str, separator: str = ",") -> list[str]:
 
 
 def gtin_check_digit_ok(digits: str) -> bool:
+    if digits.isascii() and digits.isdigit():
+        # The same sum over the digits' byte values (b"0" is 48), without a call per digit.
+        raw = digits.encode()
+        tripled, single = raw[-2::-2], raw[-3::-2]  # from the right of the body: x3, x1, ...
+        total = 3 * (sum(tripled) - 48 * len(tripled)) + sum(single) - 48 * len(single)
+        return (10 - total % 10) % 10 == raw[-1] - 48
     body, check = digits[:-1], int(digits[-1])
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return (10 - total % 10) % 10 == check
