@@ -160,10 +160,22 @@ class ProductRowReader:
         yield from self.header_problems
         width = len(self.header)
         clear = self.profile.clear_on_empty
+        kind = self.kind
+        seen_skus = self.seen_skus
         id_index = self.identifier.index
-        # The value columns' attributes read once, not once per row.
+        id_header = self.identifier.header
+        read_fields = self._read_fields
+        # Every column's attributes read once, not once per row.
         value_plan = [(column.index, column.default, column.target.name, column.target.locale,
                        column.target.scope, column.convert, column) for column in self.values]
+        price_plan = [
+            (code, locale, scope, [(column.index, column.default, column.target.currency,
+                                    column.decimal_comma, column) for column in columns])
+            for (code, locale, scope), columns in self.prices.items()
+        ]
+        measurement_plan = [self._measurement_plan(key, column)
+                            for key, column in self.amounts.items()]
+        links = self.links
         for row_number, cells in rows:
             if len(cells) != width:
                 if not any(cells):
@@ -175,19 +187,19 @@ class ProductRowReader:
             sku = cells[id_index].strip() if id_index >= 0 else self.identifier.default
             if not sku:
                 if any(cells):
-                    yield RowError(row_number, f"the {self.identifier.header!r} cell is empty; "
-                                   "the row is skipped", column=self.identifier.header)
+                    yield RowError(row_number, f"the {id_header!r} cell is empty; "
+                                   "the row is skipped", column=id_header)
                 continue
-            first_row = self.seen_skus.get(sku)
+            first_row = seen_skus.get(sku)
             if first_row is not None:
-                yield RowError(row_number, f"duplicate {self.identifier.header} {sku!r} (first "
+                yield RowError(row_number, f"duplicate {id_header} {sku!r} (first "
                                f"at row {first_row}); this row is skipped",
-                               column=self.identifier.header, value=sku, sku=sku)
+                               column=id_header, value=sku, sku=sku)
                 continue
-            self.seen_skus[sku] = row_number
+            seen_skus[sku] = row_number
             errors: list[RowError] = []
-            record = ProductRecord(sku=sku, kind=self.kind, row=row_number)
-            self._read_fields(record, cells, errors)
+            record = ProductRecord(sku=sku, kind=kind, row=row_number)
+            read_fields(record, cells, errors)
             values = record.values
             for index, default, code, locale, scope, convert, column in value_plan:
                 text = (cells[index] if index >= 0 else "") or default
@@ -205,14 +217,70 @@ class ProductRowReader:
                     continue
                 values.setdefault(code, []).append(
                     {"locale": locale, "scope": scope, "data": data})
-            if self.prices:
-                self._read_prices(record, cells, errors)
-            if self.amounts:
-                self._read_measurements(record, cells, errors)
-            if self.links:
+            for code, locale, scope, columns in price_plan:
+                prices = []
+                for index, default, currency, decimal_comma, column in columns:
+                    text = ((cells[index] if index >= 0 else "") or default).strip()
+                    if not text:
+                        continue
+                    try:
+                        if currency:
+                            prices.append({"amount": parse_decimal(text, decimal_comma=decimal_comma),
+                                           "currency": currency})
+                        else:
+                            prices.extend(parse_price_list(text, decimal_comma=decimal_comma))
+                    except CellError as error:
+                        errors.append(RowError(row_number, str(error), column=column.header,
+                                               value=text, sku=sku))
+                if prices:
+                    values.setdefault(code, []).append(
+                        {"locale": locale, "scope": scope, "data": prices})
+            for (code, locale, scope, index, default, unit_index, unit_default, spec,
+                 fixed_unit, convert_to, factors, decimal_comma, column) in measurement_plan:
+                text = ((cells[index] if index >= 0 else "") or default).strip()
+                if not text:
+                    continue
+                if unit_index is None:
+                    unit_text = ""
+                else:
+                    unit_text = ((cells[unit_index] if unit_index >= 0 else "")
+                                 or unit_default).strip()
+                try:
+                    last = text[-1]
+                    if (unit_text and (not factors or unit_text in factors)
+                            and (not convert_to or convert_to == unit_text)
+                            and not (last.isascii() and (last.isalpha() or last == "_"))):
+                        # A bare amount and a known unit in its own cell, nothing to convert:
+                        # what convert_measurement gives, without its general path.
+                        data = {"amount": parse_decimal(text, decimal_comma=decimal_comma),
+                                "unit": unit_text}
+                    else:
+                        data = convert_measurement(
+                            text, unit_text, spec=spec, fixed_unit=fixed_unit,
+                            convert_to=convert_to, factors=factors, decimal_comma=decimal_comma)
+                except CellError as error:
+                    errors.append(RowError(row_number, str(error), column=column.header,
+                                           value=text, sku=sku))
+                    continue
+                values.setdefault(code, []).append(
+                    {"locale": locale, "scope": scope, "data": data})
+            if links:
                 self._read_associations(record, cells, errors)
-            yield from errors
+            if errors:
+                yield from errors
             yield record
+
+    def _measurement_plan(self, key: tuple, column: _Column) -> tuple:
+        """One amount column's attributes and its unit column's, as the row loop reads them
+        (a unit index of None: no unit column)."""
+        unit_column = self.units.get(key)
+        mapping = column.target.mapping
+        return (*key, column.index, column.default,
+                unit_column.index if unit_column else None,
+                unit_column.default if unit_column else "",
+                column.target.spec, mapping.unit if mapping else None,
+                mapping.convert_unit_to if mapping else None,
+                self.measurement_factors[key], column.decimal_comma, column)
 
     def _cell(self, column: _Column, cells: list[str]) -> str:
         text = cells[column.index] if column.index >= 0 else ""
@@ -260,55 +328,10 @@ class ProductRowReader:
             elif self.profile.clear_on_empty and fields["categories"].index >= 0:
                 record.categories = []
 
-    def _read_prices(self, record: ProductRecord, cells: list[str], errors) -> None:
-        for (code, locale, scope), columns in self.prices.items():
-            prices = []
-            for column in columns:
-                text = self._cell(column, cells)
-                if not text:
-                    continue
-                decimal_comma = column.decimal_comma
-                try:
-                    if column.target.currency:
-                        amount = self._amount(text, decimal_comma)
-                        prices.append({"amount": amount, "currency": column.target.currency})
-                    else:
-                        prices.extend(parse_price_list(text, decimal_comma=decimal_comma))
-                except CellError as error:
-                    self._error(errors, record, column, str(error), text)
-            if prices:
-                record.values.setdefault(code, []).append(
-                    {"locale": locale, "scope": scope, "data": prices})
-
-    @staticmethod
-    def _amount(text: str, decimal_comma: bool) -> str:
-        return parse_decimal(text, decimal_comma=decimal_comma)
-
     def _transforms(self, column: _Column):
         mapping = column.target.mapping
         defaults = self.profile.transforms
         return mapping.transforms(defaults) if mapping else defaults
-
-    def _read_measurements(self, record: ProductRecord, cells: list[str], errors) -> None:
-        for key, column in self.amounts.items():
-            text = self._cell(column, cells)
-            if not text:
-                continue
-            unit_column = self.units.get(key)
-            unit_text = self._cell(unit_column, cells) if unit_column else ""
-            mapping = column.target.mapping
-            try:
-                data = convert_measurement(
-                    text, unit_text, spec=column.target.spec,
-                    fixed_unit=mapping.unit if mapping else None,
-                    convert_to=mapping.convert_unit_to if mapping else None,
-                    factors=self.measurement_factors[key],
-                    decimal_comma=column.decimal_comma)
-            except CellError as error:
-                self._error(errors, record, column, str(error), text)
-                continue
-            record.values.setdefault(key[0], []).append(
-                {"locale": key[1], "scope": key[2], "data": data})
 
     def _read_associations(self, record: ProductRecord, cells: list[str], errors) -> None:
         associations: dict[str, list[AssociationLink]] = {}
