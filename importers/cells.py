@@ -69,6 +69,9 @@ def parse_date(text: str, formats: tuple[str, ...] = ()) -> str:
 
 def split_list(text: str, separator: str = ",") -> list[str]:
     """Items of a list cell, trimmed, empty items and repeats dropped, order kept."""
+    if separator not in text:
+        item = text.strip()
+        return [item] if item else []
     return list(dict.fromkeys([item for item in map(str.strip, text.split(separator)) if item]))
 
 

@@ -44,6 +44,8 @@ def make_value_converter(
         return parse_identifier
     if kind == "number":
         decimal_comma = transforms.decimal_comma
+        if not decimal_comma:
+            return parse_decimal
         return lambda text: parse_decimal(text, decimal_comma=decimal_comma)
     if kind == "boolean":
         if value_map:
@@ -51,15 +53,36 @@ def make_value_converter(
         return parse_boolean
     if kind == "date":
         formats = tuple(transforms.date_formats)
+        if not formats:
+            return parse_date
         return lambda text: parse_date(text, formats)
     if kind == "select":
         option_code = _option_resolver(spec, value_map)
-        return lambda text: option_code(text.strip())
+        if value_map:
+            return lambda text: option_code(text.strip())
+        options = spec.options
+
+        def select_code(text: str) -> str:
+            code = text.strip()
+            return code if code in options else option_code(code)
+
+        return select_code
     if kind == "multiselect":
         option_code = _option_resolver(spec, value_map)
         separator = transforms.list_separator
-        return lambda text: list(dict.fromkeys(
-            option_code(item) for item in split_list(text, separator)))
+        if value_map:
+            return lambda text: list(dict.fromkeys(
+                option_code(item) for item in split_list(text, separator)))
+        options = spec.options
+
+        def multiselect_codes(text: str) -> list[str]:
+            items = split_list(text, separator)
+            for item in items:
+                if item not in options:
+                    return list(dict.fromkeys(map(option_code, items)))
+            return items  # all option codes as given, already without repeats
+
+        return multiselect_codes
     if kind == "media":
         return _media_converter(media_root)
     raise CellError(f"attribute {spec.code!r} has type {kind!r}, which a cell cannot give")

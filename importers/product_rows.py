@@ -143,6 +143,9 @@ class ProductRowReader:
                 self.links[(target.name, target.association_target)] = column
             elif target.role == "quantity":
                 self.quantities[(target.name, target.association_target)] = column
+        self.field_columns = tuple(
+            self.fields.get(name)
+            for name in ("family", "family_variant", "parent", "enabled", "categories"))
         identifier = "code" if self.kind == "product_model" else "sku"
         self.identifier = self.fields.get(identifier) or self.fields.get("sku")
         if self.identifier is None:
@@ -291,41 +294,42 @@ class ProductRowReader:
                                sku=record.sku))
 
     def _read_fields(self, record: ProductRecord, cells: list[str], errors) -> None:
-        fields = self.fields
+        family, family_variant, parent, enabled, categories = self.field_columns
         context = self.context
-        if "family" in fields and (text := self._cell(fields["family"], cells)):
+        if family is not None and (text := self._cell(family, cells)):
             if context.families and text not in context.families:
-                self._error(errors, record, fields["family"], f"unknown family {text!r}", text)
+                self._error(errors, record, family, f"unknown family {text!r}", text)
             else:
                 record.family = text
-        if "family_variant" in fields and (text := self._cell(fields["family_variant"], cells)):
+        if family_variant is not None and (text := self._cell(family_variant, cells)):
             variant = context.family_variants.get(text)
             if context.family_variants and variant is None:
-                self._error(errors, record, fields["family_variant"],
+                self._error(errors, record, family_variant,
                             f"unknown family variant {text!r}", text)
             else:
                 record.family_variant = text
                 if variant and record.family is None:
                     record.family = variant.family
-        if "parent" in fields and (text := self._cell(fields["parent"], cells)):
+        if parent is not None and (text := self._cell(parent, cells)):
             record.parent = text
-        if "enabled" in fields and (text := self._cell(fields["enabled"], cells)):
+        if enabled is not None and (text := self._cell(enabled, cells)):
             try:
                 record.enabled = parse_boolean(text)
             except CellError as error:
-                self._error(errors, record, fields["enabled"], str(error), text)
-        if "categories" in fields:
-            text = self._cell(fields["categories"], cells)
+                self._error(errors, record, enabled, str(error), text)
+        if categories is not None:
+            text = self._cell(categories, cells)
             if text:
                 codes = split_list(text, self.profile.transforms.list_separator)
-                if context.categories:
+                known = context.categories
+                if known:
                     for code in codes:
-                        if code not in context.categories:
-                            self._error(errors, record, fields["categories"],
+                        if code not in known:
+                            self._error(errors, record, categories,
                                         f"unknown category {code!r}", code)
-                    codes = [code for code in codes if code in context.categories]
+                    codes = [code for code in codes if code in known]
                 record.categories = codes
-            elif self.profile.clear_on_empty and fields["categories"].index >= 0:
+            elif self.profile.clear_on_empty and categories.index >= 0:
                 record.categories = []
 
     def _transforms(self, column: _Column):
