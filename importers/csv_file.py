@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from itertools import count
 from pathlib import Path
 
 from importers.errors import EmptyFileError, ImportFileError
@@ -41,19 +42,23 @@ class CsvRows:
         self.total_rows: int | None = None
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        row_number = 0
+        numbers = count(1)
         with open(self.path, encoding=self.encoding, newline="") as fh:
             reader = csv.reader(fh, delimiter=self.delimiter)
             try:
-                for row_number, cells in enumerate(reader, start=1):  # noqa: B007
-                    yield row_number, cells
-            except UnicodeDecodeError as error:
-                raise ImportFileError(
-                    f"row {row_number + 1} is not valid {self.encoding} text ({error.reason}); "
-                    "save the file as UTF-8 or name its encoding in the mapping profile",
-                    path=str(self.path),
-                ) from None
-            except csv.Error as error:
-                raise ImportFileError(
-                    f"row {row_number + 1} cannot be read as CSV: {error}", path=str(self.path)
-                ) from None
+                # zip, not a loop in Python, pairs each record with its number.
+                yield from zip(numbers, reader, strict=False)
+            except (UnicodeDecodeError, csv.Error) as error:
+                # zip took the number of the record that failed before reading it.
+                self._raise_unreadable(error, next(numbers) - 1)
+
+    def _raise_unreadable(self, error: Exception, row_number: int) -> None:
+        if isinstance(error, UnicodeDecodeError):
+            raise ImportFileError(
+                f"row {row_number} is not valid {self.encoding} text ({error.reason}); "
+                "save the file as UTF-8 or name its encoding in the mapping profile",
+                path=str(self.path),
+            ) from None
+        raise ImportFileError(
+            f"row {row_number} cannot be read as CSV: {error}", path=str(self.path)
+        ) from None
