@@ -49,6 +49,14 @@ class _Column:
     decimal_comma: bool = False  # the column's transforms, looked up once (prices, amounts)
 
 
+def _first_flags(codes: list[str]) -> Iterator[bool]:
+    """For each code in order, whether it is its first occurrence."""
+    seen: set[str] = set()
+    for code in codes:
+        yield code not in seen
+        seen.add(code)
+
+
 class ProductRowReader:
     def __init__(
         self,
@@ -168,15 +176,21 @@ class ProductRowReader:
         id_index = self.identifier.index
         id_header = self.identifier.header
         read_fields = self._read_fields
-        # Every column's attributes read once, not once per row.
+        # Every column's attributes read once, not once per row. ``first``: no column read
+        # before this one in a row gives the same attribute, so its list is new.
+        first = _first_flags([column.target.name for column in self.values]
+                             + [code for code, _, _ in self.prices]
+                             + [code for code, _, _ in self.amounts])
         value_plan = [(column.index, column.default, column.target.name, column.target.locale,
-                       column.target.scope, column.convert, column) for column in self.values]
+                       column.target.scope, column.convert, column, next(first))
+                      for column in self.values]
         price_plan = [
             (code, locale, scope, [(column.index, column.default, column.target.currency,
-                                    column.decimal_comma, column) for column in columns])
+                                    column.decimal_comma, column) for column in columns],
+             next(first))
             for (code, locale, scope), columns in self.prices.items()
         ]
-        measurement_plan = [self._measurement_plan(key, column)
+        measurement_plan = [(*self._measurement_plan(key, column), next(first))
                             for key, column in self.amounts.items()]
         links = self.links
         for row_number, cells in rows:
@@ -204,7 +218,7 @@ class ProductRowReader:
             record = ProductRecord(sku=sku, kind=kind, row=row_number)
             read_fields(record, cells, errors)
             values = record.values
-            for index, default, code, locale, scope, convert, column in value_plan:
+            for index, default, code, locale, scope, convert, column, first in value_plan:
                 text = (cells[index] if index >= 0 else "") or default
                 if not text or text.isspace():
                     if clear and index >= 0:
@@ -218,9 +232,12 @@ class ProductRowReader:
                         row_number, str(error), column=column.header, value=text, sku=sku,
                         severity="warning" if isinstance(error, MissingMedia) else "error"))
                     continue
-                values.setdefault(code, []).append(
-                    {"locale": locale, "scope": scope, "data": data})
-            for code, locale, scope, columns in price_plan:
+                if first:
+                    values[code] = [{"locale": locale, "scope": scope, "data": data}]
+                else:
+                    values.setdefault(code, []).append(
+                        {"locale": locale, "scope": scope, "data": data})
+            for code, locale, scope, columns, first in price_plan:
                 prices = []
                 for index, default, currency, decimal_comma, column in columns:
                     text = ((cells[index] if index >= 0 else "") or default).strip()
@@ -236,10 +253,14 @@ class ProductRowReader:
                         errors.append(RowError(row_number, str(error), column=column.header,
                                                value=text, sku=sku))
                 if prices:
-                    values.setdefault(code, []).append(
-                        {"locale": locale, "scope": scope, "data": prices})
+                    entry = {"locale": locale, "scope": scope, "data": prices}
+                    if first:
+                        values[code] = [entry]
+                    else:
+                        values.setdefault(code, []).append(entry)
             for (code, locale, scope, index, default, unit_index, unit_default, spec,
-                 fixed_unit, convert_to, factors, decimal_comma, column) in measurement_plan:
+                 fixed_unit, convert_to, factors, decimal_comma, column, first
+                 ) in measurement_plan:
                 text = ((cells[index] if index >= 0 else "") or default).strip()
                 if not text:
                     continue
@@ -265,8 +286,11 @@ class ProductRowReader:
                     errors.append(RowError(row_number, str(error), column=column.header,
                                            value=text, sku=sku))
                     continue
-                values.setdefault(code, []).append(
-                    {"locale": locale, "scope": scope, "data": data})
+                if first:
+                    values[code] = [{"locale": locale, "scope": scope, "data": data}]
+                else:
+                    values.setdefault(code, []).append(
+                        {"locale": locale, "scope": scope, "data": data})
             if links:
                 self._read_associations(record, cells, errors)
             if errors:
