@@ -172,7 +172,8 @@ class XlsxRows:
             rows, merged = self._openpyxl_rows(), self._scan_merged_ranges()
         fills = _MergedCellFiller(merged)
         for index, values in enumerate(rows):
-            cells = [cell_text(value) for value in values]
+            # Most cells are text already; only the others go through cell_text.
+            cells = [value if value.__class__ is str else cell_text(value) for value in values]
             if fills.active:
                 fills.apply(index, cells)
             yield index + 1, cells
