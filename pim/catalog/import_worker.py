@@ -130,7 +130,7 @@ class WorkerRecords(Iterator[Any]):
         job = {"source": {**source_args, "channels": channels}, "check_values": check_values,
                "read_values": read_values,
                "make_products": MAKE_PRODUCTS if make_products else "never",
-               "frame_records": frame_records}
+               "frame_records": frame_records, "behind_frames": BEHIND_FRAMES}
         try:
             self._process.stdin.write(_dumps(job))
             self._process.stdin.close()
@@ -295,7 +295,7 @@ def run_worker(job: dict[str, Any], out) -> None:
                 writer.send(_FRAME, _dumps(frame))
                 frame = []
                 if make_products == "when behind":
-                    make_product = writer.backlog() >= BEHIND_FRAMES
+                    make_product = writer.backlog() >= job["behind_frames"]
     except Exception as error:
         from importers.errors import ImportFileError
 

@@ -89,7 +89,18 @@ def created_state(record: ProductRecord, clean: Values) -> dict[str, Any]:
         state["enabled"] = record.enabled
     if record.categories is not None:
         state["categories"] = sorted(set(record.categories))
-    state["values"] = normalise_values(merged_values({}, clean))
+    # normalise_values(merged_values({}, clean)) without the merge: nothing is stored yet.
+    values = {}
+    for code in sorted(clean):
+        entries = clean[code]
+        if len(entries) == 1:
+            if entries[0]["data"] is not None:
+                values[code] = entries
+            continue
+        kept = [entry for entry in entries if entry["data"] is not None]
+        if kept:
+            values[code] = sorted(kept, key=_entry_order) if len(kept) > 1 else kept
+    state["values"] = values
     return state
 
 
@@ -233,22 +244,27 @@ def search_text_of(state: dict[str, Any], context: CatalogContext) -> str:
     attributes = context.attributes
     for code, entries in (state.get("values") or {}).items():
         spec = attributes.get(code)
-        if spec is None or spec.type not in SEARCHABLE_TYPES:
+        if spec is None:
             continue
-        options = spec.options if spec.type in ("select", "multiselect") else None
-        for entry in entries:
-            data = entry.get("data")
-            if data is None:
-                continue
-            items = data if isinstance(data, list) else [data]
-            for item in items:
-                if options is not None:
+        kind = spec.type
+        if kind == "select" or kind == "multiselect":
+            options = spec.options
+            for entry in entries:
+                data = entry.get("data")
+                if data is None:
+                    continue
+                locale = entry.get("locale") or ""
+                for item in data if isinstance(data, list) else (data,):
                     labels = options.get(item, {})
-                    locale = entry.get("locale")
-                    words.append(labels.get(locale or "", "") or " ".join(labels.values())
-                                 or item)
-                elif isinstance(item, str) and "<" not in item:
-                    words.append(item)
-                else:
-                    words.append(_TAGS.sub(" ", str(item)))
+                    words.append(labels.get(locale, "") or " ".join(labels.values()) or item)
+        elif kind in SEARCHABLE_TYPES:
+            for entry in entries:
+                data = entry.get("data")
+                if data is None:
+                    continue
+                for item in data if isinstance(data, list) else (data,):
+                    if isinstance(item, str) and "<" not in item:
+                        words.append(item)
+                    else:
+                        words.append(_TAGS.sub(" ", str(item)))
     return " ".join(w for w in words if w)[:20000]
