@@ -381,7 +381,7 @@ def _write_products(
              for row in updates],
         )
         _expire_loaded(session, {row["id"] for row in updates})
-    _write_links(session, touched, ids, cache)
+    _write_links(session, touched, ids, cache, stored=existing.keys())
     if history:
         insert_many(session, HistoryEntry.__table__, history, same_in_every_row=(
             "entity", "changed_at", "changed_by", "source"))
@@ -550,18 +550,23 @@ def _merge(record, old, policy, cache, session, result, replace_values, checked)
     return new, errors
 
 
-def _write_links(session: Session, touched, ids: dict[str, int], cache: CatalogCache) -> None:
-    """Category links, associations and stock of the changed products."""
+def _write_links(session: Session, touched, ids: dict[str, int], cache: CatalogCache, *,
+                 stored) -> None:
+    """Category links and associations of the changed products (``stored``: the SKUs that
+    were stored before this batch; a product created now has no links to replace)."""
     category_rows, association_rows = [], []
     cat_changed, assoc_changed = [], []
     for record, old, new in touched:
         pid = ids[record.sku]
+        replaced = record.sku in stored
         if new["categories"] != old["categories"]:
-            cat_changed.append(pid)
+            if replaced:
+                cat_changed.append(pid)
             category_rows += [{"product_id": pid, "category_id": cache.category_ids[c]}
                               for c in new["categories"]]
         if new["associations"] != old["associations"]:
-            assoc_changed.append(pid)
+            if replaced:
+                assoc_changed.append(pid)
             association_rows += [
                 {"product_id": pid, "type_code": t, "target": link["sku"],
                  "quantity": link["quantity"]}

@@ -39,6 +39,11 @@ def gtin_check_digit_ok(digits: str) -> bool:
     """GS1 check digit (GTIN-8, -12, -13, -14)."""
     if not digits.isdigit() or len(digits) not in GTIN_LENGTHS:
         return False
+    if digits.isascii():  # the usual case: sum the bytes, "0" is 48
+        data = digits.encode()
+        tripled, single = data[-2::-2], data[-3::-2]
+        total = 3 * (sum(tripled) - 48 * len(tripled)) + sum(single) - 48 * len(single)
+        return (10 - total % 10) % 10 == data[-1] - 48
     body, check = digits[:-1], int(digits[-1])
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return (10 - total % 10) % 10 == check
@@ -315,20 +320,25 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
                 currency = str(currency).upper()
             if currencies and currency not in currencies:
                 raise Refused(f"currency {currency} is not enabled")
-            if entry.get("amount") is None:
+            amount = entry.get("amount")
+            if amount is None:
                 continue  # an empty amount for one currency clears that currency only
-            amount = check_amount(to_decimal(entry["amount"]), f"{currency} amount")
+            amount = check_amount(to_decimal(amount), f"{currency} amount")
             min_quantity = entry.get("min_quantity") or 1
-            if (not isinstance(min_quantity, int) or isinstance(min_quantity, bool)
-                    or min_quantity < 1):
+            if min_quantity.__class__ is not int and (
+                    not isinstance(min_quantity, int) or isinstance(min_quantity, bool)):
                 raise Refused(f"min_quantity must be a whole number >= 1, got {min_quantity!r}")
-            if (currency, min_quantity) in seen:
+            if min_quantity < 1:
+                raise Refused(f"min_quantity must be a whole number >= 1, got {min_quantity!r}")
+            key = (currency, min_quantity)
+            if key in seen:
                 raise Refused(f"two {currency} prices for quantity {min_quantity}")
-            seen.add((currency, min_quantity))
-            item = {"amount": money_text(amount), "currency": currency}
-            if min_quantity != 1:
-                item["min_quantity"] = min_quantity
-            cleaned.append(item)
+            seen.add(key)
+            if min_quantity == 1:
+                cleaned.append({"amount": money_text(amount), "currency": currency})
+            else:
+                cleaned.append({"amount": money_text(amount), "currency": currency,
+                                "min_quantity": min_quantity})
         if len(cleaned) > 1:
             cleaned.sort(key=_price_order)
         return cleaned
