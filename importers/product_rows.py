@@ -49,6 +49,11 @@ class _Column:
     decimal_comma: bool = False  # the column's transforms, looked up once (prices, amounts)
 
 
+def _cell_index(column: _Column, width: int) -> int:
+    """Where the row loop reads the column's cell: a constant's is past the file's cells."""
+    return column.index if column.index >= 0 else width
+
+
 def _first_flags(codes: list[str]) -> Iterator[bool]:
     """For each code in order, whether it is its first occurrence."""
     seen: set[str] = set()
@@ -181,16 +186,23 @@ class ProductRowReader:
         first = _first_flags([column.target.name for column in self.values]
                              + [code for code, _, _ in self.prices]
                              + [code for code, _, _ in self.amounts])
-        value_plan = [(column.index, column.default, column.target.name, column.target.locale,
-                       column.target.scope, column.convert, column, next(first))
+        # A profile constant without a column reads the empty cell appended past the end
+        # of such a row (index ``width``), then its default, as a column's empty cell does.
+        pad = any(column.index < 0 for column in
+                  [*self.values, *self.amounts.values(), *self.units.values(),
+                   *(column for columns in self.prices.values() for column in columns)])
+        value_plan = [(_cell_index(column, width), column.default, column.target.name,
+                       column.target.locale, column.target.scope, column.convert, column,
+                       clear and column.index >= 0, next(first))
                       for column in self.values]
         price_plan = [
-            (code, locale, scope, [(column.index, column.default, column.target.currency,
-                                    column.decimal_comma, column) for column in columns],
+            (code, locale, scope, [(_cell_index(column, width), column.default,
+                                    column.target.currency, column.decimal_comma, column)
+                                   for column in columns],
              next(first))
             for (code, locale, scope), columns in self.prices.items()
         ]
-        measurement_plan = [(*self._measurement_plan(key, column), next(first))
+        measurement_plan = [(*self._measurement_plan(key, column, width), next(first))
                             for key, column in self.amounts.items()]
         links = self.links
         for row_number, cells in rows:
@@ -201,6 +213,8 @@ class ProductRowReader:
                     yield ragged_row_error(row_number, len(cells), width)
                     continue
                 cells = (cells + [""] * (width - len(cells)))[:width]
+            if pad:
+                cells = [*cells, ""]
             sku = cells[id_index].strip() if id_index >= 0 else self.identifier.default
             if not sku:
                 if any(cells):
@@ -218,10 +232,10 @@ class ProductRowReader:
             record = ProductRecord(sku=sku, kind=kind, row=row_number)
             read_fields(record, cells, errors)
             values = record.values
-            for index, default, code, locale, scope, convert, column, first in value_plan:
-                text = (cells[index] if index >= 0 else "") or default
+            for index, default, code, locale, scope, convert, column, clears, first in value_plan:
+                text = cells[index] or default
                 if not text or text.isspace():
-                    if clear and index >= 0:
+                    if clears:
                         values.setdefault(code, []).append(
                             {"locale": locale, "scope": scope, "data": None})
                     continue
@@ -240,7 +254,7 @@ class ProductRowReader:
             for code, locale, scope, columns, first in price_plan:
                 prices = []
                 for index, default, currency, decimal_comma, column in columns:
-                    text = ((cells[index] if index >= 0 else "") or default).strip()
+                    text = (cells[index] or default).strip()
                     if not text:
                         continue
                     try:
@@ -261,14 +275,10 @@ class ProductRowReader:
             for (code, locale, scope, index, default, unit_index, unit_default, spec,
                  fixed_unit, convert_to, factors, decimal_comma, column, first
                  ) in measurement_plan:
-                text = ((cells[index] if index >= 0 else "") or default).strip()
+                text = (cells[index] or default).strip()
                 if not text:
                     continue
-                if unit_index is None:
-                    unit_text = ""
-                else:
-                    unit_text = ((cells[unit_index] if unit_index >= 0 else "")
-                                 or unit_default).strip()
+                unit_text = "" if unit_index is None else (cells[unit_index] or unit_default).strip()
                 try:
                     last = text[-1]
                     if (unit_text and (not factors or unit_text in factors)
@@ -297,13 +307,13 @@ class ProductRowReader:
                 yield from errors
             yield record
 
-    def _measurement_plan(self, key: tuple, column: _Column) -> tuple:
+    def _measurement_plan(self, key: tuple, column: _Column, width: int) -> tuple:
         """One amount column's attributes and its unit column's, as the row loop reads them
         (a unit index of None: no unit column)."""
         unit_column = self.units.get(key)
         mapping = column.target.mapping
-        return (*key, column.index, column.default,
-                unit_column.index if unit_column else None,
+        return (*key, _cell_index(column, width), column.default,
+                _cell_index(unit_column, width) if unit_column else None,
                 unit_column.default if unit_column else "",
                 column.target.spec, mapping.unit if mapping else None,
                 mapping.convert_unit_to if mapping else None,
