@@ -394,7 +394,8 @@ def _write_products(
     if changed_ids:
         from pim.workflow.hooks import products_changed
 
-        products_changed(session, changed_ids, context=cache.context)
+        products_changed(session, changed_ids, context=cache.context,
+                         published_ids=[p.id for p in existing.values()])
     return results
 
 

@@ -23,11 +23,14 @@ _REFRESH_KEY = "pim.workflow.refresh_after_commit"
 
 
 def products_changed(session: Session, product_ids: list[int], *,
-                     context: CatalogContext | None = None) -> None:
+                     context: CatalogContext | None = None,
+                     published_ids: list[int] | None = None) -> None:
     """Mark the products changed since publication and refresh their completeness.
 
     ``context`` is the catalog structure the writer already holds for this transaction
-    (its ``CatalogCache.context``): passing it spares the refresh reloading it."""
+    (its ``CatalogCache.context``): passing it spares the refresh reloading it.
+    ``published_ids``: the only ones of ``product_ids`` that can have been published (the
+    others were created in this transaction); None when any can."""
     from pim.catalog.structure import load_context
     from pim.workflow.completeness import (
         ProjectionSetup,
@@ -39,7 +42,11 @@ def products_changed(session: Session, product_ids: list[int], *,
 
     if not product_ids:
         return
-    mark_changed_since_published(session, product_ids)
+    if published_ids is None:
+        mark_changed_since_published(session, product_ids)
+    elif published_ids:
+        changed = set(product_ids)
+        mark_changed_since_published(session, [i for i in published_ids if i in changed])
     if len(product_ids) > INLINE_COMPLETENESS_LIMIT:
         mark_completeness_dirty(session, product_ids)
         _refresh_after_commit(session)
