@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, Literal
 
 from orjson import Fragment
@@ -431,12 +433,17 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]], *,
         process = processors.pop(name)
         fixed[name] = process(first[name]) if process else first[name]
     if compiled.positional:
-        plan = [(name, processors.get(name), name in fixed, fixed.get(name))
-                for name in compiled.positiontup]
-        parameters: list = [
-            tuple([value if is_fixed else process(row[name]) if process else row[name]
-                   for name, process, is_fixed, value in plan])
-            for row in rows]
+        # Column by column (map over the rows), then zipped into rows: the per-value work
+        # runs in C, about half the cost of a loop over every value of every row.
+        columns = []
+        for name in compiled.positiontup:
+            if name in fixed:
+                columns.append(repeat(fixed[name], len(rows)))
+            elif processors[name] is not None:
+                columns.append(map(processors[name], map(itemgetter(name), rows)))
+            else:
+                columns.append(map(itemgetter(name), rows))
+        parameters: list = list(zip(*columns, strict=True))
     else:
         parameters = [{**{name: process(row[name]) if process else row[name]
                           for name, process in processors.items()}, **fixed} for row in rows]
