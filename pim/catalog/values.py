@@ -154,6 +154,57 @@ def _check_number(value: Decimal, rules: dict[str, Any], what: str = "value") ->
     return _number_checker(rules)(value, what)
 
 
+def _number_texter(
+    rules: dict[str, Any], money: bool = False,
+) -> Callable[[Decimal, Any], str | Decimal]:
+    """``_number_checker``'s checks, then ``decimal_text`` of the value: ``text(value, what)``.
+    With ``money``, ``money_text`` of the value, or the checked value itself where that text
+    needs ``Decimal.quantize``, which may fail: the caller makes it once the entry passed all
+    its other checks, as before.
+
+    The usual value is read from ``str(value)``, which is ``format(value, "f")`` when it has
+    no exponent: its decimal places without ``as_tuple()``, its text without ``format``. A
+    value in scientific notation, or one the checks refuse or must normalise, goes through
+    ``_number_checker`` (for the very same message) and the functions above. ``what`` is the
+    checked value's name in messages, or for prices the currency (named "<currency> amount"),
+    so that the name is only built for a refusal."""
+    check = _number_checker(rules)
+    decimals = rules.get("decimals")
+    places_allowed = int(decimals) if decimals is not None else None
+    no_negative = rules.get("negative_allowed") is False
+    low = Decimal(str(rules["min"])) if rules.get("min") is not None else None
+    high = Decimal(str(rules["max"])) if rules.get("max") is not None else None
+    name = (lambda what: f"{what} amount") if money else (lambda what: what)
+
+    def text(value: Decimal, what: Any) -> str | Decimal:
+        if value.__class__ is not Decimal:  # a subclass: its own str() and format()
+            value = check(value, name(what))
+            return value if money else decimal_text(value)
+        text = str(value)
+        if "E" in text or "e" in text:  # exponent above 0 or far below
+            value = check(value, name(what))
+            return value if money else decimal_text(value)
+        dot = text.find(".")
+        places = len(text) - dot - 1 if dot >= 0 else 0
+        if ((places_allowed is not None and places > places_allowed)
+                or (no_negative and value < 0)
+                or (low is not None and value < low)
+                or (high is not None and value > high)):
+            value = check(value, name(what))  # refuses, or drops trailing zeros
+            return value if money else decimal_text(value)
+        if money:
+            if places >= 2:
+                return text
+            if len(text) > 20:  # may not fit the context's precision with two places
+                return value
+            return text + "0" if places else text + ".00"
+        if dot >= 0:
+            text = text.rstrip("0").rstrip(".") or "0"
+        return "0" if text == "-0" else text
+
+    return text
+
+
 def _text_checker(rules: dict[str, Any], default_max: int) -> Callable[[Any], str]:
     max_length = rules.get("max_length", default_max)
     limit = int(max_length) if max_length is not None else None
@@ -211,8 +262,8 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
 
         return clean_identifier
     if kind == "number":
-        check_number = _number_checker(rules)
-        return lambda data: decimal_text(check_number(to_decimal(data)))
+        number_text = _number_texter(rules)
+        return lambda data: number_text(to_decimal(data), "value")
     if kind == "measurement":
         return _measurement_cleaner(spec, context)
     if kind == "price":
@@ -284,7 +335,7 @@ def _clean_reference(data: Any) -> str:
 def _measurement_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
     family = context.unit_families.get(spec.unit_family or "")
     units = family.units if family is not None else None
-    check_amount = _number_checker(spec.validation or {})
+    amount_text = _number_texter(spec.validation or {})
 
     def clean_measurement(data: Any) -> dict:
         if not isinstance(data, dict) or "amount" not in data:
@@ -295,15 +346,14 @@ def _measurement_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleane
         if units is not None and unit not in units:
             allowed = ", ".join(sorted(units))
             raise Refused(f"unit {unit!r} is not in unit family {family.code} ({allowed})")
-        amount = check_amount(to_decimal(data["amount"]), "amount")
-        return {"amount": decimal_text(amount), "unit": unit}
+        return {"amount": amount_text(to_decimal(data["amount"]), "amount"), "unit": unit}
 
     return clean_measurement
 
 
 def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
     currencies = frozenset(context.currencies)
-    check_amount = _number_checker({"decimals": 2, "negative_allowed": False, **rules})
+    amount_text = _number_texter({"decimals": 2, "negative_allowed": False, **rules}, money=True)
 
     def clean_prices(data: Any) -> list[dict]:
         if isinstance(data, dict):
@@ -323,7 +373,7 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
             amount = entry.get("amount")
             if amount is None:
                 continue  # an empty amount for one currency clears that currency only
-            amount = check_amount(to_decimal(amount), f"{currency} amount")
+            amount = amount_text(to_decimal(amount), currency)
             min_quantity = entry.get("min_quantity") or 1
             if min_quantity.__class__ is not int and (
                     not isinstance(min_quantity, int) or isinstance(min_quantity, bool)):
@@ -334,10 +384,12 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
             if key in seen:
                 raise Refused(f"two {currency} prices for quantity {min_quantity}")
             seen.add(key)
+            if amount.__class__ is not str:
+                amount = money_text(amount)
             if min_quantity == 1:
-                cleaned.append({"amount": money_text(amount), "currency": currency})
+                cleaned.append({"amount": amount, "currency": currency})
             else:
-                cleaned.append({"amount": money_text(amount), "currency": currency,
+                cleaned.append({"amount": amount, "currency": currency,
                                 "min_quantity": min_quantity})
         if len(cleaned) > 1:
             cleaned.sort(key=_price_order)
