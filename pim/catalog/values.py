@@ -156,8 +156,9 @@ def _check_number(value: Decimal, rules: dict[str, Any], what: str = "value") ->
 
 def _number_texter(
     rules: dict[str, Any], money: bool = False,
-) -> Callable[[Decimal, Any], str | Decimal]:
-    """``_number_checker``'s checks, then ``decimal_text`` of the value: ``text(value, what)``.
+) -> Callable[[Any, Any], str | Decimal]:
+    """``to_decimal``, ``_number_checker``'s checks, then ``decimal_text`` of the value:
+    ``text(raw, what)``.
     With ``money``, ``money_text`` of the value, or the checked value itself where that text
     needs ``Decimal.quantize``, which may fail: the caller makes it once the entry passed all
     its other checks, as before.
@@ -176,10 +177,19 @@ def _number_texter(
     high = Decimal(str(rules["max"])) if rules.get("max") is not None else None
     name = (lambda what: f"{what} amount") if money else (lambda what: what)
 
-    def text(value: Decimal, what: Any) -> str | Decimal:
-        if value.__class__ is not Decimal:  # a subclass: its own str() and format()
-            value = check(value, name(what))
-            return value if money else decimal_text(value)
+    def text(raw: Any, what: Any) -> str | Decimal:
+        if raw.__class__ is str:  # to_decimal's first case
+            try:
+                value = Decimal(raw.strip())
+            except InvalidOperation:
+                raise Refused(f"{raw!r} is not a number") from None
+            if not value.is_finite():
+                raise Refused(f"{raw!r} is not a finite number")
+        else:
+            value = to_decimal(raw)
+            if value.__class__ is not Decimal:  # a subclass: its own str() and format()
+                value = check(value, name(what))
+                return value if money else decimal_text(value)
         text = str(value)
         if "E" in text or "e" in text:  # exponent above 0 or far below
             value = check(value, name(what))
@@ -187,7 +197,7 @@ def _number_texter(
         dot = text.find(".")
         places = len(text) - dot - 1 if dot >= 0 else 0
         if ((places_allowed is not None and places > places_allowed)
-                or (no_negative and value < 0)
+                or (no_negative and text[0] == "-")  # or -0
                 or (low is not None and value < low)
                 or (high is not None and value > high)):
             value = check(value, name(what))  # refuses, or drops trailing zeros
@@ -263,7 +273,7 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
         return clean_identifier
     if kind == "number":
         number_text = _number_texter(rules)
-        return lambda data: number_text(to_decimal(data), "value")
+        return lambda data: number_text(data, "value")
     if kind == "measurement":
         return _measurement_cleaner(spec, context)
     if kind == "price":
@@ -346,7 +356,7 @@ def _measurement_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleane
         if units is not None and unit not in units:
             allowed = ", ".join(sorted(units))
             raise Refused(f"unit {unit!r} is not in unit family {family.code} ({allowed})")
-        return {"amount": amount_text(to_decimal(data["amount"]), "amount"), "unit": unit}
+        return {"amount": amount_text(data["amount"], "amount"), "unit": unit}
 
     return clean_measurement
 
@@ -373,7 +383,7 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
             amount = entry.get("amount")
             if amount is None:
                 continue  # an empty amount for one currency clears that currency only
-            amount = amount_text(to_decimal(amount), currency)
+            amount = amount_text(amount, currency)
             min_quantity = entry.get("min_quantity") or 1
             if min_quantity.__class__ is not int and (
                     not isinstance(min_quantity, int) or isinstance(min_quantity, bool)):
@@ -392,7 +402,12 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
                 cleaned.append({"amount": amount, "currency": currency,
                                 "min_quantity": min_quantity})
         if len(cleaned) > 1:
-            cleaned.sort(key=_price_order)
+            if len(cleaned) == 2 and (
+                    (first := cleaned[0]["currency"]) != (second := cleaned[1]["currency"])):
+                if second < first:  # the one comparison sort() makes of the two keys
+                    cleaned.reverse()
+            else:
+                cleaned.sort(key=_price_order)
         return cleaned
 
     return clean_prices
@@ -503,6 +518,40 @@ def validate_values(
         if known is None or known.spec is not spec:
             known = checks.attribute(spec, channels)
         coordinates = known.coordinates
+        if entries.__class__ is list and len(entries) == 1:
+            # The usual attribute: one value. The steps of the loop below, without its
+            # bookkeeping for several values.
+            entry = entries[0]
+            if not isinstance(entry, dict) or "data" not in entry:
+                problems.append(ValueProblem(code, 'each value needs "locale", "scope", "data"'))
+                continue
+            locale, scope = entry.get("locale"), entry.get("scope")
+            try:
+                problem = coordinates[locale, scope]
+            except KeyError:
+                problem = coordinates[locale, scope] = _check_coordinates(
+                    spec, locale, scope, locales, channels)
+            except TypeError:
+                problem = _check_coordinates(spec, locale, scope, locales, channels)
+            if problem:
+                problems.append(ValueProblem(code, problem, locale, scope))
+                continue
+            data = entry["data"]
+            kind = data.__class__
+            if (not data if kind is str or kind is list else kind is not dict and not (
+                    data is not None and data != "" and data != [])):
+                data = None  # None, "" and [] clear the value
+            else:
+                cleaner = known.clean
+                if cleaner is None:
+                    cleaner = known.clean = compile_cleaner(spec, context)
+                try:
+                    data = cleaner(data)
+                except Refused as refused:
+                    problems.append(ValueProblem(code, str(refused), locale, scope))
+                    continue
+            clean[code] = [{"locale": locale, "scope": scope, "data": data}]
+            continue
         out: list = []
         several = len(entries) > 1
         seen: set[tuple[str | None, str | None]] = set() if several else None
