@@ -38,6 +38,6 @@ def test_the_thresholds_are_restored_when_the_write_fails():
 
 
 def test_a_higher_threshold_set_by_the_process_is_kept():
-    gc.set_threshold(100_000, 10, 10)
+    gc.set_threshold(GC_THRESHOLD * 2, 10, 10)
     with fewer_collections():
-        assert gc.get_threshold()[0] == 100_000
+        assert gc.get_threshold()[0] == GC_THRESHOLD * 2
