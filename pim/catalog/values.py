@@ -445,13 +445,19 @@ def _date_cleaner(rules: dict[str, Any]) -> Cleaner:
     return clean_date
 
 
+_UNCHECKED = "not checked yet"
+
+
 class _AttributeChecks:
-    __slots__ = ("spec", "clean", "coordinates")
+    __slots__ = ("spec", "clean", "coordinates", "unplaced")
 
     def __init__(self, spec: AttributeSpec):
         self.spec = spec
         self.clean: Cleaner | None = None  # compiled when a first non-empty value comes
         self.coordinates: dict[tuple, str | None] = {}  # (locale, scope) -> problem
+        # The problem of a value without locale and scope, the usual one, kept apart from
+        # ``coordinates`` so that it is read without making a tuple.
+        self.unplaced: str | None = _UNCHECKED
 
 
 class ValueChecks:
@@ -511,14 +517,14 @@ def validate_values(
         if allowed_attributes is not None and code not in allowed_attributes:
             problems.append(ValueProblem(code, "is not an attribute of this product's family"))
             continue
-        if not isinstance(entries, list):
+        one = entries.__class__ is list and len(entries) == 1
+        if not one and not isinstance(entries, list):
             problems.append(ValueProblem(code, 'expected a list of {"locale", "scope", "data"}'))
             continue
         known = known_checks.get(code)
         if known is None or known.spec is not spec:
             known = checks.attribute(spec, channels)
-        coordinates = known.coordinates
-        if entries.__class__ is list and len(entries) == 1:
+        if one:
             # The usual attribute: one value. The steps of the loop below, without its
             # bookkeeping for several values.
             entry = entries[0]
@@ -526,13 +532,20 @@ def validate_values(
                 problems.append(ValueProblem(code, 'each value needs "locale", "scope", "data"'))
                 continue
             locale, scope = entry.get("locale"), entry.get("scope")
-            try:
-                problem = coordinates[locale, scope]
-            except KeyError:
-                problem = coordinates[locale, scope] = _check_coordinates(
-                    spec, locale, scope, locales, channels)
-            except TypeError:
-                problem = _check_coordinates(spec, locale, scope, locales, channels)
+            if locale is None and scope is None:
+                problem = known.unplaced
+                if problem is _UNCHECKED:
+                    problem = known.unplaced = _check_coordinates(
+                        spec, None, None, locales, channels)
+            else:
+                coordinates = known.coordinates
+                try:
+                    problem = coordinates[locale, scope]
+                except KeyError:
+                    problem = coordinates[locale, scope] = _check_coordinates(
+                        spec, locale, scope, locales, channels)
+                except TypeError:
+                    problem = _check_coordinates(spec, locale, scope, locales, channels)
             if problem:
                 problems.append(ValueProblem(code, problem, locale, scope))
                 continue
@@ -552,6 +565,7 @@ def validate_values(
                     continue
             clean[code] = [{"locale": locale, "scope": scope, "data": data}]
             continue
+        coordinates = known.coordinates
         out: list = []
         several = len(entries) > 1
         seen: set[tuple[str | None, str | None]] = set() if several else None
