@@ -154,6 +154,9 @@ def _check_number(value: Decimal, rules: dict[str, Any], what: str = "value") ->
     return _number_checker(rules)(value, what)
 
 
+_REMEMBERED_TEXTS = 1024
+
+
 def _number_texter(
     rules: dict[str, Any], money: bool = False,
 ) -> Callable[[Any, Any], str | Decimal]:
@@ -168,8 +171,13 @@ def _number_texter(
     value in scientific notation, or one the checks refuse or must normalise, goes through
     ``_number_checker`` (for the very same message) and the functions above. ``what`` is the
     checked value's name in messages, or for prices the currency (named "<currency> amount"),
-    so that the name is only built for a refusal."""
+    so that the name is only built for a refusal.
+
+    Without ``money``, the text of a number given as text is remembered (up to
+    ``_REMEMBERED_TEXTS`` of them): numbers and measurements repeat from product to product
+    (a voltage, a warranty), and the same text always makes the same clean text."""
     check = _number_checker(rules)
+    texts: dict[str, str] = {}
     decimals = rules.get("decimals")
     places_allowed = int(decimals) if decimals is not None else None
     no_negative = rules.get("negative_allowed") is False
@@ -179,6 +187,10 @@ def _number_texter(
 
     def text(raw: Any, what: Any) -> str | Decimal:
         if raw.__class__ is str:  # to_decimal's first case
+            if not money:
+                known = texts.get(raw)
+                if known is not None:
+                    return known
             try:
                 value = Decimal(raw.strip())
             except InvalidOperation:
@@ -210,7 +222,13 @@ def _number_texter(
             return text + "0" if places else text + ".00"
         if dot >= 0:
             text = text.rstrip("0").rstrip(".") or "0"
-        return "0" if text == "-0" else text
+        if text == "-0":
+            text = "0"
+        if raw.__class__ is str:
+            if len(texts) >= _REMEMBERED_TEXTS:
+                texts.clear()
+            texts[raw] = text
+        return text
 
     return text
 
@@ -420,8 +438,13 @@ def _price_order(price: dict) -> tuple[str, int]:
 def _date_cleaner(rules: dict[str, Any]) -> Cleaner:
     low = date.fromisoformat(rules["date_min"]) if rules.get("date_min") else None
     high = date.fromisoformat(rules["date_max"]) if rules.get("date_max") else None
+    texts: dict[str, str] = {}  # dates given as text repeat: their clean text, remembered
 
     def clean_date(data: Any) -> str:
+        if data.__class__ is str:
+            known = texts.get(data)
+            if known is not None:
+                return known
         if isinstance(data, datetime):
             data = data.date()
         if isinstance(data, date):
@@ -440,6 +463,11 @@ def _date_cleaner(rules: dict[str, Any]) -> Cleaner:
             raise Refused(f"must be on or after {rules['date_min']}")
         if high is not None and value > high:
             raise Refused(f"must be on or before {rules['date_max']}")
+        if data.__class__ is str:
+            if len(texts) >= _REMEMBERED_TEXTS:
+                texts.clear()
+            text = texts[data] = value.isoformat()
+            return text
         return value.isoformat()
 
     return clean_date
