@@ -161,7 +161,7 @@ def _number_texter(
     rules: dict[str, Any], money: bool = False,
 ) -> Callable[[Any, Any], str | Decimal]:
     """``to_decimal``, ``_number_checker``'s checks, then ``decimal_text`` of the value:
-    ``text(raw, what)``.
+    ``text(raw, what="value")``.
     With ``money``, ``money_text`` of the value, or the checked value itself where that text
     needs ``Decimal.quantize``, which may fail: the caller makes it once the entry passed all
     its other checks, as before.
@@ -185,7 +185,7 @@ def _number_texter(
     high = Decimal(str(rules["max"])) if rules.get("max") is not None else None
     name = (lambda what: f"{what} amount") if money else (lambda what: what)
 
-    def text(raw: Any, what: Any) -> str | Decimal:
+    def text(raw: Any, what: Any = "value") -> str | Decimal:
         if raw.__class__ is str:  # to_decimal's first case
             if not money:
                 known = texts.get(raw)
@@ -272,7 +272,7 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
         def clean_textarea(data: Any) -> str:
             if not isinstance(data, str):
                 raise Refused(f"expected text, got {type(data).__name__}")
-            return check_text(sanitize_html(data))
+            return check_text(_clean_rich_text(data))  # sanitize_html
 
         return clean_textarea
     if kind == "identifier":
@@ -290,8 +290,7 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
 
         return clean_identifier
     if kind == "number":
-        number_text = _number_texter(rules)
-        return lambda data: number_text(data, "value")
+        return _number_texter(rules)
     if kind == "measurement":
         return _measurement_cleaner(spec, context)
     if kind == "price":
@@ -322,9 +321,10 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
                 data = [data]
             if not isinstance(data, list):
                 raise Refused("expected a list of option codes")
-            unknown = [code for code in data if code not in options]
-            if unknown:
-                raise Refused(f"{', '.join(map(repr, unknown))} not options of {spec.code}")
+            for code in data:  # a loop, not a comprehension, while every code is known
+                if code not in options:
+                    unknown = [code for code in data if code not in options]
+                    raise Refused(f"{', '.join(map(repr, unknown))} not options of {spec.code}")
             return list(dict.fromkeys(data))
 
         return clean_multiselect
@@ -381,6 +381,8 @@ def _measurement_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleane
 
 def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
     currencies = frozenset(context.currencies)
+    # An enabled code in capitals passes the checks below unchanged.
+    plain = frozenset(code for code in currencies if code.__class__ is str and code.isupper())
     amount_text = _number_texter({"decimals": 2, "negative_allowed": False, **rules}, money=True)
 
     def clean_prices(data: Any) -> list[dict]:
@@ -394,10 +396,11 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
             if not isinstance(entry, dict) or "currency" not in entry:
                 raise Refused('each price needs "amount" and "currency"')
             currency = entry["currency"]
-            if currency.__class__ is not str or not currency.isupper():
-                currency = str(currency).upper()
-            if currencies and currency not in currencies:
-                raise Refused(f"currency {currency} is not enabled")
+            if currency.__class__ is not str or currency not in plain:
+                if currency.__class__ is not str or not currency.isupper():
+                    currency = str(currency).upper()
+                if currencies and currency not in currencies:
+                    raise Refused(f"currency {currency} is not enabled")
             amount = entry.get("amount")
             if amount is None:
                 continue  # an empty amount for one currency clears that currency only
