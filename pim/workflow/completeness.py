@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from pim.catalog.products import GC_THRESHOLD, fewer_collections, insert_many
+from pim.catalog.products import GC_THRESHOLD, fewer_collections
 from pim.catalog.structure import load_context
-from pim.db import utcnow
+from pim.db import insert_many, utcnow
 from pim.records import CatalogContext
 from pim.workflow.checks import check_product
 from pim.workflow.loading import (

@@ -4,8 +4,7 @@ from orjson import Fragment
 from sqlalchemy import Text, cast, insert, select
 
 from pim.catalog.models import Product
-from pim.catalog.products import insert_many
-from pim.db import json_dumps, utcnow
+from pim.db import insert_many, json_dumps, utcnow
 from pim.history.models import HistoryEntry
 
 
