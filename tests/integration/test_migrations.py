@@ -17,15 +17,17 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
+    # Named after the test database, so suites on separate test databases never share it.
+    name = PG_URL.rsplit("/", 1)[1] + "_migrations"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS pim_migrations WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE pim_migrations"))
-    url = PG_URL.rsplit("/", 1)[0] + "/pim_migrations"
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
     yield url
     dispose_engines()
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS pim_migrations WITH (FORCE)"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
 
 
