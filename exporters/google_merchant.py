@@ -22,7 +22,7 @@ from exporters.flat_rows import PLAIN_NUMBER
 from pim.records import ChannelVariant
 
 RSS_MEDIA_TYPE = "application/rss+xml"
-TSV_MEDIA_TYPE = "text/tab-separated-values"
+TSV_MEDIA_TYPE = "text/tab-separated-values; charset=utf-8"
 G_NAMESPACE = "http://base.google.com/ns/1.0"
 AVAILABILITY = frozenset({"in_stock", "out_of_stock", "preorder", "backorder"})
 MAX_ADDITIONAL_IMAGES = 10

@@ -144,11 +144,14 @@ def feed_route(
     if _not_modified(request, etag, state.last_modified):
         return Response(b"", status_code=304, headers=headers)  # type: ignore[return-value]
     media_type, chunks = stream_feed(channel, format, locale=locale, since=since)
+    # The format's own media type, verbatim: given as media_type, Litestar would append a
+    # second "; charset=utf-8" to a text/* type that already names its charset.
+    headers["Content-Type"] = media_type
     body = _regrouped(chunks)
     if gzip:
         body = _gzipped(body)
         headers["Content-Encoding"] = "gzip"
-    return Stream(body, media_type=media_type, headers=headers)
+    return Stream(body, headers=headers)
 
 
 @get("/feed-keys", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(),

@@ -354,7 +354,8 @@ def export_file_route(job_id: JobId) -> File:
                        if job.status != "succeeded" else
                        f"the file of job {job_id} is no longer on the server")
     path, media_type = found
-    return File(path=path, filename=path.name, media_type=media_type,
+    # The media type verbatim (as a media_type, text/* would get a second charset).
+    return File(path=path, filename=path.name, headers={"Content-Type": media_type},
                 content_disposition_type="attachment")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import timedelta
+from email.message import Message
 
 import pytest
 
@@ -95,3 +96,21 @@ def test_unknown_format_is_a_problem(client, feed_key):
     response = client.get("/feeds/webshop-uk/nope", headers={"X-Feed-Key": feed_key["uk"]})
     assert response.status_code in (404, 422)
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def content_type_params(value: str) -> list[tuple[str, str]]:
+    """The parameters of a Content-Type header as an HTTP parser reads them, in order."""
+    message = Message()
+    message["content-type"] = value
+    return message.get_params()
+
+
+@pytest.mark.parametrize("format", ["csv", "shopify_csv", "magento_csv",
+                                    "google_merchant_tsv"])
+def test_a_text_feed_names_its_charset_once(client, feed_key, format):
+    response = client.get(f"/feeds/webshop-uk/{format}", headers={"X-Feed-Key": feed_key["uk"]})
+
+    assert response.status_code == 200
+    params = content_type_params(response.headers["content-type"])
+    assert [name for name, _ in params if name == "charset"] == ["charset"]
+    assert dict(params)["charset"] == "utf-8"

@@ -193,7 +193,7 @@ def test_an_export_of_published_data_is_downloaded_as_a_file(client, world, publ
     assert job["status"] == "succeeded" and job["links"]["file"] == f"{JOBS}/{job_id}/file"
     download = client.get(job["links"]["file"], headers=world.auth("editor"))
     assert download.status_code == 200
-    assert download.headers["content-type"].startswith("text/csv")
+    assert download.headers["content-type"] == "text/csv; charset=utf-8"
     assert download.headers["content-disposition"] == \
         f'attachment; filename="webshop-uk-csv-{job_id}.csv"'
     assert "EL-1 title" in download.text and "EL-2 title" in download.text

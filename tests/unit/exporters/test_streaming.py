@@ -27,7 +27,7 @@ def test_every_channel_feed_format_has_a_writer():
         ("csv", "text/csv; charset=utf-8", "csv"),
         ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
         ("google_merchant_rss", "application/rss+xml", "xml"),
-        ("google_merchant_tsv", "text/tab-separated-values", "tsv"),
+        ("google_merchant_tsv", "text/tab-separated-values; charset=utf-8", "tsv"),
         ("bmecat", "application/xml", "xml"),
         ("shopify_csv", "text/csv; charset=utf-8", "csv"),
         ("magento_csv", "text/csv; charset=utf-8", "csv"),
