@@ -151,6 +151,14 @@ class Rendition(_Strict):
     background: str | None = None  # e.g. "#ffffff" when padding to the box
 
 
+class FeedOptions(_Strict):
+    """How feeds write this channel; a format that has no use for an option ignores it."""
+
+    # Google Merchant feeds: descriptions as plain text (Google's advice: its own limited
+    # HTML support differs from the sanitized HTML the hub stores), or "html" as stored.
+    google_description: Literal["text", "html"] = "text"
+
+
 class ConflictSettings(_Strict):
     # Same-currency channels whose advertised prices differ by more than this are reported.
     price_tolerance_percent: Decimal = Field(default=Decimal(0), ge=0)
@@ -176,6 +184,7 @@ class ChannelDefinition(_Strict):
     product_url_template: str | None = None  # placeholders: {sku} {parent_sku} {locale}
     schema_file: str = Field(alias="schema")
     feed_formats: tuple[FeedFormat, ...] = ()
+    feed_options: FeedOptions = Field(default_factory=FeedOptions)
     conflicts: ConflictSettings = Field(default_factory=ConflictSettings)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

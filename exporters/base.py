@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from html import unescape
 from itertools import groupby
 from typing import Any
 
@@ -45,6 +47,9 @@ class FeedInfo:
     prev_version: int = 0  # BMEcat T_UPDATE_PRODUCTS: number of the previous update
     price_type: str = "net_list"  # BMEcat price_type: net_list or gros_list (tax included)
     attribute_codes: tuple[str, ...] = ()
+    # Google Merchant feeds: descriptions as plain text (Google's advice) or, when True, the
+    # stored (sanitized) HTML as it is.
+    html_descriptions: bool = False
 
 
 Writer = Callable[[Iterable[ChannelVariant], FeedInfo], Iterator[bytes]]
@@ -152,6 +157,35 @@ def xml_attribute(value: Any) -> str:
     if "\t" in text or "\n" in text:
         text = text.replace("\t", "&#9;").replace("\n", "&#10;")
     return text
+
+
+# --- Rich text as plain text.
+
+# Where the layout of rich text breaks a line: block elements end a line, a list item
+# starts one with a dash, <br> is a line break.
+_LINE_BREAKING_TAG = re.compile(
+    r"<br\s*/?>|</(?:p|div|h[1-6]|ul|ol|table|tr|blockquote|pre|dl|dd|dt)\s*>|<hr\s*/?>",
+    re.IGNORECASE)
+_LIST_ITEM_TAG = re.compile(r"<li(?:\s[^>]*)?>", re.IGNORECASE)
+_CELL_END_TAG = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
+_SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
+_SPACED_LINE_BREAK = re.compile(r" ?\n ?")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@lru_cache(maxsize=512)  # the variants of one model share their description
+def plain_text(html: str) -> str:
+    """The text a reader sees in sanitized rich text: tags dropped, entities decoded, one
+    line per paragraph or list item ("- " before an item), runs of spaces made one."""
+    if "<" not in html and "&" not in html:
+        return html.strip()
+    text = _LINE_BREAKING_TAG.sub("\n", html.replace("\r\n", "\n").replace("\n", " "))
+    text = _LIST_ITEM_TAG.sub("\n- ", text)
+    text = _CELL_END_TAG.sub(" ", text)
+    text = unescape(_ANY_TAG.sub("", text))
+    text = _SPACED_LINE_BREAK.sub("\n", _SPACES.sub(" ", text))
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def clip(text: str, limit: int) -> str:

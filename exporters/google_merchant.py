@@ -3,7 +3,8 @@
 Attribute names and value formats follow Google's product data specification: price as
 "12.50 GBP", availability as in_stock / out_of_stock / preorder / backorder, up to 10
 additional_image_link, item_group_id for variants, identifier_exists=no when a product has
-neither GTIN nor MPN. Length limits (title 150, description 5000) are the channel schema's
+neither GTIN nor MPN. Descriptions are plain text (the stored HTML's text, a line per
+paragraph or list item) unless the channel keeps HTML (``FeedInfo.html_descriptions``). Length limits (title 150, description 5000) are the channel schema's
 job upstream; the writers only guarantee that any text stays inside its element or cell.
 
 Google feeds are full snapshots: a delta feed is written the same way and withdrawn SKUs
@@ -16,7 +17,15 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from exporters.base import ChunkedOutput, FeedInfo, image_list, neutralise, text_of, xml_text
+from exporters.base import (
+    ChunkedOutput,
+    FeedInfo,
+    image_list,
+    neutralise,
+    plain_text,
+    text_of,
+    xml_text,
+)
 from exporters.csv_file import write_rows_as_tsv
 from exporters.flat_rows import PLAIN_NUMBER
 from pim.records import ChannelVariant
@@ -47,15 +56,23 @@ TSV_COLUMNS = (
 )
 
 
-def merchant_attributes(variant: ChannelVariant) -> list[tuple[str, str]]:
+def merchant_attributes(variant: ChannelVariant, *, html_descriptions: bool = False
+                        ) -> list[tuple[str, str]]:
     """Google attribute (name, value) pairs of one item, repeated names for lists."""
     fields = variant.fields
     get = fields.get
     pairs: list[tuple[str, str]] = [("id", text_of(get("id") or variant.sku))]
-    for name in ("title", "description", "link"):
-        value = get(name)
-        if value:
-            pairs.append((name, text_of(value)))
+    if get("title"):
+        pairs.append(("title", text_of(get("title"))))
+    description = get("description")
+    if description:
+        description = text_of(description)
+        if not html_descriptions:
+            description = plain_text(description)
+        if description:
+            pairs.append(("description", description))
+    if get("link"):
+        pairs.append(("link", text_of(get("link"))))
     images = image_list(fields)
     if images:
         pairs.append(("image_link", images[0]))
@@ -110,9 +127,10 @@ def write_google_rss(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iter
         "</description>\n"
     )
     add = out.add
+    html = feed.html_descriptions
     for variant in variants:
         parts = ["<item>"]
-        for name, value in merchant_attributes(variant):
+        for name, value in merchant_attributes(variant, html_descriptions=html):
             parts.append(f"<g:{name}>{xml_text(value)}</g:{name}>")
         parts.append("</item>\n")
         chunk = add("".join(parts))
@@ -126,9 +144,10 @@ def write_google_tsv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iter
     def rows():
         yield list(TSV_COLUMNS)
         index = {name: i for i, name in enumerate(TSV_COLUMNS)}
+        html = feed.html_descriptions
         for variant in variants:
             row = [""] * len(TSV_COLUMNS)
-            for name, value in merchant_attributes(variant):
+            for name, value in merchant_attributes(variant, html_descriptions=html):
                 i = index[name]
                 cell = value if name in _WRITER_FORMATTED else _tsv_cell(value)
                 # Google reads repeated attributes in a text feed as a comma-separated list.
@@ -142,10 +161,15 @@ def write_google_tsv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iter
     return write_rows_as_tsv(rows())
 
 
+_TSV_UNSAFE = re.compile("[\x00-\x1f]")  # tab, line breaks and the other C0 controls
+_TSV_SPACE = re.compile("\r\n|[\t\n\r]")
+
+
 def _tsv_cell(value: str) -> str:
-    if "\t" in value or "\n" in value or "\r" in value:
-        value = value.replace("\r\n", " ").replace("\t", " ").replace("\n", " ")
-        value = value.replace("\r", " ")
+    # Values are refused with control characters since validation checks them; this
+    # keeps a cell on its line (and free of them) for text stored before.
+    if _TSV_UNSAFE.search(value):
+        value = _TSV_UNSAFE.sub("", _TSV_SPACE.sub(" ", value))
     return neutralise(value)
 
 

@@ -233,6 +233,17 @@ def _number_texter(
     return text
 
 
+# C0 control characters other than tab, line feed and carriage return: no text format
+# the hub writes can carry them (XML 1.0 forbids them, a TSV or CSV cell breaks on them).
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]").search
+
+
+def _control_character_refusal(value: str, found: re.Match) -> Refused:
+    return Refused(f"contains the control character U+{ord(found.group()):04X} at "
+                   f"position {found.start() + 1}; only tab, line feed and carriage return "
+                   "are allowed")
+
+
 def _text_checker(rules: dict[str, Any], default_max: int) -> Callable[[Any], str]:
     max_length = rules.get("max_length", default_max)
     limit = int(max_length) if max_length is not None else None
@@ -249,6 +260,9 @@ def _text_checker(rules: dict[str, Any], default_max: int) -> Callable[[Any], st
             raise Refused(f"must be at least {rules['min_length']} characters long")
         if matcher is not None and not matcher(value):
             raise Refused(f"{value!r} does not match the pattern {pattern}")
+        found = _CONTROL_CHARACTER(value)
+        if found is not None:
+            raise _control_character_refusal(value, found)
         return value
 
     return check

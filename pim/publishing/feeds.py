@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pim.config import get_settings
 from pim.db import read_session, utcnow
 from pim.errors import Invalid, NotFound
 from pim.publishing.models import Snapshot
@@ -124,6 +126,18 @@ def feed_info(definition, locale: str, *, since=None, withdrawn=()):
     return FeedInfo(
         channel=definition.code, channel_label=definition.label, locale=locale,
         currency=definition.currency, generated_at=utcnow(), delta=since is not None,
-        withdrawn=list(withdrawn), catalog_id=definition.code,
+        withdrawn=list(withdrawn), base_url=channel_site_url(definition),
+        catalog_id=definition.code,
         price_type="gros_list" if definition.tax.prices_include_tax else "net_list",
-        attribute_codes=tuple(definition.mapping.attributes))
+        attribute_codes=tuple(definition.mapping.attributes),
+        html_descriptions=definition.feed_options.google_description == "html")
+
+
+def channel_site_url(definition) -> str:
+    """The website a feed describes (an RSS channel's link): the origin of the channel's
+    product pages when it has a product URL template, else the hub's ``PIM_BASE_URL``."""
+    template = definition.product_url_template or ""
+    parts = urlsplit(template)
+    if parts.scheme in ("http", "https") and parts.netloc and "{" not in parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return get_settings().base_url.rstrip("/")

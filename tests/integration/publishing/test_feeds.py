@@ -105,3 +105,28 @@ def test_a_revoked_feed_key_no_longer_authenticates(catalog):
         revoke_feed_key(s, row.id)
     with catalog() as s:
         assert authenticate_feed_key(s, plaintext) is None
+
+
+def published_snapshot(channel: str, sku: str, locale: str = "en_GB", **payload) -> Snapshot:
+    return Snapshot(channel_code=channel, locale=locale, sku=sku, version=1, product_version=1,
+                    payload={"id": sku, "sku": sku, **payload}, sha256="x" * 64)
+
+
+def test_a_google_rss_feed_links_the_channel_website(catalog, monkeypatch):
+    from lxml import etree
+
+    from pim.config import reset_settings
+
+    monkeypatch.setenv("PIM_BASE_URL", "https://pim.example.com/")
+    reset_settings()
+    with catalog() as s, s.begin():
+        s.add(published_snapshot("google-retail", "EL-1", title="Speaker"))
+        s.add(published_snapshot("distributor-eu", "EL-1", title="Speaker"))
+
+    def channel_link(channel: str) -> str:
+        _, chunks = stream_feed(channel, "google_merchant_rss")
+        return etree.fromstring(b"".join(chunks)).findtext("channel/link")
+
+    # The origin of the channel's product pages; the hub's base URL for a channel without.
+    assert channel_link("google-retail") == "https://shop.example"
+    assert channel_link("distributor-eu") == "https://pim.example.com"

@@ -65,6 +65,33 @@ def test_text_must_match_its_pattern(context):
     assert "pattern" in problem[3]
 
 
+@pytest.mark.parametrize("code", [0x00, 0x07, 0x0B, 0x0C, 0x1B, 0x1F])
+def test_text_with_a_control_character_is_refused_naming_it(context, code):
+    bad = f"Shirt{chr(code)}"
+    values = {"name": v(bad, "en_GB"), "description": v(f"<p>{bad}</p>", "en_GB"),
+              "code": v(bad)}
+
+    clean, problems = validate_values(values, context, channels={"webshop-uk"})
+
+    refusal = (f"contains the control character U+{code:04X} at position 6; only tab, "
+               "line feed and carriage return are allowed")
+    assert (problems[0].attribute, problems[0].locale, problems[0].message) == (
+        "name", "en_GB", refusal)
+    assert "code" in {problem.attribute for problem in problems}
+    # Rich text is refused too, unless the sanitizer already dropped the character (NUL).
+    assert all(chr(code) not in entry["data"] for entries in clean.values()
+               for entry in entries)
+
+
+def test_tab_and_line_breaks_are_allowed_in_text(context):
+    text = "two\tcolumns\r\nand\nlines"
+    clean, problems = validate_values({"name": v(text[:20], "en_GB"),
+                                       "description": v(f"<p>{text}</p>", "en_GB")},
+                                      context, channels={"webshop-uk"})
+    assert problems == []
+    assert clean["name"][0]["data"] == text[:20]
+
+
 def test_numbers_become_decimal_text_never_float(context):
     clean, problems = validate_values({"warranty": v(3)}, context)
     assert problems == [] and clean["warranty"][0]["data"] == "3"

@@ -116,3 +116,14 @@ def test_load_schema_refuses_a_path_outside_the_folder(tmp_path):
 
 def test_presets_are_yaml_data_files():
     assert {p.stem for p in PRESETS_DIR.glob("*.yaml")} == PRESET_CODES
+
+
+def test_google_feeds_get_plain_text_descriptions_unless_the_channel_keeps_html():
+    assert ChannelDefinition.model_validate(minimal_channel()).feed_options.google_description \
+        == "text"
+    kept = ChannelDefinition.model_validate(
+        minimal_channel(feed_options={"google_description": "html"}))
+    assert kept.feed_options.google_description == "html"
+    with pytest.raises(ValidationError, match="google_description"):
+        ChannelDefinition.model_validate(
+            minimal_channel(feed_options={"google_description": "markdown"}))

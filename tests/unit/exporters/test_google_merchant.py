@@ -55,7 +55,7 @@ def test_rss_item_carries_required_attributes_in_google_formats():
                                       availability="backorder")])
     assert item["id"] == ["SKU-9"]
     assert item["title"] == ["Shirt SKU-9"]
-    assert item["description"] == ["<p>Soft <b>cotton</b> shirt.</p>"]
+    assert item["description"] == ["Soft cotton shirt."]
     assert item["link"] == ["https://shop.example/p/SKU-9"]
     assert item["image_link"] == ["https://media.example/SKU-9/1.jpg"]
     assert item["additional_image_link"] == [
@@ -99,6 +99,37 @@ def test_unknown_availability_is_left_out_rather_than_misreported():
 def test_rss_escapes_markup_and_drops_forbidden_characters():
     (item,) = rss_items([make_variant(title=HOSTILE_TEXT + FORBIDDEN_IN_XML)])
     assert item["title"] == [HOSTILE_TEXT + "abcdef"]
+
+
+RICH_DESCRIPTION = ("<p>Organic <b>cotton</b> &amp; linen, 30&nbsp;&deg;C wash.</p>"
+                    "<ul><li>Relaxed fit</li><li>Pearl <i>buttons</i></li></ul><p>Line<br>break</p>")
+
+
+def test_descriptions_are_plain_text_by_default():
+    (item,) = rss_items([make_variant(description=RICH_DESCRIPTION)])
+    (row,) = tsv_rows([make_variant(description=RICH_DESCRIPTION)])
+
+    text = ("Organic cotton & linen, 30 \u00b0C wash.\n\n- Relaxed fit\n- Pearl buttons\n"
+            "Line\nbreak")
+    assert item["description"] == [text]
+    assert row["description"] == text.replace("\n", " ")  # a TSV cell stays on its line
+    assert "<" not in row["description"]
+
+
+def test_a_channel_may_keep_html_descriptions_for_google():
+    feed = make_feed(html_descriptions=True)
+    (item,) = rss_items([make_variant(description=RICH_DESCRIPTION)], feed)
+    assert item["description"] == [RICH_DESCRIPTION]
+
+
+def test_a_description_that_is_only_markup_is_left_out():
+    (item,) = rss_items([make_variant(description="<p> </p><br>")])
+    assert "description" not in item
+
+
+def test_tsv_drops_control_characters_stored_before_validation_refused_them():
+    (row,) = tsv_rows([make_variant(title="Bell\x07 and\x1b escape", brand="A\x00cme")])
+    assert (row["title"], row["brand"]) == ("Bell and escape", "Acme")
 
 
 def test_tsv_header_and_values_use_google_formats():
