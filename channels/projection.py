@@ -20,6 +20,7 @@ from channels.definition import ChannelDefinition
 from channels.resolution import (
     ValueLookup,
     display_value,
+    first_label,
     first_set,
     media_url,
     option_label,
@@ -75,6 +76,7 @@ def project_variant(
     chain = (product, *ancestors)
     fallback = channel.fallback_locales.get(locale)
     lookup = ValueLookup(chain, context, channel.code, locale, fallback)
+    labels_in = label_locales(channel, locale)
     renditions = tuple(channel.renditions)
     fields: dict[str, Any] = {"id": product.sku, "sku": product.sku}
 
@@ -86,11 +88,11 @@ def project_variant(
             channel.product_url_template, product.sku, parent_sku, locale
         )
 
-    _mapped_fields(fields, lookup, channel, context, locale, fallback)
+    _mapped_fields(fields, lookup, channel, context, labels_in)
     _price_fields(fields, lookup, channel)
     _stock_fields(fields, product, channel)
 
-    categories = _category_paths(chain, channel, context, locale, fallback)
+    categories = _category_paths(chain, channel, context, labels_in)
     if categories:
         fields["categories"] = categories
     axis_codes = _axis_codes(chain, context)
@@ -98,7 +100,7 @@ def project_variant(
     for code in axis_codes:
         data = lookup.get(code)
         if data is not None:
-            axes[code] = option_label(context.attributes.get(code), str(data), locale, fallback)
+            axes[code] = option_label(context.attributes.get(code), str(data), labels_in)
     if axes:
         fields["axes"] = axes
 
@@ -110,8 +112,7 @@ def project_variant(
         shown = display_value(
             context.attributes.get(code),
             data,
-            locale=locale,
-            fallback=fallback,
+            label_locales=labels_in,
             currency=channel.currency,
             media_base_url=channel.media_base_url,
             renditions=renditions,
@@ -148,7 +149,7 @@ def content_hash(fields: dict[str, Any]) -> str:
 # --- Field groups.
 
 
-def _mapped_fields(fields, lookup, channel, context, locale, fallback) -> None:
+def _mapped_fields(fields, lookup, channel, context, labels_in) -> None:
     for name, sources in channel.mapping.fields.items():
         if name == "images":
             images = []
@@ -176,7 +177,7 @@ def _mapped_fields(fields, lookup, channel, context, locale, fallback) -> None:
                     break
                 continue
             if spec is not None and spec.type == "select" and name not in _CODE_VALUED_FIELDS:
-                fields[name] = option_label(spec, str(data), locale, fallback)
+                fields[name] = option_label(spec, str(data), labels_in)
             else:
                 fields[name] = data if isinstance(data, str) else str(data)
             break
@@ -227,7 +228,31 @@ def _product_link(template: str, sku: str, parent_sku: str | None, locale: str) 
     )
 
 
-def _category_paths(chain, channel, context, locale, fallback) -> list[str]:
+_LABEL_LOCALES: dict[tuple[int, str], tuple[ChannelDefinition, tuple[str, ...]]] = {}
+
+
+def label_locales(channel: ChannelDefinition, locale: str) -> tuple[str, ...]:
+    """The locales whose labels (of categories and options: the catalog's structure, not a
+    product's content) stand in for ``locale``'s, in order: the locale, its declared
+    fallbacks (a fallback's own fallback too), then the channel's other locales. Only after
+    all of them is a code shown: a German store reads "Clothing" rather than "clothing".
+    Cached per channel object and locale."""
+    cached = _LABEL_LOCALES.get((id(channel), locale))
+    if cached is not None and cached[0] is channel:
+        return cached[1]
+    order = [locale]
+    step = channel.fallback_locales.get(locale)
+    while step is not None and step not in order:
+        order.append(step)
+        step = channel.fallback_locales.get(step)
+    order += [other for other in channel.locales if other not in order]
+    if len(_LABEL_LOCALES) > 1024:  # channels re-read per job must not pile up
+        _LABEL_LOCALES.clear()
+    _LABEL_LOCALES[(id(channel), locale)] = (channel, tuple(order))
+    return tuple(order)
+
+
+def _category_paths(chain, channel, context, labels_in) -> list[str]:
     """Category paths of the product and its ancestors, within the channel's trees."""
     codes: set[str] = set()
     for record in chain:
@@ -239,19 +264,18 @@ def _category_paths(chain, channel, context, locale, fallback) -> list[str]:
             continue
         if roots and context.category_root(code) not in roots:
             continue
-        paths.add(" > ".join(_category_labels(context, code, locale, fallback)))
+        paths.add(" > ".join(_category_labels(context, code, labels_in)))
     return sorted(paths)
 
 
-def _category_labels(context, code, locale, fallback) -> list[str]:
+def _category_labels(context, code, labels_in) -> list[str]:
     labels: list[str] = []
     seen: set[str] = set()
     current = code
     while current and current not in seen and current in context.categories:
         seen.add(current)
         spec = context.categories[current]
-        label = spec.labels.get(locale) or (spec.labels.get(fallback) if fallback else None)
-        labels.append(label or spec.code)
+        labels.append(first_label(spec.labels, labels_in) or spec.code)
         current = spec.parent
     labels.reverse()
     return labels

@@ -7,6 +7,10 @@ The lookup order is the projection's contract:
    overrides nothing it does not hold itself);
 2. the exact key (locale for localizable attributes, the channel code as scope for scopable
    ones) across that whole chain first, then the channel's *declared* fallback locale only.
+
+Labels of the catalog's structure (options, categories) are looked up further: through the
+declared fallbacks, then the channel's other locales, before a code is shown
+(``projection.label_locales``).
 """
 
 from __future__ import annotations
@@ -162,13 +166,23 @@ def _sortable_quantity(value: Any) -> Decimal:
         return Decimal(0)
 
 
-def option_label(spec: AttributeSpec | None, code: str, locale: str, fallback: str | None) -> str:
+def first_label(labels: dict[str, str], locales: Sequence[str]) -> str | None:
+    """The label in the first of ``locales`` that has one (``projection.label_locales``)."""
+    for locale in locales:
+        label = labels.get(locale)
+        if label:
+            return label
+    return None
+
+
+def option_label(spec: AttributeSpec | None, code: str, locales: Sequence[str]) -> str:
+    """An option's label in the first of ``locales`` that has one, else its code."""
     if spec is None:
         return code
     labels = spec.options.get(code)
     if not labels:
         return code
-    return labels.get(locale) or (labels.get(fallback) if fallback else None) or code
+    return labels.get(locales[0]) or first_label(labels, locales[1:]) or code
 
 
 def url_segment(text: str) -> str:
@@ -193,8 +207,7 @@ def display_value(
     spec: AttributeSpec | None,
     data: Any,
     *,
-    locale: str,
-    fallback: str | None,
+    label_locales: Sequence[str],
     currency: str,
     media_base_url: str,
     renditions: Sequence[str],
@@ -202,9 +215,9 @@ def display_value(
     """What a person sees for one attribute value in one channel locale, JSON-safe."""
     kind = spec.type if spec else None
     if kind == "select":
-        return option_label(spec, str(data), locale, fallback)
+        return option_label(spec, str(data), label_locales)
     if kind == "multiselect" and isinstance(data, list):
-        return [option_label(spec, str(code), locale, fallback) for code in data]
+        return [option_label(spec, str(code), label_locales) for code in data]
     if kind == "measurement" and isinstance(data, dict):
         return f"{plain_number(data.get('amount'))} {data.get('unit', '')}".rstrip()
     if kind == "number":

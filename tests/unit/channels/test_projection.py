@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from channels import canonical_json, content_hash, project_product, project_variant
-from pim.records import ProductRecord
+from pim.records import CategorySpec, ProductRecord
 from tests.unit.channels.catalog import (
     apparel_chain,
     electronics_product,
@@ -324,3 +324,31 @@ def test_money_amounts_are_shown_with_at_least_two_decimals(stored, shown):
     from channels.resolution import money_amount
 
     assert money_amount(stored) == shown
+
+
+def test_a_category_without_a_label_in_the_locale_reads_the_channels_other_locales(
+        presets, context):
+    # "Audio" has an English label only; the German Magento view shows it, not the code.
+    fields = fields_of(electronics_product(), [], presets["magento-store"], context, "de_DE")
+    assert fields["categories"] == ["Shop > Audio"]
+
+
+def test_category_labels_follow_the_declared_fallbacks_before_other_locales(presets, context):
+    channel = presets["magento-store"].model_copy(update={
+        "locales": ("de_AT", "en_GB", "de_DE"), "fallback_locales": {"de_AT": "de_DE"}})
+    context.categories["audio"] = CategorySpec("audio", "master", {"en_GB": "Audio",
+                                                                   "de_DE": "Tontechnik"})
+    fields = fields_of(electronics_product(), [], channel, context, "de_AT")
+    assert fields["categories"] == ["Shop > Tontechnik"]
+
+
+def test_a_code_is_shown_only_when_no_channel_locale_has_a_label(presets, context):
+    context.categories["audio"] = CategorySpec("audio", "master", {})
+    fields = fields_of(electronics_product(), [], presets["magento-store"], context, "de_DE")
+    assert fields["categories"] == ["Shop > audio"]
+
+
+def test_option_labels_read_the_channels_other_locales_too(presets, context):
+    variant, ancestors = apparel_chain()  # size "m" has an English label only
+    fields = fields_of(variant, ancestors, presets["magento-store"], context, "de_DE")
+    assert fields["axes"]["size"] == "Medium"

@@ -196,3 +196,14 @@ def test_magento_reference_sample_reads_without_errors(reference_dir):
     assert [(link.sku, link.quantity) for link in grouped.associations["pack"]] == [
         ("24-WG085", 5), ("24-WG086", 5)]
     assert data(records[0], "price") == [{"amount": "14", "currency": "USD"}]
+
+
+def test_magento_categories_of_a_locale_without_labels_read_the_channels_other_locales():
+    from channels import load_presets, project_variant
+    from tests.unit.channels.catalog import demo_context, electronics_product
+
+    channel = load_presets()["magento-store"]  # de_DE and en_GB; "Audio" is English only
+    variant = project_variant(electronics_product(), [], channel, demo_context(), "de_DE")
+
+    (row,) = exported_rows("magento_csv", [variant])
+    assert row["categories"] == "Default Category/Shop/Audio"
