@@ -182,6 +182,11 @@ class ChannelDefinition(_Strict):
     image_rendition: str | None = None
     media_base_url: str = ""
     product_url_template: str | None = None  # placeholders: {sku} {parent_sku} {locale}
+    # Which product model a variant's parent_sku names, and so what every format groups by
+    # (Google item_group_id, a Shopify handle, a Magento configurable, BMEcat's base_product):
+    # the root model, one group per product (a shirt in 3 colours x 5 sizes is one group);
+    # or the nearest model (one group per colour when models nest colour, then size).
+    group_variants_by: Literal["root_model", "parent_model"] = "root_model"
     schema_file: str = Field(alias="schema")
     feed_formats: tuple[FeedFormat, ...] = ()
     feed_options: FeedOptions = Field(default_factory=FeedOptions)

@@ -80,7 +80,7 @@ def project_variant(
     renditions = tuple(channel.renditions)
     fields: dict[str, Any] = {"id": product.sku, "sku": product.sku}
 
-    parent_sku = product.parent or (ancestors[0].sku if ancestors else None)
+    parent_sku = _group_sku(product, ancestors, channel)
     if parent_sku:
         fields["parent_sku"] = parent_sku
     if channel.product_url_template:
@@ -215,6 +215,17 @@ def _stock_fields(fields, product, channel) -> None:
     rule = channel.availability
     fields["availability"] = "in_stock" if total > rule.in_stock_above else rule.otherwise
     fields["quantity"] = int(total)
+
+
+def _group_sku(product: ProductRecord, ancestors: Sequence[ProductRecord],
+               channel: ChannelDefinition) -> str | None:
+    """The model a variant is grouped under: its root model, or its nearest one when the
+    channel groups by parent model (``ChannelDefinition.group_variants_by``)."""
+    if not ancestors:
+        return product.parent
+    if channel.group_variants_by == "parent_model":
+        return product.parent or ancestors[0].sku
+    return ancestors[-1].sku
 
 
 def _product_link(template: str, sku: str, parent_sku: str | None, locale: str) -> str:

@@ -1,18 +1,19 @@
 """Shopify product import CSV, with the 48 columns of Shopify's product template.
 
-One row per variant; the variants of one product model share a Handle (the parent SKU made
-handle-shaped: lower case, ``[a-z0-9-]``). The product's own columns (Title, Body, Vendor,
+One row per variant; the variants of one product share a Handle (their ``parent_sku`` made
+handle-shaped: lower case, ``[a-z0-9-]``; the root model unless the channel groups by the
+nearest model), so a shirt in 3 colours x 5 sizes is one Shopify product with 15 variants. The product's own columns (Title, Body, Vendor,
 options' names, the first image) fill the first row only; each variant row carries its
 option values, SKU, prices, barcode, stock and weight; extra images follow as rows with only
 Handle, Image Src and Image Position, as Shopify's template does.
 
-Options come from ``axes`` (at most three: Shopify's limit), named from the axis code
-("colour" -> "Colour"); a product without axes gets Shopify's "Title" / "Default Title".
+Options come from ``axes`` (every axis any of the product's variants has, at most three:
+Shopify's limit), named from the axis code ("colour" -> "Colour"); a product without axes gets Shopify's "Title" / "Default Title".
 A sale is written the Shopify way: Variant Price is the sale price and Variant Compare At
 Price the regular one.
 
 Grouping relies on the hub delivering a model's variants consecutively; only the current
-product's image URLs are held in memory.
+product's variants are held in memory.
 """
 
 from __future__ import annotations
@@ -94,10 +95,11 @@ _OPTION_VALUES = tuple(COLUMN[f"Option{n} Value"] for n in range(1, MAX_OPTIONS 
 
 def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
     yield list(COLUMNS)
-    for key, group in model_groups(variants):
+    for key, grouped in model_groups(variants):
+        group = list(grouped)  # one product's variants: its options are known before row 1
         handle = shopify_handle(key)
         images: dict[str, None] = {}  # this product's images, in order of first appearance
-        option_codes: list[str] = []
+        option_codes = _option_codes(group)
         for position, variant in enumerate(group):
             fields = variant.fields
             row = list(_VARIANT_ROW)
@@ -105,7 +107,6 @@ def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
             variant_images = image_list(fields)
             images.update(dict.fromkeys(variant_images))
             if position == 0:
-                option_codes = list(fields.get("axes") or {})[:MAX_OPTIONS]
                 _product_columns(row, fields, option_codes, variant_images)
             _variant_columns(row, variant, option_codes, variant_images)
             yield row
@@ -115,6 +116,17 @@ def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
             row[_IMAGE_SRC] = neutralise(image)
             row[_IMAGE_POSITION] = str(position)
             yield row
+
+
+def _option_codes(group: list[ChannelVariant]) -> list[str]:
+    """Every axis any variant of the product has, in order of first appearance (at most
+    Shopify's three)."""
+    codes = list(group[0].fields.get("axes") or {})
+    for variant in group[1:]:
+        for code in variant.fields.get("axes") or ():
+            if code not in codes:
+                codes.append(code)
+    return codes[:MAX_OPTIONS]
 
 
 def _product_columns(row: list[str], fields: dict[str, Any], option_codes: list[str],

@@ -322,7 +322,8 @@ class CatalogContext:
 VARIANT_FIELDS = {
     "id": "str: the channel's item id (usually the SKU)",
     "sku": "str",
-    "parent_sku": "str | None: the product model the item belongs to (item_group_id)",
+    "parent_sku": "str | None: the product model the item is grouped under (item_group_id): "
+    "its root model, or its nearest one when the channel groups by parent model",
     "title": "str",
     "description": "str: sanitized HTML",
     "short_description": "str",

@@ -130,3 +130,36 @@ def test_a_google_rss_feed_links_the_channel_website(catalog, monkeypatch):
     # The origin of the channel's product pages; the hub's base URL for a channel without.
     assert channel_link("google-retail") == "https://shop.example"
     assert channel_link("distributor-eu") == "https://pim.example.com"
+
+
+def test_a_shopify_feed_writes_a_two_level_model_as_one_product(catalog):
+    """Colour sub-models of one shirt, and a product whose SKU sorts between them, still
+    give one Shopify handle: snapshots are grouped by the root model."""
+    import csv
+    import io
+
+    from pim.catalog.product_models import write_product_models
+    from pim.catalog.products import WritePolicy
+    from tests.integration.workflow.factories import shirt_colour, shirt_model, shirt_variant
+
+    with catalog() as s, s.begin():
+        results = write_product_models(
+            s, [shirt_model("SHIRT"), shirt_colour("SHIRT-BLUE", "SHIRT", "navy"),
+                shirt_colour("SHIRT-RED", "SHIRT", "red")],
+            actor="t", source="t", policy=WritePolicy("system"))
+        assert all(r.ok for r in results), results
+        write(s, shirt_variant("SHIRT-BLUE-M", "SHIRT-BLUE"),
+              shirt_variant("SHIRT-RED-M", "SHIRT-RED"),
+              shirt_variant("SHIRT-RED-S", "SHIRT-RED", "s"))
+        report = publish(s, "shopify-store", ["SHIRT-BLUE-M", "SHIRT-RED-M", "SHIRT-RED-S"],
+                         ready=True, actor=ADMIN)
+        assert not report.refused, report.refused
+        s.add(published_snapshot("shopify-store", "SHIRT-BLUE-X"))  # sorts between colours
+    _, chunks = stream_feed("shopify-store", "shopify_csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+    variant_rows = [(row["Handle"], row["Variant SKU"], row["Option1 Value"],
+                     row["Option2 Value"]) for row in rows if row["Variant SKU"]]
+    assert variant_rows[:3] == [("shirt", "SHIRT-BLUE-M", "Navy", "M"),
+                                ("shirt", "SHIRT-RED-M", "Red", "M"),
+                                ("shirt", "SHIRT-RED-S", "Red", "S")]
+    assert rows[0]["Option1 Name"] == "Colour" and rows[0]["Option2 Name"] == "Size"

@@ -58,11 +58,17 @@ def test_variant_owns_its_axis_values(presets, context):
     assert fields["axes"] == {"colour": "Red", "size": "Medium"}
 
 
-def test_parent_sku_is_the_direct_parent_model(presets, context):
+def test_parent_sku_is_the_root_model_by_default(presets, context):
+    variant, ancestors = apparel_chain()  # size M under colour red under SHIRT
+    fields = fields_of(variant, ancestors, presets["webshop-uk"], context)
+    assert fields["parent_sku"] == "SHIRT"
+    assert fields["axes"] == {"colour": "Red", "size": "Medium"}  # every level's axis
+
+
+def test_a_channel_may_group_variants_by_their_nearest_model(presets, context):
     variant, ancestors = apparel_chain()
-    assert fields_of(variant, ancestors, presets["webshop-uk"], context)["parent_sku"] == (
-        "SHIRT-RED"
-    )
+    channel = presets["webshop-uk"].model_copy(update={"group_variants_by": "parent_model"})
+    assert fields_of(variant, ancestors, channel, context)["parent_sku"] == "SHIRT-RED"
 
 
 def test_categories_and_associations_are_inherited(presets, context):
