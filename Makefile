@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 ADMIN   ?= admin@pim.local
 
-.PHONY: run test bench services lint clean
+.PHONY: run test bench services tryton lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,18 +23,22 @@ run: $(STAMP)
 	$(PIM) user ensure-admin $(ADMIN)
 	$(PIM) serve --host $(HOST) --port $(PORT)
 
-## test: set up, make sure PostgreSQL and Redis answer, run the whole suite on SQLite and
-## PostgreSQL
-test: $(STAMP) services
+## test: set up, make sure PostgreSQL and Redis answer, install the Tryton server the ERP
+## tests start, run the whole suite on SQLite and PostgreSQL
+test: $(STAMP) services tryton
 	$(VENV)/bin/pytest
 
 ## bench: the benchmark harness; prints a table and writes var/bench.json
-bench: $(STAMP) services
+bench: $(STAMP) services tryton
 	bash .ci/bench-tools.sh
 	$(VENV)/bin/python -m tests.bench
 
 services:
 	bash .ci/services.sh
+
+## tryton: the Tryton server of the ERP tests, in its own virtualenv (var/tryton/venv)
+tryton:
+	bash .ci/tryton.sh >/dev/null
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
