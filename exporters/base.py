@@ -27,7 +27,7 @@ class FeedInfo:
     """Everything about one feed that is not in its variants.
 
     ``withdrawn`` lists SKUs removed since the previous feed; only delta feeds
-    (``delta=True``) of formats that can say "deleted" (NDJSON, BMEcat) write them.
+    (``delta=True``) write them.
     ``attribute_codes`` (optional) gives flat formats (CSV, XLSX) one column per mapped
     attribute; without it they write axes and attributes as one JSON cell.
     """
@@ -40,11 +40,13 @@ class FeedInfo:
     delta: bool = False
     withdrawn: list[str] = field(default_factory=list)
     base_url: str = ""
-    # BMEcat header: who supplies the catalog and which version of it this is.
+    # The feed's version: how many publications have changed it (in this locale). A delta
+    # also names the version it starts from, the one its receiver must hold (``since``'s).
+    version: int = 0
+    prev_version: int = 0
+    # BMEcat header: who supplies the catalog.
     supplier_name: str = ""
     catalog_id: str = ""
-    catalog_version: str = "1.0"  # BMEcat wants "major.minor", 1-3 digits each
-    prev_version: int = 0  # BMEcat T_UPDATE_PRODUCTS: number of the previous update
     price_type: str = "net_list"  # BMEcat price_type: net_list or gros_list (tax included)
     attribute_codes: tuple[str, ...] = ()
     # Google Merchant feeds: descriptions as plain text (Google's advice) or, when True, the

@@ -1,9 +1,15 @@
 """BMEcat 2005 (namespace ``http://www.bmecat.org/bmecat/2005fd``), valid against
 ``bmecat_2005.xsd``, written as escaped strings in schema order, one PRODUCT at a time.
 
-- A full feed is a ``T_NEW_CATALOG``; a delta (``FeedInfo.delta``) is a ``T_UPDATE_PRODUCTS``
-  with ``prev_version``: first one ``mode="delete"`` PRODUCT per withdrawn SKU, then a
-  ``mode="update"`` PRODUCT per changed variant.
+- A full feed is a ``T_NEW_CATALOG``; a delta (``FeedInfo.delta``) is a ``T_UPDATE_PRODUCTS``:
+  first one ``mode="delete"`` PRODUCT per withdrawn SKU, then a PRODUCT per changed
+  variant, ``mode="new"`` for one published for the first time (snapshot version 1),
+  ``mode="update"`` for the others.
+- Versions count publications (``FeedInfo.version``: each publish or withdrawal that changed
+  the feed's locale is one): CATALOG_VERSION is the feed's version as "major.minor"
+  (``catalog_version``), and a delta's ``prev_version`` the version it applies to, the one
+  its ``since`` saw. A receiver holding that version applies the update and then holds
+  CATALOG_VERSION; a receiver holding another has missed an update (or applied it twice).
 - Prices: one ``PRODUCT_PRICE`` per quantity tier (``LOWER_BOUND``), the base price at 1;
   a product without a price gets ``price_type="on_request"`` (the schema needs one).
 - Images: ``MIME_INFO``, the first image ``normal``, the others ``detail``.
@@ -14,8 +20,9 @@ DESCRIPTION_LONG 64,000, feature names and values 60, manufacturer fields 50) an
 out image URLs over 255 characters. Not expressible, hence left to the channel schema
 upstream: SKUs over 32 characters and currencies newer than the schema's list (PLN, CZK,
 RON, BGN, TRY). The schema wants at least one PRODUCT in a T_UPDATE_PRODUCTS, so an empty
-delta (nothing changed, nothing withdrawn) is not a valid document: the hub should answer
-"not modified" rather than serve one.
+delta (nothing changed, nothing withdrawn) is not a valid document: the hub never asks for
+one (a feed answers 304, ``pim export`` writes no file); should it come, ``write_bmecat``
+refuses it.
 """
 
 from __future__ import annotations
@@ -74,22 +81,49 @@ _ORDER_DETAILS = (
 def write_bmecat(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
     out = ChunkedOutput()
     out.add(_header(feed))
+    price_type = xml_attribute(feed.price_type)
     if feed.delta:
+        products = _delta_products(variants, feed, price_type)
+        first = next(products, None)
+        if first is None:
+            raise EmptyDeltaError("a BMEcat update needs at least one product; nothing was "
+                                  "published or withdrawn since the delta's start")
         out.add(f'<T_UPDATE_PRODUCTS prev_version="{int(feed.prev_version)}">\n')
-        for sku in feed.withdrawn:
-            out.add(_deleted_product(sku))
-        mode = ' mode="update"'
+        out.add(first)
     else:
         out.add("<T_NEW_CATALOG>\n")
-        mode = ""
-    price_type = xml_attribute(feed.price_type)
-    for variant in variants:
-        chunk = out.add(_product(variant, feed, mode, price_type))
+        products = (_product(variant, feed, "", price_type) for variant in variants)
+    for product in products:
+        chunk = out.add(product)
         if chunk:
             yield chunk
     out.add("</T_UPDATE_PRODUCTS>\n" if feed.delta else "</T_NEW_CATALOG>\n")
     out.add("</BMECAT>\n")
     yield out.flush()
+
+
+class EmptyDeltaError(ValueError):
+    """A delta with nothing in it: no valid T_UPDATE_PRODUCTS exists for it."""
+
+
+def _delta_products(variants: Iterable[ChannelVariant], feed: FeedInfo,
+                    price_type: str) -> Iterator[str]:
+    for sku in feed.withdrawn:
+        yield _deleted_product(sku)
+    for variant in variants:
+        mode = _NEW if variant.version == 1 else _UPDATE
+        yield _product(variant, feed, mode, price_type)
+
+
+_NEW, _UPDATE = ' mode="new"', ' mode="update"'
+
+
+def catalog_version(version: int) -> str:
+    """CATALOG_VERSION ("major.minor", 1-3 digits each) of a feed's version: the thousands
+    as major, the rest as minor (publication 1234 is "1.234", 7 is "0.7"); compared as two
+    numbers, they order as the versions do, up to publication 999,999."""
+    version = max(0, min(int(version), 999_999))
+    return f"{version // 1000}.{version % 1000}"
 
 
 def bmecat_language(locale: str) -> str:
@@ -107,7 +141,7 @@ def _header(feed: FeedInfo) -> str:
         f"<GENERATOR_INFO>{GENERATOR}</GENERATOR_INFO><CATALOG>"
         f"<LANGUAGE>{bmecat_language(feed.locale)}</LANGUAGE>"
         f"<CATALOG_ID>{catalog_id}</CATALOG_ID>"
-        f"<CATALOG_VERSION>{xml_text(feed.catalog_version)}</CATALOG_VERSION>"
+        f"<CATALOG_VERSION>{catalog_version(feed.version)}</CATALOG_VERSION>"
         f"<CATALOG_NAME>{name}</CATALOG_NAME>"
         f"<GENERATION_DATE>{generated}</GENERATION_DATE>"
         f"<CURRENCY>{xml_text(feed.currency)}</CURRENCY>"

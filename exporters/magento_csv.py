@@ -204,9 +204,9 @@ def _configurable_row(parent_sku: str, first_row: list[str],
     for i in _COMMON:
         row[i] = first_row[i]
     row[CELL["url_key"]] = url_slug(parent_sku)
-    codes: list[str] = []
-    for _, axes in members:
-        codes += [code for code in axes if code not in codes]
+    # Code order, not the order of the variants' axes: snapshots stored as PostgreSQL JSONB
+    # come back with their keys reordered, and the file must not depend on the engine.
+    codes = sorted({code for _, axes in members for code in axes})
     variations = []
     for sku, axes in members:
         pairs = [f"sku={magento_value(sku)}"]

@@ -7,8 +7,8 @@ options' names, the first image) fill the first row only; each variant row carri
 option values, SKU, prices, barcode, stock and weight; extra images follow as rows with only
 Handle, Image Src and Image Position, as Shopify's template does.
 
-Options come from ``axes`` (every axis any of the product's variants has, at most three:
-Shopify's limit), named from the axis code ("colour" -> "Colour"); a product without axes gets Shopify's "Title" / "Default Title".
+Options come from ``axes`` (every axis any of the product's variants has, in code order, at
+most three: Shopify's limit), named from the axis code ("colour" -> "Colour"); a product without axes gets Shopify's "Title" / "Default Title".
 A sale is written the Shopify way: Variant Price is the sale price and Variant Compare At
 Price the regular one.
 
@@ -119,14 +119,13 @@ def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
 
 
 def _option_codes(group: list[ChannelVariant]) -> list[str]:
-    """Every axis any variant of the product has, in order of first appearance (at most
-    Shopify's three)."""
-    codes = list(group[0].fields.get("axes") or {})
+    """Every axis any variant of the product has, in code order (at most Shopify's three).
+    Code order, not the order of the variant's ``axes``: snapshots stored as PostgreSQL JSONB
+    come back with their keys reordered, and the file must not depend on the engine."""
+    codes = set(group[0].fields.get("axes") or ())
     for variant in group[1:]:
-        for code in variant.fields.get("axes") or ():
-            if code not in codes:
-                codes.append(code)
-    return codes[:MAX_OPTIONS]
+        codes.update(variant.fields.get("axes") or ())
+    return sorted(codes)[:MAX_OPTIONS]
 
 
 def _product_columns(row: list[str], fields: dict[str, Any], option_codes: list[str],

@@ -22,7 +22,7 @@ from pim.db import Base
 from pim.history.models import HistoryEntry
 from pim.jobs.models import Job
 from pim.media.models import Asset
-from pim.publishing.models import FeedKey, Snapshot
+from pim.publishing.models import FeedKey, FeedVersion, Snapshot
 from pim.webhooks.models import Attempt, Delivery, Message, Subscription
 from pim.workflow.models import (
     Channel,
@@ -35,7 +35,8 @@ from pim.workflow.models import (
 __all__ = [
     "ApiToken", "Asset", "Association", "AssociationType", "Attempt", "Attribute",
     "AttributeGroup", "AttributeOption", "Base", "Category", "Channel", "Completeness",
-    "Currency", "Delivery", "Family", "FamilyVariant", "FeedKey", "HistoryEntry", "Job",
+    "Currency", "Delivery", "Family", "FamilyVariant", "FeedKey", "FeedVersion", "HistoryEntry",
+    "Job",
     "Locale", "Message", "Product", "ProductCategory", "ProductChannelStatus", "ProductModel",
     "Release", "ReleaseItem", "Snapshot", "Stock", "Subscription", "UnitFamily", "User",
 ]

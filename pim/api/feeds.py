@@ -4,7 +4,8 @@ A feed is authenticated by a feed key (``Authorization: Bearer pimfk_...`` or
 ``X-Feed-Key``), never by an API token; a key names the channels it may pull (401 without a
 valid key, 403 for another channel). Answers carry ``ETag`` and ``Last-Modified`` from the
 publishing slice's ``feed_state`` (two indexed aggregates), so a conditional request is
-answered 304 without streaming. The body streams from a database cursor through the exporter,
+answered 304 without streaming; so is a delta (``since``) with nothing published or
+withdrawn after its start. The body streams from a database cursor through the exporter,
 gzip-compressed on the fly when the client accepts it: memory stays flat whatever the size.
 """
 
@@ -141,7 +142,10 @@ def feed_route(
     if state.last_modified is not None:
         headers["Last-Modified"] = format_datetime(state.last_modified.astimezone(UTC),
                                                    usegmt=True)
-    if _not_modified(request, etag, state.last_modified):
+    # A delta with nothing published or withdrawn since its start is "not modified" too:
+    # no format can say "nothing" validly (BMEcat's update cannot be empty).
+    empty_delta = since is not None and state.count == 0
+    if empty_delta or _not_modified(request, etag, state.last_modified):
         return Response(b"", status_code=304, headers=headers)  # type: ignore[return-value]
     media_type, chunks = stream_feed(channel, format, locale=locale, since=since)
     # The format's own media type, verbatim: given as media_type, Litestar would append a

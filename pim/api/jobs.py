@@ -349,6 +349,8 @@ def export_file_route(job_id: JobId) -> File:
     if job.status in ACTIVE:
         raise Conflict(f"job {job_id} is {job.status}; the file is there when it succeeds")
     found = _export_file(job)
+    if found is None and job.status == "succeeded" and not job.result.get("path", True):
+        raise NotFound(str(job.result.get("message") or f"job {job_id} wrote no file"))
     if found is None:
         raise NotFound(f"job {job_id} {job.status}; it has no file"
                        if job.status != "succeeded" else

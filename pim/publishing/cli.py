@@ -118,15 +118,16 @@ def feedkey_revoke(key_id: int) -> None:
 @click.option("--locale", default=None)
 def export_command(channel: str, format_: str, output: str, since: str | None,
                    locale: str | None) -> None:
-    """Write a channel's published feed to a file."""
+    """Write a channel's published feed to a file. With --since, a delta: nothing published
+    or withdrawn since then writes no file (and says so)."""
     from pim.publishing.exports import write_feed_file
 
+    moment = parse_time(since)
     try:
-        count = write_feed_file(channel, format_, Path(output), locale=locale,
-                                since=parse_time(since))
+        written = write_feed_file(channel, format_, Path(output), locale=locale, since=moment)
     except DomainError as error:
         fail(error)
-    click.echo(f"{output}: {count} bytes")
+    click.echo(written.describe(channel, moment))
 
 
 COMMANDS = [publish_command, withdraw_command, feedkey_group, export_command]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from pim.config import get_settings
@@ -30,11 +30,17 @@ STREAM_CHUNK = 500
 
 @dataclass(frozen=True)
 class FeedState:
-    """What an HTTP layer needs to answer a conditional request without streaming."""
+    """What an HTTP layer needs to answer a conditional request without streaming.
+
+    ``count``: the feed's current snapshots (a delta's: those published or withdrawn after
+    its start; none means the delta is empty), ``withdrawn`` how many of them are
+    withdrawals; ``locale`` the locale the feed is in (the channel's first by default)."""
 
     etag: str
     last_modified: datetime | None
     count: int
+    withdrawn: int = 0
+    locale: str = ""
 
 
 def exporter_for(format: str):
@@ -73,10 +79,13 @@ def feed_state(channel: str, locale: str | None = None, since: datetime | None =
     with nullcontext(session) if session is not None else read_session() as s:
         _, locale = _resolve_locale(s, channel, locale)
         query = _feed_query(channel, locale, since).subquery()
-        max_id, count, newest = s.execute(
-            select(func.max(query.c.id), func.count(), func.max(query.c.published_at))).one()
+        max_id, count, withdrawn, newest = s.execute(select(
+            func.max(query.c.id), func.count(),
+            func.count(case((query.c.withdrawn.is_(True), 1))),
+            func.max(query.c.published_at))).one()
     key = f"{channel}|{locale}|{format}|{since.isoformat() if since else ''}|{max_id}|{count}"
-    return FeedState('"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"', newest, count)
+    return FeedState('"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"', newest, count,
+                     withdrawn, locale)
 
 
 def stream_feed(channel: str, format: str, *, locale: str | None = None,
@@ -95,8 +104,24 @@ def stream_feed(channel: str, format: str, *, locale: str | None = None,
                                            Snapshot.withdrawn.is_(True),
                                            Snapshot.published_at > since)
                 .order_by(Snapshot.sku)))
-    info = feed_info(definition, locale, since=since, withdrawn=withdrawn)
+        version = feed_version(session, channel, locale)
+        prev_version = feed_version(session, channel, locale, until=since) if since else 0
+    info = feed_info(definition, locale, since=since, withdrawn=withdrawn, version=version,
+                     prev_version=prev_version)
     return exporter.media_type, _chunks(exporter, channel, locale, since, info)
+
+
+def feed_version(session: Session, channel: str, locale: str, *,
+                 until: datetime | None = None) -> int:
+    """The feed's version (``FeedVersion``): the number of publications that changed it,
+    as of ``until`` when given (the version a delta from ``until`` applies to). Read from
+    the newest snapshot (0 before the first), one step down the since index."""
+    query = (select(Snapshot.feed_version)
+             .where(Snapshot.channel_code == channel, Snapshot.locale == locale)
+             .order_by(Snapshot.published_at.desc(), Snapshot.feed_version.desc()).limit(1))
+    if until is not None:
+        query = query.where(Snapshot.published_at <= until)
+    return session.scalar(query) or 0
 
 
 def _chunks(exporter, channel: str, locale: str, since, info) -> Iterator[bytes]:
@@ -119,14 +144,16 @@ def iter_published_variants(session: Session, channel: str, locale: str, *,
                              content_hash=snapshot.sha256)
 
 
-def feed_info(definition, locale: str, *, since=None, withdrawn=()):
+def feed_info(definition, locale: str, *, since=None, withdrawn=(), version: int = 0,
+              prev_version: int = 0):
     """The exporter's description of this feed."""
     from exporters.base import FeedInfo
 
     return FeedInfo(
         channel=definition.code, channel_label=definition.label, locale=locale,
         currency=definition.currency, generated_at=utcnow(), delta=since is not None,
-        withdrawn=list(withdrawn), base_url=channel_site_url(definition),
+        withdrawn=list(withdrawn), version=version, prev_version=prev_version,
+        base_url=channel_site_url(definition),
         catalog_id=definition.code,
         price_type="gros_list" if definition.tax.prices_include_tax else "net_list",
         attribute_codes=tuple(definition.mapping.attributes),

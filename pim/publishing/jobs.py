@@ -20,5 +20,7 @@ def export_job(ctx, channel: str, format: str, locale: str | None = None,
     exporter = exporter_for(format)
     path = export_path(channel, format, exporter.extension, ctx.job_id)
     moment = datetime.fromisoformat(since) if since else None
-    size = write_feed_file(channel, format, path, locale=locale, since=moment)
-    return {"path": str(path), "bytes": size, "media_type": exporter.media_type}
+    written = write_feed_file(channel, format, path, locale=locale, since=moment)
+    return {"path": str(written.path) if written.path else None, "bytes": written.bytes,
+            "products": written.products, "withdrawn": written.withdrawn,
+            "media_type": exporter.media_type, "message": written.describe(channel, moment)}

@@ -42,6 +42,23 @@ class Snapshot(Base):
     release_id: Mapped[int | None] = mapped_column(
         ForeignKey("releases.id", ondelete="SET NULL")
     )
+    # The version of the feed (channel, locale) this snapshot's publication made: see
+    # FeedVersion. Rows older than the column were numbered by their published_at.
+    feed_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class FeedVersion(Base):
+    """How many publications changed a channel's feed in one locale: a publish or a
+    withdrawal that writes snapshots in the locale counts once, however many products it
+    writes. Feeds carry it (BMEcat's CATALOG_VERSION and, in a delta, prev_version) so a
+    receiver can order updates and see one it missed."""
+
+    __tablename__ = "feed_versions"
+
+    channel_code: Mapped[str] = mapped_column(
+        ForeignKey("channels.code", ondelete="CASCADE"), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FeedKey(Base):

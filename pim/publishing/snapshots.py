@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -20,7 +21,7 @@ from pim.auth.actor import MANAGE, Actor, require_role
 from pim.db import utcnow
 from pim.errors import NotFound
 from pim.publishing import events
-from pim.publishing.models import Snapshot
+from pim.publishing.models import FeedVersion, Snapshot
 from pim.workflow.checks import check_product
 from pim.workflow.completeness import ProjectionSetup
 from pim.workflow.loading import (
@@ -94,6 +95,7 @@ def publish_products(session: Session, channel: str, skus: Iterable[str] | None,
         raise NotFound(f"channel {channel!r} does not exist")
     setup = ProjectionSetup.load(session, [channel])
     report = PublishReport(channel, release_id)
+    publication = Publication(session, channel)
     if skus is not None:
         wanted = list(dict.fromkeys(skus))
         for chunk in _chunks(wanted, BATCH_SIZE):
@@ -102,12 +104,12 @@ def publish_products(session: Session, channel: str, skus: Iterable[str] | None,
                                if s not in found]
             products = [found[s] for s in chunk if s in found]
             _publish_batch(session, setup, products, report, actor_name, check_status,
-                           skip_withdrawn=False)
+                           skip_withdrawn=False, publication=publication)
     else:
         for ids in iter_product_id_batches(session):
             products = load_products(session, ids, setup.models)
             _publish_batch(session, setup, products, report, actor_name, check_status,
-                           skip_withdrawn=True)
+                           skip_withdrawn=True, publication=publication)
     if report.changed:
         locales = sorted({p["locale"] for p in report.published})
         events.record(session, events.FEED_CHANGED, channel=channel, payload={
@@ -117,7 +119,8 @@ def publish_products(session: Session, channel: str, skus: Iterable[str] | None,
 
 
 def _publish_batch(session, setup, products: list[LoadedProduct], report: PublishReport,
-                   actor_name, check_status: bool, skip_withdrawn: bool) -> None:
+                   actor_name, check_status: bool, skip_withdrawn: bool,
+                   publication: Publication) -> None:
     runtime = next(iter(setup.runtimes.values()))
     statuses = statuses_of(session, runtime.code, [p.id for p in products])
     current = _current_snapshots(session, runtime.code, [p.sku for p in products])
@@ -142,7 +145,6 @@ def _publish_batch(session, setup, products: list[LoadedProduct], report: Publis
             continue
         passing.append((product, result.variants))
 
-    now = utcnow()
     rows, superseded, published_ids = [], [], {}
     for product, variants in passing:
         wrote = False
@@ -154,11 +156,13 @@ def _publish_batch(session, setup, products: list[LoadedProduct], report: Publis
             version = previous.version + 1 if previous else 1
             if previous is not None:
                 superseded.append(previous.id)
+            feed_version = publication.feed_version(variant.locale)
             rows.append({
                 "channel_code": runtime.code, "locale": variant.locale, "sku": product.sku,
                 "parent_sku": variant.fields.get("parent_sku"), "version": version,
                 "product_version": product.record.version or 0, "payload": variant.fields,
-                "sha256": sha, "withdrawn": False, "is_current": True, "published_at": now,
+                "sha256": sha, "withdrawn": False, "is_current": True,
+                "published_at": publication.at, "feed_version": feed_version,
                 "published_by": actor_name, "release_id": report.release_id})
             report.published.append({"sku": product.sku, "locale": variant.locale,
                                      "version": version})
@@ -186,7 +190,7 @@ def withdraw(session: Session, channel: str, skus: Iterable[str], *,
         raise NotFound(f"channel {channel!r} does not exist")
     report = PublishReport(channel)
     wanted = list(dict.fromkeys(skus))
-    now = utcnow()
+    publication = Publication(session, channel)
     from pim.catalog.models import Product
 
     for chunk in _chunks(wanted, BATCH_SIZE):
@@ -201,12 +205,14 @@ def withdraw(session: Session, channel: str, skus: Iterable[str], *,
                 continue
             for snapshot in sorted(live, key=lambda s: s.locale):
                 superseded.append(snapshot.id)
+                feed_version = publication.feed_version(snapshot.locale)
                 rows.append({
                     "channel_code": channel, "locale": snapshot.locale, "sku": sku,
                     "parent_sku": snapshot.parent_sku, "version": snapshot.version + 1,
                     "product_version": snapshot.product_version, "payload": {},
                     "sha256": EMPTY_SHA256, "withdrawn": True, "is_current": True,
-                    "published_at": now, "published_by": actor.name, "release_id": None})
+                    "published_at": publication.at, "feed_version": feed_version,
+                    "published_by": actor.name, "release_id": None})
                 report.withdrawn.append({"sku": sku, "locale": snapshot.locale,
                                          "version": snapshot.version + 1})
             if sku in ids:
@@ -222,6 +228,50 @@ def withdraw(session: Session, channel: str, skus: Iterable[str], *,
             "channel": channel, "locales": sorted({w["locale"] for w in report.withdrawn}),
             "published": 0, "withdrawn": len(report.withdrawn), "release_id": None})
     return report
+
+
+class Publication:
+    """One publish or withdrawal: the moment every snapshot it writes carries, and the feed
+    version it makes in each locale it writes snapshots in (``FeedVersion``, counted when
+    the locale's first snapshot is written, so a publication that changes nothing counts
+    nowhere)."""
+
+    def __init__(self, session: Session, channel: str):
+        self.session = session
+        self.channel = channel
+        self.versions: dict[str, int] = {}
+        self._at: datetime | None = None
+
+    def feed_version(self, locale: str) -> int:
+        version = self.versions.get(locale)
+        if version is None:
+            version = self.versions[locale] = next_feed_version(self.session, self.channel,
+                                                                locale)
+        return version
+
+    @property
+    def at(self) -> datetime:
+        """Read after a first ``feed_version``: counting waits for a concurrent publication
+        of the feed to commit (its row lock), so moments follow versions."""
+        if self._at is None:
+            self._at = utcnow()
+        return self._at
+
+
+def next_feed_version(session: Session, channel: str, locale: str) -> int:
+    """Count one more publication of the feed (channel, locale); returns its version. One
+    statement (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), whose row lock holds until
+    the transaction ends."""
+    table = FeedVersion.__table__
+    if session.connection().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(table).values(channel_code=channel, locale=locale, version=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.channel_code, table.c.locale],
+        set_={"version": table.c.version + 1}).returning(table.c.version)
+    return session.execute(statement).scalar_one()
 
 
 def current_snapshot(session: Session, channel: str, sku: str, locale: str) -> Snapshot | None:

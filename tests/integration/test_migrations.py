@@ -52,3 +52,39 @@ def test_upgrade_downgrade_upgrade_leaves_the_models_schema(empty_database):
     engine.dispose()
     dispose_engines()
     assert differences == []
+
+
+def test_feed_versions_number_the_publications_stored_before_them(empty_database):
+    """0002 numbers existing snapshots by their published_at, per channel and locale, and
+    starts each feed's counter at its highest number."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert, select
+
+    from pim.publishing.models import FeedVersion, Snapshot
+    from pim.workflow.models import Channel
+
+    url = empty_database
+    migrate.upgrade(url, "0001")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(Channel.__table__), [{
+            "code": "shop", "kind": "storefront", "label": "Shop", "definition": {},
+            "config_hash": "x", "updated_at": start}])
+        rows = [("A", "en_GB", 0), ("B", "en_GB", 0), ("A", "en_GB", 5), ("A", "de_DE", 5)]
+        conn.execute(insert(Snapshot.__table__), [{
+            "channel_code": "shop", "locale": locale, "sku": sku, "version": n + 1,
+            "product_version": 1, "payload": {}, "sha256": "x" * 64, "withdrawn": False,
+            "is_current": True, "published_at": start + timedelta(minutes=minutes)}
+            for n, (sku, locale, minutes) in enumerate(rows)])
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        numbered = conn.execute(select(Snapshot.sku, Snapshot.locale, Snapshot.feed_version)
+                                .order_by(Snapshot.id)).all()
+        counters = dict(conn.execute(select(FeedVersion.locale, FeedVersion.version)).all())
+    engine.dispose()
+    dispose_engines()
+    assert numbered == [("A", "en_GB", 1), ("B", "en_GB", 1), ("A", "en_GB", 2),
+                        ("A", "de_DE", 1)]
+    assert counters == {"en_GB": 2, "de_DE": 1}

@@ -114,3 +114,12 @@ def test_a_text_feed_names_its_charset_once(client, feed_key, format):
     params = content_type_params(response.headers["content-type"])
     assert [name for name, _ in params if name == "charset"] == ["charset"]
     assert dict(params)["charset"] == "utf-8"
+
+
+@pytest.mark.parametrize("format", ["bmecat", "ndjson", "csv"])
+def test_an_empty_delta_answers_304(client, feed_key, format):
+    since = (utcnow() + timedelta(minutes=1)).isoformat()
+    response = client.get(f"/feeds/webshop-uk/{format}", params={"since": since},
+                          headers={"X-Feed-Key": feed_key["uk"]})
+    assert response.status_code == 304
+    assert response.content == b""

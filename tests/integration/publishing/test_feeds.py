@@ -11,7 +11,7 @@ from exporters.base import ExportFormat
 from exporters.ndjson import MEDIA_TYPE, write_ndjson
 from pim.publishing.feedkeys import authenticate_feed_key, create_feed_key, revoke_feed_key
 from pim.publishing.feeds import feed_state, stream_feed
-from pim.publishing.models import FeedKey, Snapshot
+from pim.publishing.models import FeedKey, FeedVersion, Snapshot
 from pim.publishing.snapshots import publish, withdraw
 from tests.integration.workflow.factories import (
     ADMIN,
@@ -163,3 +163,47 @@ def test_a_shopify_feed_writes_a_two_level_model_as_one_product(catalog):
                                 ("shirt", "SHIRT-RED-M", "Red", "M"),
                                 ("shirt", "SHIRT-RED-S", "Red", "S")]
     assert rows[0]["Option1 Name"] == "Colour" and rows[0]["Option2 Name"] == "Size"
+
+
+BMECAT = {"b": "http://www.bmecat.org/bmecat/2005fd"}
+
+
+def bmecat_feed(schema, **options):
+    from lxml import etree
+
+    _, chunks = stream_feed("magento-store", "bmecat", **options)
+    root = etree.fromstring(b"".join(chunks))
+    assert schema.validate(root), schema.error_log
+    major, minor = root.findtext(".//b:CATALOG_VERSION", namespaces=BMECAT).split(".")
+    return root, int(major) * 1000 + int(minor)
+
+
+def test_bmecat_versions_count_publications_and_deltas_chain(catalog, reference_dir):
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(reference_dir / "bmecat" / "bmecat_2005.xsd")))
+    with catalog() as s, s.begin():
+        write(s, complete_speaker("EL-1"), complete_speaker("EL-3"))
+        publish(s, "magento-store", ["EL-1", "EL-3"], ready=True, actor=ADMIN)
+    _, held = bmecat_feed(schema)
+    with catalog() as s:
+        since = max(s.scalars(select(Snapshot.published_at)))
+    time.sleep(0.01)
+    with catalog() as s, s.begin():
+        write(s, complete_speaker("EL-3", brand=one("Sonara")))
+        publish(s, "magento-store", ["EL-3"], ready=True, actor=ADMIN)
+        publish(s, "magento-store", ["EL-3"], ready=True, actor=ADMIN)  # no change: no count
+    with catalog() as s, s.begin():
+        withdraw(s, "magento-store", ["EL-1"], actor=ADMIN)
+
+    delta, version = bmecat_feed(schema, since=since)
+
+    update = delta.find("b:T_UPDATE_PRODUCTS", BMECAT)
+    assert (held, int(update.get("prev_version")), version) == (1, 1, 3)
+    assert [(p.get("mode"), p.findtext("b:SUPPLIER_PID", namespaces=BMECAT))
+            for p in update.findall("b:PRODUCT", BMECAT)] == [("delete", "EL-1"),
+                                                               ("update", "EL-3")]
+    assert bmecat_feed(schema)[1] == 3  # the full catalog is at the same version
+    with catalog() as s:  # each locale of the channel counts its own publications
+        assert {(v.locale, v.version) for v in s.scalars(select(FeedVersion))} == {
+            ("de_DE", 3), ("en_GB", 3)}

@@ -51,3 +51,33 @@ def test_a_feed_key_is_printed_once_and_listed_by_prefix(cli):
     listed = cli("feedkey", "list").output
     assert key.startswith("pfk_") and key not in listed and key[:12] in listed
     assert "feed key 1 revoked" in cli("feedkey", "revoke", "1").output
+
+
+def test_exporting_a_channel_with_nothing_published_says_so(cli, tmp_path):
+    output = tmp_path / "feed.csv"
+    result = cli("export", "webshop-uk", "--format", "csv", "-o", output)
+    assert result.exit_code == 0, result.output
+    assert "no products: nothing is published in webshop-uk (en_GB)" in result.output
+    assert output.read_text().count("\n") == 1  # the header, for a consumer to read
+
+
+def test_an_empty_delta_writes_no_file_and_says_so(cli, tmp_path):
+    from pim.db import utcnow
+
+    cli("publish", "--channel", "webshop-uk", "--sku", "EL-1", "--ready")
+    since = utcnow().isoformat()
+    output = tmp_path / "delta.xml"
+
+    result = cli("export", "webshop-uk", "--format", "bmecat", "--since", since, "-o", output)
+
+    assert result.exit_code == 0, result.output
+    assert "nothing published or withdrawn in webshop-uk (en_GB) since" in result.output
+    assert "no file written" in result.output
+    assert not output.exists()
+
+
+def test_an_export_names_how_many_products_it_wrote(cli, tmp_path):
+    cli("publish", "--channel", "webshop-uk", "--sku", "EL-1", "--ready")
+    output = tmp_path / "feed.xml"
+    result = cli("export", "webshop-uk", "--format", "bmecat", "-o", output)
+    assert f"{output}: " in result.output and "bytes, 1 products" in result.output

@@ -52,18 +52,63 @@ def test_delta_feed_with_updates_and_deletions_validates(reference_schema):
     assert modes == [("delete", "GONE-1"), ("delete", "GONE-2"), ("update", "TIER-1")]
 
 
+def test_a_delta_says_new_for_a_product_published_for_the_first_time(reference_schema):
+    first, changed = make_variant("FIRST"), make_variant("CHANGED")
+    first.version, changed.version = 1, 3
+    root = parse_valid(export("bmecat", [first, changed], make_feed(delta=True)),
+                       reference_schema)
+    assert [p.get("mode") for p in root.findall(".//b:PRODUCT", NS)] == ["new", "update"]
+
+
+def test_versions_count_publications_so_updates_chain(reference_schema):
+    full = parse_valid(export("bmecat", [make_variant()], make_feed(version=7)),
+                       reference_schema)
+    delta = parse_valid(export("bmecat", [make_variant()],
+                               make_feed(delta=True, version=9, prev_version=7)),
+                        reference_schema)
+
+    def version_of(root):
+        major, minor = root.findtext(".//b:CATALOG_VERSION", namespaces=NS).split(".")
+        return int(major) * 1000 + int(minor)
+
+    assert version_of(full) == 7
+    # The update applies to the version the full catalog had and brings the receiver on.
+    assert int(delta.find("b:T_UPDATE_PRODUCTS", NS).get("prev_version")) == version_of(full)
+    assert version_of(delta) == 9
+
+
+@pytest.mark.parametrize(("version", "text"), [(0, "0.0"), (7, "0.7"), (999, "0.999"),
+                                               (1000, "1.0"), (123456, "123.456")])
+def test_catalog_version_is_major_minor_of_the_publication_count(reference_schema, version,
+                                                                  text):
+    root = parse_valid(export("bmecat", [make_variant()], make_feed(version=version)),
+                       reference_schema)
+    assert root.findtext(".//b:CATALOG_VERSION", namespaces=NS) == text
+
+
+def test_an_empty_delta_is_refused_rather_than_written_invalid():
+    from exporters.bmecat import EmptyDeltaError
+
+    with pytest.raises(EmptyDeltaError):
+        export("bmecat", [], make_feed(delta=True))
+
+
+def test_an_empty_full_catalog_validates(reference_schema):
+    parse_valid(export("bmecat", [], make_feed()), reference_schema)
+
+
 def test_deletions_alone_make_a_valid_delta(reference_schema):
     feed = make_feed(delta=True, withdrawn=["GONE-1"])
     parse_valid(export("bmecat", [], feed), reference_schema)
 
 
 def test_header_names_catalog_language_currency_and_supplier(reference_schema):
-    feed = make_feed(locale="de_DE", currency="EUR", catalog_version="2.1")
+    feed = make_feed(locale="de_DE", currency="EUR", version=2001)
     root = parse_valid(export("bmecat", [make_variant()], feed), reference_schema)
     catalog = root.find("b:HEADER/b:CATALOG", NS)
     assert catalog.findtext("b:LANGUAGE", namespaces=NS) == "deu"
     assert catalog.findtext("b:CATALOG_ID", namespaces=NS) == "ACME-GB"
-    assert catalog.findtext("b:CATALOG_VERSION", namespaces=NS) == "2.1"
+    assert catalog.findtext("b:CATALOG_VERSION", namespaces=NS) == "2.1"  # publication 2001
     assert catalog.findtext("b:CURRENCY", namespaces=NS) == "EUR"
     assert root.findtext("b:HEADER/b:SUPPLIER/b:SUPPLIER_NAME", namespaces=NS) == "Acme Ltd"
 
