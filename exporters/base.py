@@ -26,8 +26,10 @@ CHUNK_SIZE = 64 * 1024  # big enough that per-chunk overhead vanishes, small eno
 class FeedInfo:
     """Everything about one feed that is not in its variants.
 
-    ``withdrawn`` lists SKUs removed since the previous feed; only delta feeds
-    (``delta=True``) write them.
+    ``withdrawn`` lists SKUs withdrawn from the channel since a delta's start, and
+    ``withdrawn_groups`` the products that left whole: the groups (``parent_sku``, or the
+    SKU of a product without one) none of whose variants is still published. Only delta
+    feeds (``delta=True``) write them, each format in its own way (see its module).
     ``attribute_codes`` (optional) gives flat formats (CSV, XLSX) one column per mapped
     attribute; without it they write axes and attributes as one JSON cell.
     """
@@ -39,6 +41,7 @@ class FeedInfo:
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     delta: bool = False
     withdrawn: list[str] = field(default_factory=list)
+    withdrawn_groups: list[str] = field(default_factory=list)
     base_url: str = ""
     # The feed's version: how many publications have changed it (in this locale). A delta
     # also names the version it starts from, the one its receiver must hold (``since``'s).

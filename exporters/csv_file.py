@@ -1,14 +1,15 @@
-"""Generic CSV: the flat layout of ``exporters.flat_rows``, RFC 4180 quoting, UTF-8."""
+"""Generic CSV: the flat layout of ``exporters.flat_rows``, RFC 4180 quoting, UTF-8. A delta
+says what left the channel in its ``deleted`` column."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import chain, repeat
+from itertools import chain
 
 from exporters.base import CHUNK_SIZE, FeedInfo
-from exporters.flat_rows import flat_header, flat_row
+from exporters.flat_rows import flat_header, flat_rows
 from pim.records import ChannelVariant
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -159,4 +160,4 @@ def _encoded(text: str) -> bytes:
 
 
 def write_csv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
-    return write_rows_as_csv(chain([flat_header(feed)], map(flat_row, variants, repeat(feed))))
+    return write_rows_as_csv(chain([flat_header(feed)], flat_rows(variants, feed)))

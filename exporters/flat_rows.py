@@ -6,6 +6,9 @@ attribute without a column of its own (a header must be written before the first
 streamed feed cannot look ahead for every attribute it will meet). Multi-valued cells use
 ``|``: images, categories, and tier prices as ``min_quantity:amount``.
 
+A delta adds a last column, ``deleted``: ``true`` on the row of each withdrawn SKU (which
+comes first and carries only ``id`` and ``sku``), empty on the others.
+
 Free text from products is neutralised against formula injection; amounts and quantities
 the writer formats itself are left alone so negative numbers stay numbers.
 """
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -57,7 +62,22 @@ PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
 
 
 def flat_header(feed: FeedInfo) -> list[str]:
-    return [*FIXED_COLUMNS, *feed.attribute_codes, "attributes"]
+    """The columns; a delta adds ``deleted`` last."""
+    header = [*FIXED_COLUMNS, *feed.attribute_codes, "attributes"]
+    return [*header, "deleted"] if feed.delta else header
+
+
+def flat_rows(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[list[str]]:
+    """The rows below the header: in a delta, first one row per withdrawn SKU (``id``,
+    ``sku`` and ``deleted`` = ``true``, every other cell empty), so a consumer applying rows
+    in order ends right even for a SKU withdrawn and then published again; then a row per
+    variant (``deleted`` empty)."""
+    if feed.delta and feed.withdrawn:
+        width = len(FIXED_COLUMNS) + len(feed.attribute_codes) + 1
+        for sku in feed.withdrawn:
+            text = neutralise(sku)
+            yield [text, text, *[""] * (width - 2), "true"]
+    yield from map(flat_row, variants, repeat(feed))
 
 
 def flat_row(variant: ChannelVariant, feed: FeedInfo) -> list[str]:
@@ -134,6 +154,8 @@ def flat_row(variant: ChannelVariant, feed: FeedInfo) -> list[str]:
         row.append(neutralise(_json_cell(named)) if named else "")
     else:
         row.append("")
+    if feed.delta:
+        row.append("")  # deleted
     return row
 
 

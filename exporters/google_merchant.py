@@ -7,8 +7,12 @@ neither GTIN nor MPN. Descriptions are plain text (the stored HTML's text, a lin
 paragraph or list item) unless the channel keeps HTML (``FeedInfo.html_descriptions``). Length limits (title 150, description 5000) are the channel schema's
 job upstream; the writers only guarantee that any text stays inside its element or cell.
 
-Google feeds are full snapshots: a delta feed is written the same way and withdrawn SKUs
-are not expressible (Google drops items missing from the next full fetch).
+A full feed lists what is published (Google drops an item missing from the next full
+fetch). A delta is for a supplemental feed: it lists what changed and, first, one item per
+withdrawn SKU with only ``id``, ``availability`` = ``out_of_stock`` and one
+``excluded_destination`` per destination Google has (``WITHDRAWN_DESTINATIONS``), which takes
+the item out of every listing while its primary feed still names it. A TSV delta has the
+``excluded_destination`` column (destinations separated by commas); a full TSV does not.
 """
 
 from __future__ import annotations
@@ -45,8 +49,14 @@ _PASS_THROUGH = ("gender", "age_group", "material", "pattern", "google_product_c
 # Values this module formats itself from checked numbers and enumerations: no formula risk,
 # and "-1.00 GBP" must stay a (negative) price.
 _WRITER_FORMATTED = frozenset(
-    {"price", "sale_price", "shipping_weight", "availability", "identifier_exists"}
+    {"price", "sale_price", "shipping_weight", "availability", "identifier_exists",
+     "excluded_destination"}
 )
+_REPEATED = frozenset({"additional_image_link", "excluded_destination"})
+
+# Every destination an item can be excluded from (Google's product data specification).
+WITHDRAWN_DESTINATIONS = ("Shopping_ads", "Display_ads", "Local_inventory_ads", "Free_listings",
+                          "Free_local_listings")
 
 TSV_COLUMNS = (
     "id", "title", "description", "link", "image_link", "additional_image_link",
@@ -115,6 +125,16 @@ def merchant_attributes(variant: ChannelVariant, *, html_descriptions: bool = Fa
     return pairs
 
 
+def withdrawn_attributes(sku: str) -> list[tuple[str, str]]:
+    """The item of a withdrawn SKU in a delta: out of stock and out of every destination."""
+    return [("id", sku), ("availability", "out_of_stock"),
+            *(("excluded_destination", name) for name in WITHDRAWN_DESTINATIONS)]
+
+
+def _withdrawn_items(feed: FeedInfo) -> list[list[tuple[str, str]]]:
+    return [withdrawn_attributes(sku) for sku in feed.withdrawn] if feed.delta else []
+
+
 def write_google_rss(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
     out = ChunkedOutput()
     title = feed.channel_label or feed.channel
@@ -127,6 +147,9 @@ def write_google_rss(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iter
         "</description>\n"
     )
     add = out.add
+    for pairs in _withdrawn_items(feed):
+        add("<item>" + "".join(f"<g:{name}>{xml_text(value)}</g:{name}>"
+                               for name, value in pairs) + "</item>\n")
     html = feed.html_descriptions
     for variant in variants:
         parts = ["<item>"]
@@ -141,20 +164,25 @@ def write_google_rss(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iter
 
 
 def write_google_tsv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
+    columns = (*TSV_COLUMNS, "excluded_destination") if feed.delta else TSV_COLUMNS
+    index = {name: i for i, name in enumerate(columns)}
+
+    def row_of(pairs: list[tuple[str, str]]) -> list[str]:
+        row = [""] * len(columns)
+        for name, value in pairs:
+            i = index[name]
+            cell = value if name in _WRITER_FORMATTED else _tsv_cell(value)
+            # Google reads repeated attributes in a text feed as a comma-separated list.
+            row[i] = f"{row[i]},{cell}" if row[i] and name in _REPEATED else (row[i] or cell)
+        return row
+
     def rows():
-        yield list(TSV_COLUMNS)
-        index = {name: i for i, name in enumerate(TSV_COLUMNS)}
+        yield list(columns)
+        for pairs in _withdrawn_items(feed):
+            yield row_of(pairs)
         html = feed.html_descriptions
         for variant in variants:
-            row = [""] * len(TSV_COLUMNS)
-            for name, value in merchant_attributes(variant, html_descriptions=html):
-                i = index[name]
-                cell = value if name in _WRITER_FORMATTED else _tsv_cell(value)
-                # Google reads repeated attributes in a text feed as a comma-separated list.
-                row[i] = f"{row[i]},{cell}" if row[i] and name == "additional_image_link" else (
-                    row[i] or cell
-                )
-            yield row
+            yield row_of(merchant_attributes(variant, html_descriptions=html))
 
     # Cells never contain tabs or line breaks (_tsv_cell), so nothing needs quoting and
     # quotes stay literal: read the same whether or not the data source has "quoted fields".

@@ -16,6 +16,11 @@ reads with its "Fields enclosure" import option.
 
 Weights are written in kilograms. Grouping relies on the hub delivering a model's variants
 consecutively; only the current model's (sku, axes) pairs are held in memory.
+
+A delta starts with one row per withdrawn SKU, and per product model that left the channel
+whole (its configurable), holding only ``sku`` and ``product_online`` = 2: Magento's
+"Add/Update" import disables the product (a delete is a separate import behaviour Magento
+cannot mix with updates in one file).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from exporters.base import (
@@ -85,7 +91,17 @@ _IDENTIFIER_FIELDS = ("brand", "gtin", "mpn")
 
 
 def write_magento_csv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
-    return write_table_as_csv(COLUMNS, FILLED_COLUMNS, _rows(variants))
+    rows = _rows(variants)
+    if feed.delta and feed.withdrawn:
+        rows = chain(_disabled_rows(feed), rows)
+    return write_table_as_csv(COLUMNS, FILLED_COLUMNS, rows)
+
+
+def _disabled_rows(feed: FeedInfo) -> Iterator[list[str]]:
+    """Withdrawn SKUs, and the configurables of product models that left whole, disabled."""
+    skus = list(dict.fromkeys([*feed.withdrawn, *feed.withdrawn_groups]))
+    for sku in skus:
+        yield list(_template(sku=neutralise(sku), product_online="2"))
 
 
 def magento_value(text: str) -> str:

@@ -14,6 +14,13 @@ Price the regular one.
 
 Grouping relies on the hub delivering a model's variants consecutively; only the current
 product's variants are held in memory.
+
+A delta starts with one row per product that left the channel whole
+(``FeedInfo.withdrawn_groups``): its Handle, Published ``FALSE`` and Status ``archived``, which
+Shopify's import applies to the existing product. A variant withdrawn while its product
+stays published cannot be said in Shopify's CSV (it matches variants by their option values,
+which a withdrawal no longer has, and its import never deletes a variant): it is left out,
+and must be removed in Shopify (or the whole product withdrawn).
 """
 
 from __future__ import annotations
@@ -73,7 +80,7 @@ def shopify_handle(key: str) -> str:
 
 
 def write_shopify_csv(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
-    return write_rows_as_csv(_rows(variants))
+    return write_rows_as_csv(_rows(variants, feed))
 
 
 def _template(**cells: str) -> tuple[str, ...]:
@@ -93,8 +100,11 @@ _OPTION_NAMES = tuple(COLUMN[f"Option{n} Name"] for n in range(1, MAX_OPTIONS + 
 _OPTION_VALUES = tuple(COLUMN[f"Option{n} Value"] for n in range(1, MAX_OPTIONS + 1))
 
 
-def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
+def _rows(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[list[str]]:
     yield list(COLUMNS)
+    if feed.delta:
+        for group in feed.withdrawn_groups:
+            yield list(_archived_row(group))
     for key, grouped in model_groups(variants):
         group = list(grouped)  # one product's variants: its options are known before row 1
         handle = shopify_handle(key)
@@ -116,6 +126,12 @@ def _rows(variants: Iterable[ChannelVariant]) -> Iterator[list[str]]:
             row[_IMAGE_SRC] = neutralise(image)
             row[_IMAGE_POSITION] = str(position)
             yield row
+
+
+def _archived_row(group: str) -> tuple[str, ...]:
+    """A product that left the channel whole: archived and unpublished in the store."""
+    return _template(**{"Handle": shopify_handle(group), "Published": "FALSE",
+                        "Status": "archived"})
 
 
 def _option_codes(group: list[ChannelVariant]) -> list[str]:

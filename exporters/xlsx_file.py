@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 
 from exporters.base import CHUNK_SIZE, FeedInfo, xml_attribute, xml_text
-from exporters.flat_rows import NUMERIC_COLUMNS, PLAIN_NUMBER, flat_header, flat_row
+from exporters.flat_rows import NUMERIC_COLUMNS, PLAIN_NUMBER, flat_header, flat_rows
 from pim.records import ChannelVariant
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -100,9 +100,9 @@ def _sheet_xml(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[s
         parts.append(f'<c r="{letter}1" t="inlineStr" s="1"><is><t>{xml_text(name)}</t></is></c>')
     parts.append("</row>")
     size = 0
-    for number, variant in enumerate(variants, start=2):
+    for number, row in enumerate(flat_rows(variants, feed), start=2):
         parts.append(f'<row r="{number}">')
-        for letter, is_number, text in zip(letters, numeric, flat_row(variant, feed), strict=True):
+        for letter, is_number, text in zip(letters, numeric, row, strict=True):
             if not text:
                 continue
             if is_number and PLAIN_NUMBER.match(text):

@@ -44,7 +44,8 @@ def publish_command(channel: str, skus: tuple[str, ...], ready: bool) -> None:
 @click.option("--channel", required=True)
 @click.option("--sku", "skus", multiple=True, required=True)
 def withdraw_command(channel: str, skus: tuple[str, ...]) -> None:
-    """Remove products from a channel (feeds list them as withdrawn)."""
+    """Remove products from a channel; delta feeds (--since) say so, each format in its own
+    way (a deleted column, a mode="delete" product, ...: see the README's feed formats)."""
     from pim.db import session_scope
     from pim.publishing.snapshots import withdraw
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from pim.config import get_settings
@@ -95,20 +95,37 @@ def stream_feed(channel: str, format: str, *, locale: str | None = None,
     exporter = exporter_for(format)
     with read_session() as session:
         definition, locale = _resolve_locale(session, channel, locale)
-        withdrawn = []
+        withdrawn: list[tuple[str, str | None]] = []
+        gone: list[str] = []
         if since is not None:
-            withdrawn = list(session.scalars(
-                select(Snapshot.sku).where(Snapshot.channel_code == channel,
-                                           Snapshot.locale == locale,
-                                           Snapshot.is_current.is_(True),
-                                           Snapshot.withdrawn.is_(True),
-                                           Snapshot.published_at > since)
-                .order_by(Snapshot.sku)))
+            withdrawn = [(sku, parent) for sku, parent in session.execute(
+                select(Snapshot.sku, Snapshot.parent_sku).where(
+                    Snapshot.channel_code == channel, Snapshot.locale == locale,
+                    Snapshot.is_current.is_(True), Snapshot.withdrawn.is_(True),
+                    Snapshot.published_at > since)
+                .order_by(Snapshot.sku))]
+            gone = groups_gone(session, channel, locale, [parent or sku
+                                                          for sku, parent in withdrawn])
         version = feed_version(session, channel, locale)
         prev_version = feed_version(session, channel, locale, until=since) if since else 0
-    info = feed_info(definition, locale, since=since, withdrawn=withdrawn, version=version,
-                     prev_version=prev_version)
+    info = feed_info(definition, locale, since=since, withdrawn=[sku for sku, _ in withdrawn],
+                     withdrawn_groups=gone, version=version, prev_version=prev_version)
     return exporter.media_type, _chunks(exporter, channel, locale, since, info)
+
+
+def groups_gone(session: Session, channel: str, locale: str, groups: list[str]) -> list[str]:
+    """Of ``groups`` (a variant's parent SKU, or the SKU of a product without one), those with
+    no variant published in the feed any more: the products that left the channel whole."""
+    wanted = sorted(set(groups))
+    live: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        live.update(session.scalars(
+            select(func.coalesce(Snapshot.parent_sku, Snapshot.sku)).where(
+                Snapshot.channel_code == channel, Snapshot.locale == locale,
+                Snapshot.is_current.is_(True), Snapshot.withdrawn.is_(False),
+                or_(Snapshot.parent_sku.in_(chunk), Snapshot.sku.in_(chunk))).distinct()))
+    return [group for group in wanted if group not in live]
 
 
 def feed_version(session: Session, channel: str, locale: str, *,
@@ -144,15 +161,16 @@ def iter_published_variants(session: Session, channel: str, locale: str, *,
                              content_hash=snapshot.sha256)
 
 
-def feed_info(definition, locale: str, *, since=None, withdrawn=(), version: int = 0,
-              prev_version: int = 0):
+def feed_info(definition, locale: str, *, since=None, withdrawn=(), withdrawn_groups=(),
+              version: int = 0, prev_version: int = 0):
     """The exporter's description of this feed."""
     from exporters.base import FeedInfo
 
     return FeedInfo(
         channel=definition.code, channel_label=definition.label, locale=locale,
         currency=definition.currency, generated_at=utcnow(), delta=since is not None,
-        withdrawn=list(withdrawn), version=version, prev_version=prev_version,
+        withdrawn=list(withdrawn), withdrawn_groups=list(withdrawn_groups), version=version,
+        prev_version=prev_version,
         base_url=channel_site_url(definition),
         catalog_id=definition.code,
         price_type="gros_list" if definition.tax.prices_include_tax else "net_list",

@@ -207,3 +207,27 @@ def test_bmecat_versions_count_publications_and_deltas_chain(catalog, reference_
     with catalog() as s:  # each locale of the channel counts its own publications
         assert {(v.locale, v.version) for v in s.scalars(select(FeedVersion))} == {
             ("de_DE", 3), ("en_GB", 3)}
+
+
+def test_a_delta_knows_which_products_left_the_channel_whole(catalog):
+    import csv
+    import io
+
+    with catalog() as s, s.begin():
+        for sku, parent in (("MUG-RED", "MUG"), ("MUG-BLUE", "MUG"), ("CAP-RED", "CAP"),
+                            ("CAP-BLUE", "CAP"), ("LONE", None)):
+            s.add(Snapshot(channel_code="magento-store", locale="en_GB", sku=sku,
+                           parent_sku=parent, version=1, product_version=1,
+                           payload={"id": sku, "sku": sku}, sha256="x" * 64))
+    with catalog() as s:
+        since = max(s.scalars(select(Snapshot.published_at)))
+    time.sleep(0.01)
+    with catalog() as s, s.begin():
+        # MUG leaves whole, CAP keeps a variant, LONE (no model) leaves.
+        withdraw(s, "magento-store", ["MUG-RED", "MUG-BLUE", "CAP-RED", "LONE"], actor=ADMIN)
+
+    _, chunks = stream_feed("magento-store", "magento_csv", locale="en_GB", since=since)
+    rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+
+    assert [(row["sku"], row["product_online"]) for row in rows] == [
+        ("CAP-RED", "2"), ("LONE", "2"), ("MUG-BLUE", "2"), ("MUG-RED", "2"), ("MUG", "2")]
