@@ -19,6 +19,7 @@ from pim.catalog.models import (
     UnitFamily,
 )
 from pim.db import Base
+from pim.erp.models import ErpConnector, ErpProductLink
 from pim.history.models import HistoryEntry
 from pim.jobs.models import Job
 from pim.media.models import Asset
@@ -35,8 +36,8 @@ from pim.workflow.models import (
 __all__ = [
     "ApiToken", "Asset", "Association", "AssociationType", "Attempt", "Attribute",
     "AttributeGroup", "AttributeOption", "Base", "Category", "Channel", "Completeness",
-    "Currency", "Delivery", "Family", "FamilyVariant", "FeedKey", "FeedVersion", "HistoryEntry",
-    "Job",
+    "Currency", "Delivery", "ErpConnector", "ErpProductLink", "Family", "FamilyVariant",
+    "FeedKey", "FeedVersion", "HistoryEntry", "Job",
     "Locale", "Message", "Product", "ProductCategory", "ProductChannelStatus", "ProductModel",
     "Release", "ReleaseItem", "Snapshot", "Stock", "Subscription", "UnitFamily", "User",
 ]
