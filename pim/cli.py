@@ -15,6 +15,7 @@ SLICE_CLIS = [
     "pim.publishing.cli",
     "pim.webhooks.cli",
     "pim.auth.cli",
+    "pim.erp.cli",
 ]
 
 

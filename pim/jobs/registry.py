@@ -34,6 +34,7 @@ JOB_MODULES = [
     "pim.webhooks.jobs",
     "pim.search.jobs",
     "pim.media.jobs",
+    "pim.erp.jobs",
 ]
 
 DEFAULT_QUEUE = "default"

@@ -63,3 +63,25 @@ def catalogue(count: int, prefix: str = "P") -> list[dict[str, Any]]:
              "list_price": f"{10 + i}.50", "cost_price": f"{4 + i}.25",
              "ean": gtin_with_check_digit(f"400638133{i:03d}"), "category": "Pumps"}
             for i in range(1, count + 1)]
+
+
+@pytest.fixture
+def hub(db):
+    """A session factory over a database with the demo's structure and channels (family
+    spare_parts: erp_name and price ERP-owned; name, brand and ean pim-owned)."""
+    from pim.db import session_factory
+    from tests.factories import make_catalog
+
+    factory = session_factory(db)
+    with factory.begin() as session:
+        make_catalog(session)
+    return factory
+
+
+def write_connector(tmp_path, data: dict[str, Any], name: str = "tryton.yaml"):
+    """A connector file on disk (jobs read their connector from a file)."""
+    import yaml
+
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path

@@ -61,19 +61,6 @@ def test_full_pull_reads_every_product_with_the_default_mapping(tryton):
     assert end.watermark is not None and end.watermark.tzinfo is not None
 
 
-def test_incremental_pull_finds_only_the_product_whose_price_changed(tryton):
-    tryton.admin.create_products(catalogue(30))
-    _, _, _, first = pull(tryton.connector())
-    time.sleep(0.05)
-    tryton.admin.set_list_price("P-0007", "99.90")
-    products, _, _, end = pull(tryton.connector(overlap="0s"), since=first.watermark)
-    assert changed_since(products, first.watermark) == ["P-0007"]
-    assert by_sku(products)["P-0007"].record.values["price"][0]["data"] == [
-        {"amount": "99.90", "currency": "EUR"}]
-    assert end.watermark > first.watermark
-    assert len(end.present_keys) == 30
-
-
 def test_incremental_pull_with_nothing_changed_keeps_the_watermark(tryton):
     tryton.admin.create_products(catalogue(5))
     _, _, _, first = pull(tryton.connector())
@@ -92,27 +79,6 @@ def test_a_template_edit_reaches_its_variant(tryton):
     assert changed_since(products, first.watermark) == ["P-0003"]
     assert by_sku(products)["P-0003"].record.values["erp_name"][0]["data"] == \
         "Pump seal, improved"
-
-
-def test_a_deactivated_product_comes_disabled(tryton):
-    tryton.admin.create_products(catalogue(5))
-    _, _, _, first = pull(tryton.connector())
-    time.sleep(0.05)
-    tryton.admin.deactivate("P-0002")
-    products, _, _, end = pull(tryton.connector(overlap="0s"), since=first.watermark)
-    assert changed_since(products, first.watermark) == ["P-0002"]
-    assert [(p.record.sku, p.record.enabled) for p in products if not p.active] == [
-        ("P-0002", False)]
-    assert len(end.present_keys) == 5  # deactivated is not deleted
-
-
-def test_a_deleted_product_is_missing_from_the_present_keys(tryton):
-    ids = tryton.admin.create_products(catalogue(5))
-    _, _, _, first = pull(tryton.connector())
-    tryton.admin.delete("P-0004")
-    _, _, _, end = pull(tryton.connector(), since=first.watermark)
-    assert str(ids["P-0004"]) not in end.present_keys
-    assert end.present_keys == {str(i) for code, i in ids.items() if code != "P-0004"}
 
 
 def test_stock_per_mapped_location_and_moves_since_the_watermark(tryton):
