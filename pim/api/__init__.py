@@ -9,10 +9,20 @@ from pim.api.security import TokenAuthMiddleware
 
 
 def api_routes() -> list:
-    from pim.api import access, feeds, jobs, media, products, structure, webhooks, workflow
+    from pim.api import (
+        access,
+        erp,
+        feeds,
+        jobs,
+        media,
+        products,
+        structure,
+        webhooks,
+        workflow,
+    )
 
     return [*products.ROUTES, *structure.ROUTES, *access.ROUTES, *feeds.API_ROUTES,
-            *jobs.ROUTES, *workflow.ROUTES, *webhooks.ROUTES, *media.ROUTES]
+            *jobs.ROUTES, *workflow.ROUTES, *webhooks.ROUTES, *media.ROUTES, *erp.ROUTES]
 
 
 def api_router() -> Router:

@@ -8,7 +8,13 @@ import pytest
 from litestar.testing import TestClient
 
 from pim.db import utcnow
-from tests.integration.api import matrix_jobs, matrix_media, matrix_webhooks, matrix_workflow
+from tests.integration.api import (
+    matrix_erp,
+    matrix_jobs,
+    matrix_media,
+    matrix_webhooks,
+    matrix_workflow,
+)
 from tests.integration.api.factories import add_token
 
 A, E, R, V = "admin", "editor", "reviewer", "viewer"
@@ -71,7 +77,7 @@ PARAMS = {"{sku:str}": "NO-SUCH-SKU", "{code:str}": "no_such_code", "{attribute:
           "{token_id:int}": "999999", "{key_id:int}": "999999", "{channel:str}": "webshop-uk",
           "{format:str}": "ndjson"}
 
-for _part in (matrix_jobs, matrix_workflow, matrix_webhooks, matrix_media):
+for _part in (matrix_jobs, matrix_workflow, matrix_webhooks, matrix_media, matrix_erp):
     MATRIX.update(_part.ROWS)
     PARAMS.update(_part.PARAMS)
 
