@@ -8,7 +8,7 @@ from itertools import count
 from pathlib import Path
 
 from importers.errors import EmptyFileError, ImportFileError
-from importers.sniff import SAMPLE_BYTES, detect_delimiter, detect_encoding
+from importers.sniff import SAMPLE_BYTES, EncodingGuess, detect_delimiter, sniff_encoding
 
 # Rich-text descriptions exceed the csv module's default 128 KiB field limit.
 MAX_FIELD_BYTES = 16 * 1024 * 1024
@@ -30,10 +30,13 @@ class CsvRows:
         if not sample.strip():
             raise EmptyFileError("the file is empty", path=str(path))
         try:
-            self.encoding = encoding or detect_encoding(sample)
+            # A profile's encoding is taken as it is: the person knows the file.
+            self.encoding_guess = (EncodingGuess(encoding, "profile") if encoding
+                                   else sniff_encoding(sample))
         except ImportFileError as error:
             error.args = (f"{path}: {error.args[0]}",)
             raise
+        self.encoding = self.encoding_guess.encoding
         if delimiter:
             self.delimiter = delimiter
         else:

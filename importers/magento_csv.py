@@ -25,7 +25,8 @@ additional_images   list of URLs or paths from ``additional_images``
                     color=Red), except Magento's own bookkeeping codes
 ==================  ===========================================================================
 
-``product_online`` gives ``enabled``; ``qty`` the stock at ``stock_source``; ``related_skus``,
+A simple product of a configurable keeps the configurable's name, brand, description and
+short description where its own row leaves them empty. ``product_online`` gives ``enabled``; ``qty`` the stock at ``stock_source``; ``related_skus``,
 ``crosssell_skus``, ``upsell_skus`` and a grouped product's ``associated_skus`` (sku=qty) the
 associations ``related``, ``cross_sell``, ``upsell`` and ``pack``. Rows of a store view
 (``store_view_code`` set) are skipped with a warning: they hold translations for a store,
@@ -55,6 +56,8 @@ SYSTEM_ATTRIBUTES = frozenset({
     "has_options", "required_options", "quantity_and_stock_status", "shipment_type",
     "options_container", "gift_message_available",
 })
+# Values of a configurable its simple products keep when their own row leaves them empty.
+VARIANT_KEEPS = ("name", "brand", "description", "short_description")
 _ASSOCIATION_COLUMNS = (("related_skus", "related"), ("crosssell_skus", "cross_sell"),
                         ("upsell_skus", "upsell"))
 
@@ -65,10 +68,12 @@ def read_magento_csv(
     currency: str = "USD",
     locale: str | None = None,
     stock_source: str = "magento",
+    encoding: str = "utf-8-sig",
 ) -> Iterator[ProductRecord | RowError]:
     """Product models (configurable rows) first, then products, each with its row number."""
-    with _rereadable(source) as reopen:
+    with _rereadable(source, encoding) as reopen:
         parents: dict[str, str] = {}
+        kept: dict[str, dict[str, list]] = {}  # model -> the values its variants keep
         for row_number, row in _rows(reopen()):
             if row.get("product_type") == "configurable" and not row.get("store_view_code"):
                 record = _record(row, row_number, currency, locale, stock_source)
@@ -78,6 +83,8 @@ def read_magento_csv(
                     child = parse_pairs(variation).get("sku")
                     if child:
                         parents[child] = record.sku
+                kept[record.sku] = {code: record.values[code] for code in VARIANT_KEEPS
+                                    if code in record.values}
                 yield record
         for row_number, row in _rows(reopen()):
             sku = row.get("sku", "")
@@ -90,6 +97,8 @@ def read_magento_csv(
             elif row.get("product_type") != "configurable":
                 record = _record(row, row_number, currency, locale, stock_source)
                 record.parent = parents.get(sku)
+                for code, entries in kept.get(record.parent or "", {}).items():
+                    record.values.setdefault(code, entries)  # what the simple row left empty
                 yield record
 
 
@@ -138,15 +147,16 @@ def _rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
 class _rereadable:  # noqa: N801 - a context manager used like open()
     """Gives a fresh text stream over the same content each time it is called."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, encoding: str):
         self.source = source
+        self.encoding = encoding
         self.spool: IO[str] | None = None
 
     def __enter__(self):
         if isinstance(self.source, str | PathLike):
-            return lambda: open(self.source, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            return lambda: open(self.source, encoding=self.encoding, newline="")  # noqa: SIM115
         self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
-        with open_csv_text(self.source) as text:
+        with open_csv_text(self.source, self.encoding) as text:
             shutil.copyfileobj(text, self.spool)
         return self._reopen_spool
 

@@ -2,6 +2,8 @@
 
 A profile is YAML, for example::
 
+    format: auto               # the file's layout: akeneo (this column convention), shopify,
+                               # magento, or auto (told from the header; the default)
     kind: product              # what the file holds (default: told by the file name/header)
     sheet: Products            # sheet name or 0-based index (XLSX)
     header_row: 3              # 1-based; default: detected below any title rows
@@ -24,6 +26,19 @@ A profile is YAML, for example::
     constants:                 # convention column -> text, used where the file gives nothing
       family: shirts
       enabled: "1"
+
+For Shopify and Magento files (``format: shopify`` / ``magento``) the columns are the
+platform's; what a profile says is where their values go (``importers.platforms``)::
+
+    format: shopify
+    locale: en_GB              # the locale of their texts (default: the catalog's first)
+    currency: GBP              # the currency of their prices (default: the catalog's first)
+    stock_source: shopify_uk   # where their stock quantities go (default: shopify / magento)
+    attributes:                # their value codes -> the catalog's attributes
+      gtin: ean
+      color: colour
+    associations:              # their link kinds (related, cross_sell, upsell, pack) ->
+      related: ACCESSORY       # the catalog's association types
 """
 
 from __future__ import annotations
@@ -92,8 +107,12 @@ class ColumnMapping(_Strict):
         return defaults.model_copy(update=overrides) if overrides else defaults
 
 
+ImportFormat = Literal["auto", "akeneo", "shopify", "magento"]
+
+
 class MappingProfile(_Strict):
     name: str | None = None
+    format: ImportFormat | None = None
     kind: RecordKind | None = None
     sheet: str | int | None = None
     header_row: int | None = Field(default=None, ge=1)
@@ -104,6 +123,12 @@ class MappingProfile(_Strict):
     transforms: ColumnTransforms = Field(default_factory=ColumnTransforms)
     columns: dict[str, ColumnMapping] = Field(default_factory=dict)
     constants: dict[str, str] = Field(default_factory=dict)
+    # Shopify and Magento files (``importers.platforms``).
+    locale: str | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    stock_source: str | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    associations: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("columns", mode="before")
     @classmethod

@@ -10,7 +10,8 @@ What comes out, per Handle (rows of one Handle are expected together, as Shopify
 - a ``product_model`` with ``sku`` = the Handle, when the product has real options (not
   Shopify's "Title" / "Default Title"), carrying the product-level values;
 - one ``product`` per variant row, ``sku`` = Variant SKU, ``parent`` = the Handle (none for a
-  single-variant product, which carries the product-level values itself).
+  single-variant product, which carries the product-level values itself); a variant also
+  keeps its product's name, brand and description.
 
 Value codes (attribute codes the hub's catalog is expected to have):
 
@@ -78,6 +79,8 @@ HEADER_ALIASES = {
     "condition": "google shopping / condition",
 }
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+# Product-level values every variant row carries too.
+VARIANT_KEEPS = ("name", "brand", "description")
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
 _CODE_UNSAFE = re.compile(r"[^a-z0-9]+")
 
@@ -88,9 +91,10 @@ def read_shopify_csv(
     currency: str = "USD",
     locale: str | None = None,
     stock_source: str = "shopify",
+    encoding: str = "utf-8-sig",
 ) -> Iterator[ProductRecord | RowError]:
     """ProductRecords (models first, then their variants) and RowErrors, in file order."""
-    with open_csv_text(source) as text:
+    with open_csv_text(source, encoding) as text:
         rows = csv.reader(text)
         header = next(rows, None)
         if header is None:
@@ -136,13 +140,13 @@ def option_code(name: str) -> str:
 class open_csv_text:  # noqa: N801 - used like open()
     """A text stream over a path, a text stream or a bytes stream; closes what it opened."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, encoding: str = "utf-8-sig"):
         self._opened: IO[str] | None = None
         if isinstance(source, str | PathLike):
-            self._opened = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            self._opened = open(source, encoding=encoding, newline="")  # noqa: SIM115
             self.stream: IO[str] = self._opened
         elif isinstance(source.read(0), bytes):
-            self.stream = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+            self.stream = io.TextIOWrapper(source, encoding=encoding, newline="")
         else:
             self.stream = source  # type: ignore[assignment]
 
@@ -189,7 +193,11 @@ class _ProductReader:
                 yield RowError(row_number, "variant without a SKU", column="Variant SKU",
                                sku=handle)
                 continue
-            values: dict[str, list] = {} if has_options else dict(product_values)
+            # A variant keeps its product's name, brand and description (and, without options,
+            # every product-level value): it must read right even without its model.
+            values: dict[str, list] = (
+                {code: product_values[code] for code in VARIANT_KEEPS if code in product_values}
+                if has_options else dict(product_values))
             errors = self._variant_values(values, row, row_number, sku)
             if has_options:
                 for n, name in enumerate(option_names, start=1):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importers.csv_file import CsvRows
 from importers.errors import EmptyFileError, ImportFileError
@@ -15,6 +15,9 @@ from importers.sniff import detect_format
 from importers.structure import STRUCTURE_KINDS, StructureRowReader
 from importers.xlsx_file import XlsxRows
 from pim.records import CatalogContext, ProductRecord, RowError, StructureRecord
+
+if TYPE_CHECKING:
+    from importers.platforms import PlatformSource
 
 ImportRecord = ProductRecord | StructureRecord | RowError
 HEADER_SEARCH_ROWS = 30  # title rows above the header are looked past up to this depth
@@ -30,11 +33,12 @@ KIND_BY_STEM = {
 
 
 class ImportSource:
-    """One file, ready to stream. ``records()`` yields ProductRecord (products and product
+    """One file in the column convention (layout ``akeneo``), ready to stream. ``records()`` yields ProductRecord (products and product
     models), StructureRecord or RowError, in file order, each with its row number.
 
-    ``kind`` is what the file holds, ``format`` "csv" or "xlsx", ``total_rows`` the number
-    of rows below the header when cheaply known (XLSX), else None.
+    ``kind`` is what the file holds, ``format`` "csv" or "xlsx", ``encoding`` how a CSV's
+    encoding was found, ``total_rows`` the number of rows below the header when cheaply
+    known (XLSX), else None.
     """
 
     def __init__(
@@ -56,9 +60,12 @@ class ImportSource:
         self.seen_skus = seen_skus
         self.format = detect_format(path)
         self._rows = self._open_rows()
+        # How a text file's encoding was found (``sniff.EncodingGuess``); None for XLSX.
+        self.encoding = getattr(self._rows, "encoding_guess", None)
         self._row_iter = iter(self._rows)
         self.header_row, self.header = self._find_header()
         self.kind = kind or self.profile.kind or detect_kind(path, self._mapped_header())
+        self.layout = "akeneo"
         total = self._rows.total_rows
         self.total_rows = total - self.header_row if total is not None else None
         self._consumed = False
@@ -142,7 +149,8 @@ class ImportSource:
         """What ``open_source`` needs to read the same records again, in another process
         (plain, picklable data)."""
         return {"path": self.path, "context": self.context, "channels": self.channels,
-                "profile": self.profile, "media_root": self.media_root, "kind": self.kind}
+                "profile": self.profile, "media_root": self.media_root, "kind": self.kind,
+                "layout": self.layout}
 
 
 class SourceRecords(Iterator[ImportRecord]):
@@ -194,10 +202,10 @@ def detect_kind(path: Path, header: list[str]) -> str:
         if "parent" in names:
             return "category"
     raise ImportFileError(
-        "cannot tell what the file holds from its name or header; pass kind= "
-        "(product, product_model, attribute, family, category, ...) or set it in the profile",
-        path=str(path),
-    )
+        "cannot tell what the file holds from its name or header (no sku or code column); "
+        "if it is a Shopify or Magento file, say so with --format, otherwise map its "
+        "columns in a mapping profile (--profile; \"kind: product\" and a column mapped to "
+        "sku)", path=str(path))
 
 
 def open_source(
@@ -208,15 +216,30 @@ def open_source(
     profile: MappingProfile | None = None,
     media_root: str | Path | None = None,
     kind: str | None = None,
-) -> ImportSource:
+    layout: str | None = None,
+) -> ImportSource | PlatformSource:
     """Open a CSV/TSV/TXT or XLSX/XLSM file for import.
+
+    ``layout`` (else the profile's ``format``, else ``auto``): ``akeneo`` (the column
+    convention), ``shopify``, ``magento`` or ``auto`` (told from the file; see
+    ``importers.platforms``). The source's ``layout`` says which it is.
 
     Raises ImportFileError (or a subclass) when the file as a whole cannot be read: empty,
     corrupt, encrypted, a zip bomb, an unknown encoding. Problems in rows come later, as
     RowError records from ``records()``.
     """
+    from importers.platforms import IMPORT_FORMATS, PlatformSource, detect_import_format
+
     path = Path(path)
     if not path.is_file():
         raise ImportFileError("no such file", path=str(path))
+    layout = layout or (profile.format if profile else None) or "auto"
+    if layout not in IMPORT_FORMATS:
+        raise ImportFileError(f"unknown format {layout!r} (known: {', '.join(IMPORT_FORMATS)})",
+                              path=str(path))
+    if layout == "auto":
+        layout = detect_import_format(path)
+    if layout != "akeneo":
+        return PlatformSource(path, layout, context=context, profile=profile)
     return ImportSource(path, context=context, channels=channels, profile=profile,
                         media_root=Path(media_root) if media_root else None, kind=kind)

@@ -291,6 +291,7 @@ class CatalogContext:
     unit_families: dict[str, UnitFamilySpec] = field(default_factory=dict)
     locales: list[str] = field(default_factory=list)
     currencies: list[str] = field(default_factory=list)
+    association_types: list[str] = field(default_factory=list)
 
     def category_path(self, code: str, locale: str | None = None) -> list[str]:
         """Labels (or codes) from the root down to ``code``."""

@@ -28,6 +28,8 @@ class ImportUpload:
     profile: str | None = None
     on_error: Literal["skip", "abort"] = "skip"
     dry_run: bool = False
+    # The file's layout, as ``pim import --format``; None: the profile's, else auto.
+    format: Literal["auto", "akeneo", "shopify", "magento"] | None = None
 
 
 @dataclass

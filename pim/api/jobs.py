@@ -212,8 +212,9 @@ def _extract_catalog(archive: Path) -> Path:
       request_max_body_size=MAX_UPLOAD_BYTES, responses=problems(422) | TOO_LARGE, tags=["jobs"],
       summary="Import a CSV/XLSX file in the background (202 and the job; Location: the job)",
       description=(
-          "Products or catalog structure in the column convention, as `pim import` reads "
-          "them. `profile` is the text of a YAML mapping profile. `on_error`: `skip` "
+          "Products or catalog structure in the column convention, or a Shopify or Magento "
+          "product CSV, as `pim import` reads them; `format` (auto, akeneo, shopify, "
+          "magento) as its --format. `profile` is the text of a YAML mapping profile. `on_error`: `skip` "
           "imports the good rows and reports the bad ones, `abort` imports nothing when a "
           "row is bad. A media folder cannot be given here (it is a path on the server): "
           f"use `pim import --media`. Uploads above {MAX_UPLOAD_BYTES} bytes answer 413."))
@@ -226,7 +227,7 @@ def start_import_route(request: Request,
         shutil.rmtree(path.parent, ignore_errors=True)
         raise
     payload = {"path": str(path), "profile": profile, "media_root": None,
-               "dry_run": data.dry_run, "on_error": data.on_error}
+               "dry_run": data.dry_run, "on_error": data.on_error, "format": data.format}
     return _accepted(_enqueue_or_clean("import", payload, request.user, path.parent))
 
 

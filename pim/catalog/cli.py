@@ -14,6 +14,8 @@ def _finish(job, report_path: str | None, on_error: str = "skip") -> None:
         raise click.ClickException(job.error or f"import {job.status}")
     result = job.result
     click.echo(result["summary"])
+    if result.get("read_as"):
+        click.echo(f"read as {result['read_as']}")
     for error in result["errors"][:20]:
         where = ", ".join(f"{k} {error[k]}" for k in ("row", "column", "sku") if error.get(k))
         click.echo(f"  error: {where}: {error['message']}", err=True)
@@ -37,13 +39,18 @@ def _finish(job, report_path: str | None, on_error: str = "skip") -> None:
               help="Write the full report as JSON.")
 @click.option("--on-error", type=click.Choice(["skip", "abort"]), default="skip",
               show_default=True, help="skip: import good rows; abort: import nothing.")
-def import_command(file, profile, media_root, dry_run, report_path, on_error) -> None:
-    """Import products (or catalog structure) from a CSV or XLSX file."""
+@click.option("--format", "format_", type=click.Choice(["auto", "akeneo", "shopify", "magento"]),
+              default=None, help="The file's layout: akeneo (the column convention, or Akeneo "
+              "NDJSON), shopify, magento; auto (the default, unless the profile names one): "
+              "told from the header.")
+def import_command(file, profile, media_root, dry_run, report_path, on_error, format_) -> None:
+    """Import products (or catalog structure) from a CSV or XLSX file, or a Shopify or
+    Magento product CSV."""
     from pim.jobs import run_inline
 
     payload = {"path": os.path.abspath(file), "profile": profile and os.path.abspath(profile),
                "media_root": media_root and os.path.abspath(media_root), "dry_run": dry_run,
-               "on_error": on_error}
+               "on_error": on_error, "format": format_}
     job = run_inline("import", payload, created_by="cli", show_progress=sys.stderr.isatty())
     _finish(job, report_path)
 

@@ -87,6 +87,9 @@ class ImportReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     aborted: bool = False
+    # How the file was read: its layout (akeneo, shopify, magento), file format (csv, xlsx)
+    # and, for text, its encoding: {"encoding", "found_by", "confidence"}.
+    read_as: dict[str, Any] = field(default_factory=dict)
 
     def add_row_error(self, error: RowError) -> None:
         if error.severity == "warning":
@@ -119,6 +122,27 @@ class ImportReport:
             if len(self.conflicts) < MAX_LISTED:
                 self.conflicts.append({"row": result.row, "sku": result.sku, **conflict})
 
+    def reading(self) -> str:
+        """How the file was read, for a person: "Shopify CSV in cp1250 (detected,
+        confidence 0.92)"; "" when unknown."""
+        if not self.read_as:
+            return ""
+        layout = self.read_as.get("layout", "")
+        name = {"akeneo": "column-convention", "shopify": "Shopify", "magento": "Magento"}.get(
+            layout, layout)
+        text = f"{name} {self.read_as.get('format', '').upper()}".strip()
+        encoding = self.read_as.get("encoding")
+        if encoding:
+            text += f" in {encoding['encoding']} ({encoding['found_by']}"
+            if encoding["found_by"] == "detected":
+                text += f", confidence {encoding['confidence']:.2f}"
+            text += ")"
+        if self.read_as.get("locale"):
+            text += f", texts in {self.read_as['locale']}"
+        if self.read_as.get("currency"):
+            text += f", prices in {self.read_as['currency']}"
+        return text
+
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
         return (f"{verb} {self.rows} rows: {self.created} created, {self.updated} updated, "
@@ -144,12 +168,13 @@ def apply_import(
     progress: Callable[[int], None] | None = None,
     hook: BatchHook | None = None,
     read_in_worker: bool | None = None,
+    read_as: dict[str, Any] | None = None,
 ) -> ImportReport:
     """Write ``records`` into the catalog and return the report.
 
     ``records`` from ``open_source(...).records()`` are read by a worker process when the
     file is big (``read_in_worker=None``), always when it can be (``True``), or never
-    (``False``)."""
+    (``False``). ``read_as`` goes into the report (``ImportReport.read_as``)."""
     # Full collections are rare while the import runs: garbage left by earlier work (a
     # workbook read before, say) would stay in memory all along. Collect it first, once.
     gc.collect()
@@ -161,7 +186,7 @@ def apply_import(
         return _apply_import(session_factory, records, source=source, actor=actor,
                              policy=policy, on_error=on_error, dry_run=dry_run,
                              batch_size=batch_size, progress=progress, hook=hook,
-                             worker_source=worker_source)
+                             worker_source=worker_source, read_as=read_as or {})
 
 
 def _apply_import(
@@ -177,9 +202,10 @@ def _apply_import(
     progress: Callable[[int], None] | None,
     hook: BatchHook | None,
     worker_source: ImportSource | None,
+    read_as: dict[str, Any],
 ) -> ImportReport:
     started = time.perf_counter()
-    report = ImportReport(source=source, dry_run=dry_run)
+    report = ImportReport(source=source, dry_run=dry_run, read_as=read_as)
     single_transaction = dry_run or on_error == "abort"
     session = session_factory()
     session.begin()

@@ -14,6 +14,7 @@ from pim.catalog.importing import ImportAborted, ImportReport, apply_import
 from pim.catalog.products import WritePolicy
 from pim.config import get_settings
 from pim.jobs import JobContext, PermanentError, job
+from pim.records import RowError
 
 
 def _save_report(ctx: JobContext, report: ImportReport) -> str:
@@ -27,6 +28,7 @@ def _save_report(ctx: JobContext, report: ImportReport) -> str:
 def _result(ctx: JobContext, report: ImportReport) -> dict[str, Any]:
     return {
         "summary": report.summary(),
+        "read_as": report.reading(),
         "report_path": _save_report(ctx, report),
         **{key: getattr(report, key) for key in (
             "rows", "created", "updated", "unchanged", "refused", "models_created",
@@ -34,6 +36,36 @@ def _result(ctx: JobContext, report: ImportReport) -> dict[str, Any]:
             "conflict_count")},
         "errors": report.errors[:50],
     }
+
+
+# Below this, a detected encoding is named in the report's warnings (see EncodingGuess).
+UNSURE_ENCODING = 0.5
+
+
+def read_as(records: Any) -> dict[str, Any]:
+    """How the file behind ``records`` is read (``ImportReport.read_as``), when it says."""
+    source = getattr(records, "source", None)
+    if source is None:
+        return {}
+    described: dict[str, Any] = {"layout": getattr(source, "layout", ""),
+                                 "format": getattr(source, "format", "")}
+    encoding = getattr(source, "encoding", None)
+    if encoding is not None:
+        described["encoding"] = encoding.as_dict()
+    for name in ("locale", "currency"):  # what a platform file's texts and prices are in
+        if getattr(source, name, None):
+            described[name] = getattr(source, name)
+    return described
+
+
+def _unsure_encoding(report: ImportReport) -> None:
+    encoding = report.read_as.get("encoding")
+    if encoding and encoding["found_by"] == "detected" and \
+            encoding["confidence"] < UNSURE_ENCODING:
+        report.add_row_error(RowError(
+            None, f"the text encoding was guessed as {encoding['encoding']} with confidence "
+            f"{encoding['confidence']:.2f}: if accented letters look wrong, name the encoding "
+            "in a mapping profile (encoding: ...)", severity="warning"))
 
 
 def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
@@ -57,37 +89,46 @@ def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
     one_transaction = dry_run or on_error == "abort"
     holds_lock = one_transaction and get_engine().dialect.name == "sqlite"
     try:
+        records = records_for(context, channels)
         with ctx.deferred_progress(holds_lock):
             report = apply_import(
-                factory, records_for(context, channels), source=source,
+                factory, records, source=source,
                 actor=ctx.created_by,
                 policy=WritePolicy("import", overwrite_pim_owned=overwrite_pim_owned),
                 on_error=on_error, dry_run=dry_run,
                 batch_size=get_settings().import_batch_size,
                 progress=lambda done: ctx.progress(done), hook=media,
+                read_as=read_as(records),
             )
     except ImportAborted as aborted:
+        _unsure_encoding(aborted.report)
         path = _save_report(ctx, aborted.report)
         raise PermanentError(f"{aborted} (nothing imported; report: {path})") from None
     except ImportFileError as error:
         raise PermanentError(str(error)) from None
+    _unsure_encoding(report)
     return _result(ctx, report)
 
 
 @job("import", queue="imports", max_attempts=2)
 def import_file(ctx: JobContext, *, path: str, profile: str | None = None,
                 media_root: str | None = None, dry_run: bool = False,
-                on_error: str = "skip") -> dict[str, Any]:
-    """Import one CSV/XLSX file (products or structure) in the column convention."""
-    from importers import load_profile, open_source
+                on_error: str = "skip", format: str | None = None) -> dict[str, Any]:
+    """Import one CSV/XLSX file: products or structure in the column convention, or a
+    Shopify or Magento product file (``format``: akeneo, shopify, magento or auto, the
+    default unless the profile names one)."""
+    from importers import ImportFileError, load_profile, open_source
 
     if not Path(path).is_file():
         raise PermanentError(f"file {path!r} not found")
-    mapping = load_profile(profile) if profile else None
+    try:
+        mapping = load_profile(profile) if profile else None
+    except ImportFileError as error:
+        raise PermanentError(str(error)) from None
 
     def records(context, channels):
         return open_source(path, context=context, channels=channels, profile=mapping,
-                           media_root=media_root).records()
+                           media_root=media_root, layout=format).records()
 
     return _apply(ctx, records, dry_run=dry_run, on_error=on_error,
                   overwrite_pim_owned=bool(mapping and mapping.overwrite_pim_owned),

@@ -303,4 +303,6 @@ def load_context(session: Session) -> CatalogContext:
         unit_families=unit_families,
         locales=list(session.scalars(select(Locale.code).where(Locale.enabled))),
         currencies=list(session.scalars(select(Currency.code).where(Currency.enabled))),
+        association_types=list(session.scalars(select(AssociationType.code)
+                                               .order_by(AssociationType.code))),
     )

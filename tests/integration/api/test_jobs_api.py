@@ -81,6 +81,28 @@ def test_the_import_job_imports_the_good_rows_and_reports_the_bad_one(client, wo
     assert history[0]["source"] == f"import:{job_id}"
 
 
+@pytest.mark.parametrize("format", ["magento", None])
+def test_an_import_job_takes_the_files_format(client, world, reference_dir, format):
+    content = (reference_dir / "magento" / "catalog_product.csv").read_text(encoding="utf-8")
+    form = {"format": format} if format else {}
+    job_id = upload(client, world, name="catalog_product.csv", content=content,
+                    **form).json()["id"]
+
+    run_queued_jobs()
+
+    job = client.get(f"{JOBS}/{job_id}", headers=world.auth("viewer")).json()
+    assert job["status"] == "succeeded", job
+    assert job["result"]["created"] == 6 and job["result"]["read_as"].startswith("Magento CSV")
+    report = client.get(job["links"]["report"], headers=world.auth("viewer")).json()
+    assert report["read_as"]["layout"] == "magento"
+
+
+def test_an_import_job_refuses_an_unknown_format(client, world):
+    response = upload(client, world, format="excel")
+    assert response.status_code == 400, response.text
+    assert "format" in response.text
+
+
 def test_an_aborted_import_fails_the_job_and_still_has_a_report(client, world):
     job_id = upload(client, world, on_error="abort").json()["id"]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from importers import EmptyFileError, ImportFileError, UnsupportedFileError, open_source
+from importers import EmptyFileError, ImportFileError, open_source
 
 HEADER_AND_ROW = "sku,name\nA1,Café crème\n"
 
@@ -22,11 +22,61 @@ def test_encoding_from_profile_wins_over_detection(write_csv, read_one):
     assert record.values["name"][0]["data"] == "été"
 
 
-def test_undecodable_text_is_a_clear_error(write_csv, tmp_path):
-    path = tmp_path / "bad.csv"
-    path.write_bytes(b"sku,name\nA1,\x81\x8d\x8f\x90\x9d\n")
-    with pytest.raises(UnsupportedFileError, match="encoding"):
-        open_source(path, context=None, channels=set())
+POLISH = ("sku;name-pl_PL;description-pl_PL\n"
+          "PL-1;Żółta łódź;Wysokiej jakości łódź z drewna, idealna na jezioro.\n"
+          "PL-2;Koszula męska;Bawełniana koszula, łatwa w prasowaniu i wygodna.\n"
+          "PL-3;Źródło światła;Żarówka LED o niskim zużyciu energii.\n")
+
+
+def test_a_polish_windows_1250_file_reads_right(write_csv, read_all):
+    records, errors = read_all(write_csv(POLISH.replace("name-pl_PL", "name").replace(
+        "description-pl_PL", "title-en_US"), encoding="cp1250"))
+    assert errors == []
+    assert [r.values["name"][0]["data"] for r in records] == [
+        "Żółta łódź", "Koszula męska", "Źródło światła"]
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    (POLISH, "cp1250"),
+    ("sku;name\n" + "".join(f"CZ-{i};Příliš žluťoučký kůň úpěl ďábelské ódy\n" for i in range(3)),
+     "cp1250"),
+    ("sku;name\n" + "".join(f"DE-{i};Größe Straße Übergröße für Männer\n" for i in range(8)),
+     "cp1252"),
+    ("sku;name\nES-1;Camión pequeño, diseño español, año 2024\n", "cp1252"),
+])
+def test_single_byte_encodings_are_told_apart_by_charset_normalizer(text, encoding):
+    from importers.sniff import sniff_encoding
+
+    guess = sniff_encoding(text.encode(encoding))
+    assert (guess.encoding, guess.found_by) == (encoding, "detected")
+    assert 0 < guess.confidence <= 1
+
+
+def test_a_bom_or_utf_8_decides_with_full_confidence():
+    from importers.sniff import sniff_encoding
+
+    assert sniff_encoding("\ufeffsku\n".encode("utf-8")).as_dict() == {
+        "encoding": "utf-8-sig", "found_by": "bom", "confidence": 1.0}
+    assert sniff_encoding("sku\nŻółta\n".encode()).found_by == "utf-8"
+
+
+def test_a_guess_between_equally_plausible_readings_has_low_confidence(write_csv, tmp_path):
+    from importers.sniff import sniff_encoding
+
+    # Bytes every candidate reads as some letters: nothing tells them apart.
+    guess = sniff_encoding(b"sku,name\nA1,\x81\x8d\x8f\x90\x9d\n")
+    assert guess.found_by == "detected" and guess.confidence < 0.5
+
+
+def test_the_source_names_how_it_found_the_encoding(write_csv):
+    from importers import MappingProfile
+
+    path = write_csv(POLISH, encoding="cp1250")
+    assert open_source(path, context=None, channels=set()).encoding.found_by == "detected"
+    named = open_source(path, context=None, channels=set(),
+                        profile=MappingProfile(encoding="cp1250"))
+    assert named.encoding.as_dict() == {"encoding": "cp1250", "found_by": "profile",
+                                        "confidence": 1.0}
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
