@@ -415,12 +415,24 @@ class BatchWriter:
     def disable_missing(self, present: frozenset[str]) -> None:
         """Disable the products whose ERP key is gone (deleted in the ERP)."""
         with self.session_factory.begin() as session:
-            links = list(session.scalars(select(ErpProductLink).where(
-                ErpProductLink.connector == self.name, ErpProductLink.deleted_at.is_(None))))
-            live = {link.sku for link in links if link.erp_key in present}
-            gone = [link for link in links if link.erp_key not in present]
-            if not gone:
+            # Plain rows first: most pulls find nothing gone among thousands of links.
+            rows = session.execute(select(ErpProductLink.erp_key, ErpProductLink.sku).where(
+                ErpProductLink.connector == self.name,
+                ErpProductLink.deleted_at.is_(None))).all()
+            live = {sku for key, sku in rows if key in present}
+            gone_keys = [key for key, _ in rows if key not in present]
+            if not gone_keys:
                 return
+            if not present:
+                # An ERP that lists nothing at all is more likely misconfigured (another
+                # company, an endpoint answering an empty page) than emptied.
+                self.report.add_error(None, f"the ERP listed no products at all: the "
+                                            f"{len(gone_keys)} products pulled before were "
+                                            "left enabled", warning=True)
+                return
+            gone = [link for chunk in _chunks(gone_keys) for link in session.scalars(
+                select(ErpProductLink).where(ErpProductLink.connector == self.name,
+                                             ErpProductLink.erp_key.in_(chunk)))]
             now = utcnow()
             disabled = self._disable(session, [g.sku for g in gone if g.sku not in live])
             for link in gone:
@@ -431,8 +443,8 @@ class BatchWriter:
                                      f"{len(disabled)} disabled")
 
     def _disable(self, session: Session, skus: list[str]) -> set[str]:
-        enabled = list(session.scalars(select(Product.sku).where(
-            Product.sku.in_(skus), Product.enabled.is_(True))))
+        enabled = [sku for chunk in _chunks(skus) for sku in session.scalars(
+            select(Product.sku).where(Product.sku.in_(chunk), Product.enabled.is_(True)))]
         if not enabled:
             return set()
         results = write_products(session, [ProductRecord(sku=s, enabled=False) for s in enabled],
@@ -446,6 +458,11 @@ class BatchWriter:
         for (code, family), count in sorted(self.left_out.items()):
             self.report.notes.append(f"{code}: not an attribute of family {family} "
                                      f"({count} products): not written")
+
+
+def _chunks(items: list[str], size: int = 1000) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _stored_prices(stored: dict[str, Any], code: str, entry: dict[str, Any]) -> list[dict]:

@@ -162,6 +162,15 @@ def test_a_rest_source_pulled_through_the_hub(hub, rest_source):
         assert session.scalar(select(Product.enabled).where(Product.sku == "R-004")) is False
 
 
+def test_a_source_listing_nothing_disables_nothing(hub, rest_source):
+    pull(rest_connector(rest_source), session_factory=hub)
+    rest_source.items = []
+    report = pull(rest_connector(rest_source), session_factory=hub, full=True)
+    assert report.disabled == 0 and "listed no products" in report.warnings[0]["message"]
+    with hub() as session:
+        assert session.scalar(select(Product.enabled).where(Product.sku == "R-001")) is True
+
+
 def test_the_api_lists_connectors_to_editors(db, monkeypatch):
     from litestar.testing import TestClient
 
