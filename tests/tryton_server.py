@@ -116,14 +116,15 @@ class TrytonServer:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def new_database(self, name: str) -> str:
-        """A fresh copy of the template database, served as ``name``.
+    def new_database(self, name: str, source: Path | None = None) -> str:
+        """A fresh copy of the template database (or of ``source``), served as ``name``.
 
         Tryton serves a database only once its pool is loaded: at start (``-d``) or by a GET
         on ``/<name>/r/...``, which looks the name up in a database list it caches per
         host name for minutes. A Host header of the database's own makes that look-up see
         the new file (and answers 404 after loading the pool, which is all it is for)."""
-        shutil.copyfile(template_database(self.venv), self.database_dir / f"{name}.sqlite")
+        shutil.copyfile(source or template_database(self.venv),
+                        self.database_dir / f"{name}.sqlite")
         host = re.sub(r"[^a-z0-9-]", "-", name.lower())  # a valid host name, or it is ignored
         httpx.get(f"{self.url}/{name}/r/load", headers={"Host": f"{host}.load"}, timeout=60)
         return name
@@ -151,6 +152,55 @@ def template_database(venv: Path) -> Path:
     return target
 
 
+def seeded_database(venv: Path, count: int) -> Path:
+    """A copy of the template with ``count`` products (``bench_products``), built once per
+    install and size: creating thousands through the API takes minutes."""
+    template = template_database(venv)
+    target = HOME / f"{template.stem}-{count}-products.sqlite"
+    if target.exists():
+        return target
+    with open(HOME / "template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            with tempfile.TemporaryDirectory(prefix="tryton-seeded-") as work:
+                directory = Path(work)
+                shutil.copyfile(template, directory / "seeded.sqlite")
+                server = TrytonServer(venv, directory, preload=("seeded",)).start()
+                try:
+                    admin = TrytonAdmin(server.url, "seeded")
+                    admin.create_products(bench_products(count))
+                    admin.close()
+                finally:
+                    server.stop()
+                _snapshot(directory / "seeded.sqlite", target)
+    return target
+
+
+def bench_products(count: int) -> Iterable[dict[str, Any]]:
+    from pim.catalog.values import gtin_with_check_digit
+
+    categories = ["Pumps", "Valves", "Bearings", "Electrical"]
+    for i in range(1, count + 1):
+        yield {"code": f"B-{i:06d}", "name": f"Spare part {i}",
+               "list_price": f"{10 + i % 500}.{i % 100:02d}", "cost_price": f"{4 + i % 300}.25",
+               "ean": gtin_with_check_digit(f"40{i:010d}"), "category": categories[i % 4]}
+
+
+def _snapshot(source_path: Path, target: Path) -> None:
+    """Copy a database Tryton served: the backup API reads through its WAL log, which a
+    file copy would miss."""
+    partial = target.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(source_path)
+    copy = sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    partial.replace(target)
+
+
 def _build_template(venv: Path, target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="tryton-template-") as work:
         directory = Path(work)
@@ -172,18 +222,7 @@ def _build_template(venv: Path, target: Path) -> None:
             admin.set_up_company("EUR")
         finally:
             server.stop()
-        # Tryton keeps SQLite in WAL mode: the backup API reads through the log, a file copy
-        # would miss what is still in it.
-        partial = target.with_suffix(".partial")
-        partial.unlink(missing_ok=True)
-        source = sqlite3.connect(directory / "template.sqlite")
-        copy = sqlite3.connect(partial)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
-        partial.replace(target)
+        _snapshot(directory / "template.sqlite", target)
 
 
 def D(value: str | Decimal | int | float) -> dict[str, str]:  # noqa: N802 (Tryton's name)
