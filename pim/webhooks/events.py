@@ -2,7 +2,8 @@
 
 Publishing calls :func:`record_event` in its own transaction: the message and one delivery
 per matching subscription are written with the snapshot, so a publication and its webhooks
-commit (or roll back) together. Sending happens after commit, in jobs (see ``jobs.py``).
+commit (or roll back) together. Sending happens after commit, in one send job per
+subscription that a burst of publications shares (see ``jobs.py`` and ``sender.py``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from pim.config import get_settings
 from pim.db import utcnow
 from pim.errors import Invalid
+from pim.webhooks.jobs import wake_subscriptions
 from pim.webhooks.models import EVENT_TYPES, Delivery, Message, Subscription
 
 PRODUCT_EVENTS = ("product.published", "product.withdrawn")
@@ -76,60 +78,62 @@ def build_body(event_type: str, occurred_at: datetime, *, channel: str, sku: str
     return body.decode()
 
 
+# Built once: these run in every publishing transaction.
+SUBSCRIBERS = select(Subscription.id, Subscription.events, Subscription.send_generation) \
+    .where(Subscription.channel_code == bindparam("channel"), Subscription.active.is_(True)) \
+    .order_by(Subscription.id)
+LAST_SEQUENCES = select(Delivery.subscription_id, func.max(Delivery.sequence)) \
+    .where(Delivery.subscription_id.in_(bindparam("ids", expanding=True)),
+           Delivery.ordering_key == bindparam("key")) \
+    .group_by(Delivery.subscription_id)
+INSERT_MESSAGE = insert(Message.__table__)
+INSERT_DELIVERY = insert(Delivery.__table__)
+
+
 def record_event(session: Session, event_type: str, *, channel: str, sku: str | None = None,
                  locale: str | None = None, snapshot_version: int | None = None,
                  payload: dict) -> int:
     """Record one event for every active subscription of ``channel`` that wants it.
 
     Writes one :class:`Message` (the body) and one pending :class:`Delivery` per matching
-    subscription in the caller's session, and asks the jobs runner to send them once the
-    caller commits. Returns the number of deliveries created (0: nobody subscribed, and no
-    message is stored).
+    subscription in the caller's session, and wakes the subscriptions' send jobs, which run
+    once the caller commits. Returns the number of deliveries created (0: nobody
+    subscribed, and no message is stored).
 
     ``payload`` is the published variant for ``product.*`` events (``data.variant``; empty
     for a withdrawal); for other events its keys are merged into ``data``.
     """
     if event_type not in EVENT_TYPES:
         raise Invalid(f"unknown webhook event type {event_type!r}; one of {EVENT_TYPES}")
-    subscriptions = [
-        s for s in session.scalars(
-            select(Subscription).where(Subscription.channel_code == channel,
-                                       Subscription.active.is_(True))
-        )
-        if event_type in (s.events or ())
-    ]
-    if not subscriptions:
+    subscribers = [(row.id, row.send_generation)
+                   for row in session.execute(SUBSCRIBERS, {"channel": channel})
+                   if event_type in (row.events or ())]
+    if not subscribers:
         return 0
+    ids = [i for i, _ in subscribers]
     now = utcnow()
-    message = Message(
-        id=new_message_id(), event_type=event_type, channel_code=channel, sku=sku,
-        locale=locale, snapshot_version=snapshot_version, created_at=now,
-        body=build_body(event_type, now, channel=channel, sku=sku, locale=locale,
-                        snapshot_version=snapshot_version, payload=payload),
-    )
-    session.add(message)
+    message_id = new_message_id()
+    session.execute(INSERT_MESSAGE, {
+        "id": message_id, "event_type": event_type, "channel_code": channel, "sku": sku,
+        "locale": locale, "snapshot_version": snapshot_version, "created_at": now,
+        "body": build_body(event_type, now, channel=channel, sku=sku, locale=locale,
+                           snapshot_version=snapshot_version, payload=payload)})
     key = ordering_key_for(event_type, sku, locale)
-    deliveries = [
-        Delivery(subscription_id=s.id, message_id=message.id, ordering_key=key, sequence=seq,
-                 status="pending", next_attempt_at=now, created_at=now)
-        for s, seq in zip(subscriptions, next_sequences(session, subscriptions, key),
-                          strict=True)
-    ]
-    session.add_all(deliveries)
-    session.flush()
+    session.execute(INSERT_DELIVERY, [
+        {"subscription_id": i, "message_id": message_id, "ordering_key": key,
+         "sequence": sequence, "status": "pending", "attempt_count": 0,
+         "next_attempt_at": now, "created_at": now}
+        for i, sequence in zip(ids, next_sequences_of(session, ids, key), strict=True)])
+    wake_subscriptions(session, ids, generations=dict(subscribers))
+    return len(ids)
 
-    from pim.webhooks.jobs import enqueue_deliveries
 
-    enqueue_deliveries(session, [d.id for d in deliveries])
-    return len(deliveries)
+def next_sequences_of(session: Session, subscription_ids: list[int], key: str) -> list[int]:
+    """The next sequence number of ``key`` for each subscription (one grouped query)."""
+    current = dict(session.execute(LAST_SEQUENCES, {"ids": subscription_ids, "key": key})
+                   .all())
+    return [(current.get(i) or 0) + 1 for i in subscription_ids]
 
 
 def next_sequences(session: Session, subscriptions: list[Subscription], key: str) -> list[int]:
-    """The next sequence number of ``key`` for each subscription (one grouped query)."""
-    ids = [s.id for s in subscriptions]
-    current = dict(session.execute(
-        select(Delivery.subscription_id, func.max(Delivery.sequence))
-        .where(Delivery.subscription_id.in_(ids), Delivery.ordering_key == key)
-        .group_by(Delivery.subscription_id)
-    ).all())
-    return [(current.get(i) or 0) + 1 for i in ids]
+    return next_sequences_of(session, [s.id for s in subscriptions], key)

@@ -1,128 +1,113 @@
 """Webhook jobs: module-level functions taking ids, safe to run twice (rq or embedded).
 
-``webhooks.deliver`` sends a few deliveries (those of one event, or one delivery) and then
-carries on along their ordering chains: when a delivery finishes its turn (succeeded or
-finally failed), the same job sends the next delivery of that subscription and ordering key
-if it is due, within a budget of time and count, instead of leaving it to a new job. Whatever
-happens, it leaves exactly what must happen next in the job queue: a retry scheduled at its
-``next_attempt_at``; after the budget, the next deliveries of the chains it was following.
-A job whose worker died mid-send is rerun by the jobs runner and takes its own send leases
-over at once (the lease names the job); a job that finds its delivery leased by another job
-reschedules itself for when that lease runs out. ``webhooks.dispatch_due`` (also ``pim
-webhook dispatch``) sends whatever is due and was left without a job, a safety net for a
-cron or an operator.
+``webhooks.send`` sends one subscription's due deliveries in batches (``sender.py``).
+Publishing wakes it through :func:`wake_subscriptions` in the publishing transaction: the
+job row is written with the deliveries and reaches a runner after commit, and while it has
+not started every further publication joins it instead of adding a job, so a burst of
+publications costs a handful of jobs, not one per delivery. A rerun of a job whose worker
+died takes its sender lease and its batch back at once and sends them again (same
+``webhook-id``). ``webhooks.dispatch_due`` (also ``pim webhook dispatch``) sends whatever is
+due right now, a safety net for a cron or an operator.
 """
 
 from __future__ import annotations
 
-import time
+import math
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from contextlib import nullcontext
+from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from pim.db import read_session, utcnow
-from pim.webhooks.delivery import (
-    Outcome,
-    claimed_by,
-    deliver_many,
-    due_heads,
-    next_heads,
-)
+from pim.db import read_session, session_scope, utcnow
+from pim.jobs import enqueue, job
+from pim.jobs.models import Job
+from pim.webhooks.models import Delivery, Subscription
+from pim.webhooks.sender import hold_publication_locks, send_subscription
 
-try:
-    from pim.jobs import enqueue, job
-except ImportError:  # the jobs slice has not landed: functions stay plain and callable
-    enqueue = None
-
-    def job(kind, **_options):
-        return lambda function: function
-
-DELIVER = "webhooks.deliver"
+SEND = "webhooks.send"
+DELIVER = "webhooks.deliver"  # before batches: jobs of this kind queued then still run
 DISPATCH_DUE = "webhooks.dispatch_due"
-# A job that raises (a database hiccup, not an HTTP failure: those are the delivery's own
+# A job that raises (a database hiccup, not an HTTP failure: those are the deliveries' own
 # retries) is rerun by the runner on this schedule.
 JOB_RETRY_DELAYS = [1, 5, 30, 120]
 JOB_TIMEOUT_SECONDS = 300
-# Deliveries claimed (leased) together and sent one after the other: the lease covers them
-# all, so a batch must fit the job's timeout with room for the budget below.
-CLAIM_BATCH = 4
-# How long a job goes on along the ordering chains before handing them to new jobs.
-CHAIN_BUDGET_SECONDS = 30.0
-CHAIN_BUDGET_DELIVERIES = 500
-# Ids per job when many deliveries are enqueued at once (enabling, redelivering).
-IDS_PER_JOB = 100
 
 
-def enqueue_deliveries(session: Session | None, delivery_ids: Iterable[int],
-                       run_at: datetime | None = None) -> None:
-    """Ask the runner to send these deliveries (after ``session`` commits, when given).
+GENERATIONS = select(Subscription.id, Subscription.send_generation) \
+    .where(Subscription.id.in_(bindparam("ids", expanding=True)))
+EXISTING_JOBS = select(Job.dedupe_key).where(Job.dedupe_key.in_(bindparam("keys", expanding=True)))
 
-    Deliveries due now go in one job (per ``IDS_PER_JOB``). A scheduled send is keyed by
-    delivery and time, so two jobs that both notice the same retry or lease schedule one
-    follow-up between them."""
-    if enqueue is None:
+
+def send_key(subscription_id: int, generation: int) -> str:
+    return f"webhook-send:{subscription_id}:g{generation}"
+
+
+def wake_subscriptions(session: Session | None, subscription_ids: Iterable[int], *,
+                       generations: dict[int, int] | None = None) -> None:
+    """Make sure a send job runs for each subscription after ``session`` commits (or now,
+    without a session): a job not started yet is joined, otherwise one is added.
+    ``generations``: the subscriptions' ``send_generation`` read in this transaction (on
+    SQLite it cannot have moved since; PostgreSQL reads it again under the lock)."""
+    ids = sorted(set(subscription_ids))
+    if not ids:
         return
+    if session is None:
+        with session_scope() as own:
+            wake_subscriptions(own, ids)
+        return
+    if session.get_bind().dialect.name == "postgresql" or generations is None:
+        hold_publication_locks(session, ids)
+        # Read after the lock (a Core select, not the identity map): a job that started
+        # before has bumped the generation, so this publication does not join it.
+        generations = dict(session.execute(GENERATIONS, {"ids": ids}).all())
+    keys = {send_key(i, generations[i]): i for i in ids if i in generations}
+    joined = set(session.scalars(EXISTING_JOBS, {"keys": list(keys)}))
+    for key, subscription_id in keys.items():
+        if key not in joined:
+            enqueue(SEND, {"subscription_id": subscription_id}, session=session,
+                    dedupe_key=key)
+
+
+def wake_now(subscription_id: int, generation: int) -> None:
+    """A send job handing over: the next one goes to the back of the queue."""
+    enqueue(SEND, {"subscription_id": subscription_id},
+            dedupe_key=send_key(subscription_id, generation))
+
+
+def schedule_send(subscription_id: int, at: datetime) -> None:
+    """A send job at ``at`` (a retry falling due, a lease running out, a circuit closing);
+    one per subscription and second, whoever asks."""
+    at = at.replace(microsecond=0) + timedelta(seconds=math.ceil(at.microsecond / 1e6))
+    enqueue(SEND, {"subscription_id": subscription_id}, run_at=at,
+            dedupe_key=f"webhook-send:{subscription_id}:at:{at.isoformat()}")
+
+
+def enqueue_deliveries(session: Session | None, delivery_ids: Iterable[int]) -> None:
+    """Wake the send jobs of these deliveries' subscriptions (enabling, redelivering)."""
     ids = list(dict.fromkeys(delivery_ids))
-    if run_at is None:
-        for start in range(0, len(ids), IDS_PER_JOB):
-            chunk = ids[start:start + IDS_PER_JOB]
-            payload = {"delivery_id": chunk[0]} if len(chunk) == 1 else {"delivery_ids": chunk}
-            enqueue(DELIVER, payload, session=session)
+    if not ids:
         return
-    for delivery_id in ids:
-        enqueue(DELIVER, {"delivery_id": delivery_id}, session=session, run_at=run_at,
-                dedupe_key=f"webhook-delivery:{delivery_id}:{run_at.isoformat()}")
+    with read_session() if session is None else nullcontext(session) as reader:
+        subscriptions = reader.scalars(select(Delivery.subscription_id).distinct()
+                                       .where(Delivery.id.in_(ids))).all()
+    wake_subscriptions(session, subscriptions)
 
 
-def send_chains(delivery_ids: list[int], claimer: str | None = None, *,
-                resume: bool = False) -> list[Outcome]:
-    """Send these deliveries and, as each finishes its turn, the next of its chain (same
-    subscription and ordering key) while due and within the budget; then queue what must
-    happen next. ``resume`` (a rerun of the job): first take back the deliveries still
-    leased to ``claimer``, and look past deliveries already finished, in case the earlier
-    run died between finishing one and sending (or queueing) the next."""
-    claimer = claimer or f"once:{uuid.uuid4().hex}"
-    todo = list(dict.fromkeys(delivery_ids))
-    if resume:
-        with read_session() as session:
-            todo = list(dict.fromkeys([*claimed_by(session, claimer), *todo]))
-    started, sent = time.monotonic(), 0
-    outcomes: list[Outcome] = []
-    while todo:
-        batch, todo = todo[:CLAIM_BATCH], todo[CLAIM_BATCH:]
-        batch_outcomes = deliver_many(batch, claimer)
-        outcomes.extend(batch_outcomes)
-        sent += len(batch)
-        finished = [o for o in batch_outcomes
-                    if o.finished_its_turn or (resume and o.state == "finished")]
-        if not finished:
-            continue
-        with read_session() as session:
-            heads = next_heads(session, finished)
-        now = utcnow()
-        within_budget = (sent < CHAIN_BUDGET_DELIVERIES
-                         and time.monotonic() - started < CHAIN_BUDGET_SECONDS)
-        due_now = [i for i, due in heads if due is None or due <= now]
-        for delivery_id, due in heads:
-            if due is not None and due > now:  # a retry or another job's lease: wait for it
-                enqueue_deliveries(None, [delivery_id], run_at=due)
-        if within_budget:
-            todo.extend(i for i in due_now if i not in todo)
-        else:
-            enqueue_deliveries(None, due_now)
-    for outcome in outcomes:
-        if outcome.state in ("retry", "not_due") and outcome.next_attempt_at:
-            enqueue_deliveries(None, [outcome.delivery_id], run_at=outcome.next_attempt_at)
-    return outcomes
+def send_now(subscription_id: int, claimer: str | None = None, *,
+             resume: bool = False) -> dict[str, int]:
+    """Send a subscription's due deliveries here (a job's body, the CLI, tests)."""
+    return send_subscription(subscription_id, claimer or f"once:{uuid.uuid4().hex}",
+                             resume=resume, wake=wake_now, schedule=schedule_send)
 
 
-def count_states(outcomes: list[Outcome]) -> dict[str, int]:
-    states: dict[str, int] = {}
-    for outcome in outcomes:
-        states[outcome.state] = states.get(outcome.state, 0) + 1
-    return states
+@job(SEND, max_attempts=len(JOB_RETRY_DELAYS) + 1, retry_delays=JOB_RETRY_DELAYS,
+     timeout=JOB_TIMEOUT_SECONDS)
+def send_webhooks(ctx, subscription_id: int) -> dict:
+    states = send_now(subscription_id, f"job:{ctx.job_id}", resume=ctx.attempt > 1)
+    return {"subscription_id": subscription_id, "states": states}
 
 
 @job(DELIVER, max_attempts=len(JOB_RETRY_DELAYS) + 1, retry_delays=JOB_RETRY_DELAYS,
@@ -130,16 +115,32 @@ def count_states(outcomes: list[Outcome]) -> dict[str, int]:
 def deliver_webhook(ctx, delivery_id: int | None = None,
                     delivery_ids: list[int] | None = None) -> dict:
     ids = [delivery_id] if delivery_id is not None else list(delivery_ids or ())
-    outcomes = send_chains(ids, claimer=f"job:{ctx.job_id}", resume=ctx.attempt > 1)
-    return {"delivery_ids": ids, "states": count_states(outcomes)}
+    enqueue_deliveries(None, ids)
+    return {"delivery_ids": ids, "woken": True}
+
+
+def subscriptions_with_due(limit: int) -> list[int]:
+    with read_session() as session:
+        return list(session.scalars(
+            select(Delivery.subscription_id).distinct()
+            .join(Subscription, Subscription.id == Delivery.subscription_id)
+            .where(Delivery.status == "pending", Delivery.next_attempt_at <= utcnow(),
+                   Subscription.active.is_(True))
+            .order_by(Delivery.subscription_id).limit(limit)))
+
+
+def add_states(total: dict[str, int], states: dict[str, int]) -> dict[str, int]:
+    for name, n in states.items():
+        total[name] = total.get(name, 0) + n
+    return total
 
 
 def send_due_deliveries(limit: int = 100) -> dict[str, int]:
-    """Send up to ``limit`` deliveries that are due now (and their chains, within the
-    budget), one after the other."""
-    with read_session() as session:
-        ids = due_heads(session, utcnow(), limit)
-    return count_states(send_chains(ids))
+    """Send what is due now for up to ``limit`` subscriptions, one after the other."""
+    total: dict[str, int] = {}
+    for subscription_id in subscriptions_with_due(limit):
+        add_states(total, send_now(subscription_id))
+    return total
 
 
 @job(DISPATCH_DUE, max_attempts=1, timeout=3600)

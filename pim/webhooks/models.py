@@ -35,6 +35,17 @@ class Subscription(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The sender (see sender.py). A send job bumps the generation when it starts, so a
+    # publication keyed on the generation it read joins a job that has not started yet,
+    # and after a start makes a new one. One job at a time sends: it holds the lease
+    # (``sender`` names it) until ``sender_until``.
+    send_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sender: Mapped[str | None] = mapped_column(String(64))
+    sender_until: Mapped[datetime | None]
+    # The circuit: consecutive attempts that failed in a way worth retrying (network, 5xx,
+    # 408, 429) across deliveries; once open, nothing is sent before circuit_open_until.
+    circuit_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    circuit_open_until: Mapped[datetime | None]
 
 
 class Message(Base):
@@ -56,6 +67,9 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_order", "subscription_id", "ordering_key", "sequence"),
+        # a send job's claim: one subscription's due deliveries, oldest due first
+        Index("ix_webhook_deliveries_subscription_due", "subscription_id", "status",
+              "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(
@@ -68,8 +82,9 @@ class Delivery(Base):
     ordering_key: Mapped[str] = mapped_column(String(300))
     sequence: Mapped[int] = mapped_column(Integer)
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
-    # the job that holds the send lease (next_attempt_at is then the lease's end): a rerun
-    # of that job after its worker died may take the lease over at once
+    # the send job that holds the delivery in its batch (next_attempt_at is then the lease's
+    # end): a rerun of that job after its worker died takes it over at once, anyone else
+    # once the lease has run out
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 
 from pim.db import utcnow
 from pim.errors import Conflict, Invalid, NotFound
-from pim.webhooks.delivery import next_in_line
 from pim.webhooks.events import next_sequences
-from pim.webhooks.jobs import enqueue_deliveries
+from pim.webhooks.jobs import wake_subscriptions
 from pim.webhooks.models import EVENT_TYPES, Attempt, Delivery, Message, Subscription
 from pim.webhooks.schemas import (
     DeliveryOut,
@@ -105,14 +104,10 @@ def enable_subscription(session: Session, subscription_id: int) -> SubscriptionO
     """Resume sending: clears the flag and the failure count, and sends what was paused."""
     row = get_subscription_row(session, subscription_id)
     row.active, row.flagged, row.consecutive_failures = True, False, 0
+    row.circuit_failures, row.circuit_open_until = 0, None
     row.disabled_reason = None
     session.flush()
-    keys = session.scalars(
-        select(Delivery.ordering_key).distinct()
-        .where(Delivery.subscription_id == row.id, Delivery.status == "pending")
-    ).all()
-    heads = [next_in_line(session, row.id, key) for key in keys]
-    enqueue_deliveries(session, [h.id for h in heads if h is not None])
+    wake_subscriptions(session, [row.id])
     return SubscriptionOut.of(row)
 
 
@@ -183,7 +178,7 @@ def redeliver(session: Session, delivery_id: int) -> DeliveryOut:
     if original is None:
         raise NotFound(f"webhook delivery {delivery_id} does not exist")
     copy = new_delivery_of(session, original)
-    enqueue_deliveries(session, [copy.id])
+    wake_subscriptions(session, [copy.subscription_id])
     return DeliveryOut.of(copy, session.get(Message, copy.message_id))
 
 
@@ -209,5 +204,6 @@ def redeliver_failed_since(session: Session, subscription_id: int, since: dateti
         if original.message_id not in settled:
             settled.add(original.message_id)
             copies.append(new_delivery_of(session, original))
-    enqueue_deliveries(session, [c.id for c in copies])
+    if copies:
+        wake_subscriptions(session, [subscription_id])
     return len(copies)

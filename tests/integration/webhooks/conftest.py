@@ -7,6 +7,15 @@ import pytest
 from tests.integration.webhooks.receiver import Receiver
 
 
+@pytest.fixture(autouse=True)
+def fresh_clients():
+    """Each test's receivers are new: no pooled connection outlives its test."""
+    yield
+    from pim.webhooks.delivery import close_clients
+
+    close_clients()
+
+
 @pytest.fixture
 def hooks(db, monkeypatch):
     """Loopback allowlisted, fast retries, one channel ``webshop``."""
@@ -62,6 +71,15 @@ class Hooks:
         with session_scope() as session:
             rows = list_deliveries(session, subscription_id, **filters)
             return [get_delivery(session, d.id) for d in rows]
+
+    def circuit(self, subscription_id: int):
+        """(consecutive retryable failures, open until or None)."""
+        from pim.db import read_session
+        from pim.webhooks.models import Subscription
+
+        with read_session() as session:
+            row = session.get(Subscription, subscription_id)
+            return row.circuit_failures, row.circuit_open_until
 
     def subscription(self, subscription_id: int):
         from pim.db import session_scope

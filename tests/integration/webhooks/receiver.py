@@ -27,12 +27,16 @@ class Received:
     body: bytes
     at: float  # time.monotonic()
     verified: bool | None  # None: no secret to verify with
+    peer: tuple[str, int] = ("", 0)  # the sender's address: one per connection
 
 
 class Receiver:
-    """``script(n, received) -> Reply`` decides the answer to the n-th request (0-based)."""
+    """``script(n, received) -> Reply`` decides the answer to the n-th request (0-based).
+    ``keep_alive``: answer in HTTP/1.1 and keep connections open (default: HTTP/1.0, one
+    connection per request)."""
 
-    def __init__(self, script: Callable[[int, Received], Reply] | None = None):
+    def __init__(self, script: Callable[[int, Received], Reply] | None = None, *,
+                 keep_alive: bool = False):
         self.script = script or (lambda n, r: Reply())
         self.secrets: list[str] = []
         self.requests: list[Received] = []
@@ -40,12 +44,14 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 received = Received(self.path, headers, body, time.monotonic(),
-                                    receiver.verify(body, headers))
+                                    receiver.verify(body, headers), self.client_address)
                 with receiver.lock:
                     n = len(receiver.requests)
                     receiver.requests.append(received)

@@ -108,3 +108,56 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_order(hooks, o
     first_arrival_order = list(dict.fromkeys(version for _, version in arrivals))
     assert first_arrival_order == [1, 2, 3]
     assert [v for _, v in arrivals[1:]] == [1, 2, 3]  # nothing overtook the interrupted one
+
+
+@pytest.mark.parametrize("runner_kind", ["rq", "embedded"])
+def test_a_worker_killed_mid_batch_sends_the_batch_again_with_the_same_webhook_ids(
+        hooks, tmp_path, monkeypatch, request, runner_kind):
+    """Four requests of a batch are in flight when the worker (rq, or ``pim worker``
+    running the embedded runner) is SIGKILLed: the next worker sends them again with the
+    same webhook-ids, then the rest, every signature verifies and no product's versions
+    overtake each other."""
+    from pim.config import reset_settings
+
+    if runner_kind == "rq":
+        request.getfixturevalue("on_rq")
+    monkeypatch.setenv("PIM_WEBHOOK_TIMEOUT", "30")  # the held requests must not time out
+    monkeypatch.setenv("PIM_WEBHOOK_CONCURRENCY", "4")
+    monkeypatch.setenv("PIM_JOB_POLL_INTERVAL", "0.1")
+    reset_settings()
+    four_held, release = threading.Event(), threading.Event()
+
+    def script(n, received):
+        if not release.is_set():
+            if n >= 3:
+                four_held.set()
+            release.wait(30)
+        return Reply(200)
+
+    workers = []
+    with Receiver(script, keep_alive=True) as receiver:
+        try:
+            sub = hooks.subscribe(receiver)
+            for version in (1, 2):
+                for n in range(10):
+                    hooks.publish(sku=f"SKU-{n}", version=version)
+            workers.append(start_worker(tmp_path, "first"))
+            assert four_held.wait(60)
+            kill_hard(workers[0])
+            held = {r.headers["webhook-id"] for r in receiver.requests}
+            release.set()
+            workers.append(start_worker(tmp_path, "second"))
+            wait_for(lambda: len(hooks.deliveries(sub.id, status="succeeded")) == 20,
+                     timeout=90, interval=0.2)
+        finally:
+            release.set()
+            for worker in workers:
+                stop(worker)
+    assert len(held) >= 4
+    assert all(r.verified for r in receiver.requests)
+    later = [r.headers["webhook-id"] for r in receiver.requests[len(held):]]
+    assert held <= set(later)  # sent again, same webhook-id
+    for n in range(10):
+        versions = [json.loads(r.body)["data"]["snapshot_version"] for r in receiver.requests
+                    if json.loads(r.body)["data"]["sku"] == f"SKU-{n}"]
+        assert versions == sorted(versions) and set(versions) == {1, 2}
