@@ -1,4 +1,4 @@
-"""webhook batches: the sender lease, the circuit, a claim index per subscription
+"""webhook batches: the sender lease, the circuit, claim indexes
 
 Revision ID: 0004
 Revises: 0003
@@ -31,10 +31,20 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_deliveries_subscription_due',
                               ['subscription_id', 'status', 'next_attempt_at'], unique=False)
+        # status joins the ordering index: without it, SQLite answered "is an earlier
+        # delivery of this product pending?" from the index above, scanning every pending
+        # delivery of the subscription per candidate (160 ms a claim at 2,000 pending; 13 ms)
+        batch_op.drop_index('ix_webhook_deliveries_order')
+        batch_op.create_index('ix_webhook_deliveries_order',
+                              ['subscription_id', 'ordering_key', 'status', 'sequence'],
+                              unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_deliveries_order')
+        batch_op.create_index('ix_webhook_deliveries_order',
+                              ['subscription_id', 'ordering_key', 'sequence'], unique=False)
         batch_op.drop_index('ix_webhook_deliveries_subscription_due')
     with op.batch_alter_table('webhook_subscriptions', schema=None) as batch_op:
         batch_op.drop_column('circuit_open_until')

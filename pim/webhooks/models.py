@@ -66,7 +66,10 @@ class Delivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-        Index("ix_webhook_deliveries_order", "subscription_id", "ordering_key", "sequence"),
+        # an ordering key's pending deliveries in sequence (status before sequence: the
+        # claim asks, per candidate, for an earlier pending one of the same key)
+        Index("ix_webhook_deliveries_order", "subscription_id", "ordering_key", "status",
+              "sequence"),
         # a send job's claim: one subscription's due deliveries, oldest due first
         Index("ix_webhook_deliveries_subscription_due", "subscription_id", "status",
               "next_attempt_at"),
