@@ -79,7 +79,8 @@ def build_body(event_type: str, occurred_at: datetime, *, channel: str, sku: str
 
 
 # Built once: these run in every publishing transaction.
-SUBSCRIBERS = select(Subscription.id, Subscription.events, Subscription.send_generation) \
+SUBSCRIBERS = select(Subscription.id, Subscription.events, Subscription.send_generation,
+                     Subscription.sender_until) \
     .where(Subscription.channel_code == bindparam("channel"), Subscription.active.is_(True)) \
     .order_by(Subscription.id)
 LAST_SEQUENCES = select(Delivery.subscription_id, func.max(Delivery.sequence)) \
@@ -105,7 +106,7 @@ def record_event(session: Session, event_type: str, *, channel: str, sku: str | 
     """
     if event_type not in EVENT_TYPES:
         raise Invalid(f"unknown webhook event type {event_type!r}; one of {EVENT_TYPES}")
-    subscribers = [(row.id, row.send_generation)
+    subscribers = [(row.id, (row.send_generation, row.sender_until))
                    for row in session.execute(SUBSCRIBERS, {"channel": channel})
                    if event_type in (row.events or ())]
     if not subscribers:
@@ -124,7 +125,7 @@ def record_event(session: Session, event_type: str, *, channel: str, sku: str | 
          "sequence": sequence, "status": "pending", "attempt_count": 0,
          "next_attempt_at": now, "created_at": now}
         for i, sequence in zip(ids, next_sequences_of(session, ids, key), strict=True)])
-    wake_subscriptions(session, ids, generations=dict(subscribers))
+    wake_subscriptions(session, ids, senders=dict(subscribers))
     return len(ids)
 
 

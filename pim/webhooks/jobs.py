@@ -36,7 +36,7 @@ JOB_RETRY_DELAYS = [1, 5, 30, 120]
 JOB_TIMEOUT_SECONDS = 300
 
 
-GENERATIONS = select(Subscription.id, Subscription.send_generation) \
+SENDERS = select(Subscription.id, Subscription.send_generation, Subscription.sender_until) \
     .where(Subscription.id.in_(bindparam("ids", expanding=True)))
 EXISTING_JOBS = select(Job.dedupe_key).where(Job.dedupe_key.in_(bindparam("keys", expanding=True)))
 
@@ -46,11 +46,14 @@ def send_key(subscription_id: int, generation: int) -> str:
 
 
 def wake_subscriptions(session: Session | None, subscription_ids: Iterable[int], *,
-                       generations: dict[int, int] | None = None) -> None:
-    """Make sure a send job runs for each subscription after ``session`` commits (or now,
-    without a session): a job not started yet is joined, otherwise one is added.
-    ``generations``: the subscriptions' ``send_generation`` read in this transaction (on
-    SQLite it cannot have moved since; PostgreSQL reads it again under the lock)."""
+                       senders: dict[int, tuple[int, datetime | None]] | None = None) -> None:
+    """Make sure each subscription's deliveries committed with ``session`` (or now, without
+    a session) get sent: by the send job under way, which looks again before it stops;
+    else by a job not started yet, joined; else by a new job.
+
+    ``senders``: each subscription's ``(send_generation, sender_until)`` as read in this
+    transaction (on SQLite they cannot have moved since; PostgreSQL reads them again under
+    the publication lock)."""
     ids = sorted(set(subscription_ids))
     if not ids:
         return
@@ -58,12 +61,17 @@ def wake_subscriptions(session: Session | None, subscription_ids: Iterable[int],
         with session_scope() as own:
             wake_subscriptions(own, ids)
         return
-    if session.get_bind().dialect.name == "postgresql" or generations is None:
+    if session.get_bind().dialect.name == "postgresql" or senders is None:
         hold_publication_locks(session, ids)
         # Read after the lock (a Core select, not the identity map): a job that started
         # before has bumped the generation, so this publication does not join it.
-        generations = dict(session.execute(GENERATIONS, {"ids": ids}).all())
-    keys = {send_key(i, generations[i]): i for i in ids if i in generations}
+        senders = {row.id: (row.send_generation, row.sender_until)
+                   for row in session.execute(SENDERS, {"ids": ids})}
+    now = utcnow()
+    keys = {send_key(i, senders[i][0]): i for i in ids
+            if i in senders and (senders[i][1] is None or senders[i][1] <= now)}
+    if not keys:
+        return  # every one has a send job under way
     joined = set(session.scalars(EXISTING_JOBS, {"keys": list(keys)}))
     for key, subscription_id in keys.items():
         if key not in joined:

@@ -8,18 +8,21 @@ worker from the others). A batch keeps PIM_WEBHOOK_CONCURRENCY requests in fligh
 subscription's own keep-alive pool; a batch holds one delivery per product at most, so a
 product's versions never race each other.
 
-Waking a sender (``jobs.wake_subscriptions``) never loses a publication:
+Waking a sender (``jobs.wake_subscriptions``) never loses a publication, and a burst of
+publications costs a handful of jobs, not one per delivery:
 
-- Each job bumps ``send_generation`` when it starts; a publication enqueues a job keyed on
-  the generation it reads (``dedupe_key``), so it joins a job that has not started yet, or
-  makes a new one. On PostgreSQL a publication holds a shared advisory lock on the
-  subscription from that read to its commit, and a starting job takes it exclusively
-  first, so a job never starts between a publication's read and its commit (on SQLite the
-  write lock already orders them).
-- A job that finds the lease held leaves: the holder re-checks for due deliveries after it
-  lets the lease go, and takes it back when there are. It also schedules a look for when
-  the lease runs out, in case the holder died (the jobs runner reruns a dead job too: the
-  rerun takes its own lease and deliveries back at once).
+- A publication that finds the sender lease held queues nothing: the holder looks for due
+  deliveries again after it lets the lease go, and takes it back when there are.
+- Otherwise it queues a job keyed on the subscription's ``send_generation`` (``dedupe_key``),
+  so it joins a job that has not started yet, or makes a new one; each job bumps the
+  generation when it starts.
+- Those reads and the publication's commit are one step for the sender: on PostgreSQL a
+  publication holds a shared advisory lock on the subscription from its read to its commit,
+  which a job takes exclusively to start and to let the lease go; on SQLite the write lock
+  already orders them.
+- A job that finds the lease held leaves, and schedules a look for when the lease runs
+  out, in case the holder died (the jobs runner reruns a dead job too: the rerun takes its
+  own lease and deliveries back at once).
 - A job leaving with deliveries waiting on a retry or an open circuit schedules a job for
   the earliest of them.
 """
@@ -122,8 +125,11 @@ def start_sending(subscription_id: int, claimer: str, lease_seconds: float,
 
 
 def stop_sending(subscription_id: int, claimer: str) -> int | None:
-    """Let the lease go; returns the generation then (a job keyed on it has not started)."""
+    """Let the lease go, once the publications that saw it held have committed (they
+    queued no job: this one looks again after letting go). Returns the generation then (a
+    job keyed on it has not started)."""
     with session_scope() as session:
+        wait_for_publications(session, subscription_id)
         session.execute(update(Subscription)
                         .where(Subscription.id == subscription_id,
                                Subscription.sender == claimer)
