@@ -43,6 +43,7 @@ class CsvRows:
             text = sample.decode(self.encoding, errors="replace").lstrip("\ufeff")
             self.delimiter = detect_delimiter(text.split("\n", 1)[0], path.suffix.lower())
         self.total_rows: int | None = None
+        self.estimated_rows = _estimated_rows(path.stat().st_size, sample)
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         numbers = count(1)
@@ -65,3 +66,13 @@ class CsvRows:
         raise ImportFileError(
             f"row {row_number} cannot be read as CSV: {error}", path=str(self.path)
         ) from None
+
+
+def _estimated_rows(size: int, sample: bytes) -> int:
+    """The rows of a file of ``size`` bytes (header included) from its first bytes: exact
+    for a file the sample holds whole, else the file's bytes over the sample's average row
+    length (a progress bar's total, and its time left, come from it)."""
+    lines = sample.count(b"\n") + (0 if sample.endswith(b"\n") else 1)
+    if size <= len(sample):
+        return lines
+    return max(lines, round(size * lines / len(sample)))

@@ -171,9 +171,31 @@ def _as_cell_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+PROFILES_DIR = Path(__file__).parent / "profiles"
+
+
+def shipped_profiles() -> dict[str, Path]:
+    """The example profiles shipped in ``importers/profiles``, by name (file stem)."""
+    return {path.stem: path for path in sorted(PROFILES_DIR.glob("*.yaml"))}
+
+
+def profile_path(name_or_path: str | Path) -> Path:
+    """A profile file: ``name_or_path`` if it is one, else the shipped profile of that name;
+    an ImportFileError naming the shipped ones otherwise."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    shipped = shipped_profiles()
+    if str(name_or_path) in shipped:
+        return shipped[str(name_or_path)]
+    raise ImportFileError(f"no such mapping profile (a file, or one of the shipped profiles: "
+                          f"{', '.join(shipped)})", path=str(name_or_path))
+
+
 def load_profile(path: str | Path) -> MappingProfile:
-    """Read a YAML mapping profile; an invalid one is an ImportFileError listing each fault."""
-    path = Path(path)
+    """Read a YAML mapping profile (a file, or a shipped profile's name); an invalid one is an
+    ImportFileError listing each fault."""
+    path = profile_path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:

@@ -38,7 +38,7 @@ class ImportSource:
 
     ``kind`` is what the file holds, ``format`` "csv" or "xlsx", ``encoding`` how a CSV's
     encoding was found, ``total_rows`` the number of rows below the header when cheaply
-    known (XLSX), else None.
+    known (XLSX), else None, and ``estimated_rows`` a CSV's, from its size in bytes.
     """
 
     def __init__(
@@ -68,6 +68,10 @@ class ImportSource:
         self.layout = "akeneo"
         total = self._rows.total_rows
         self.total_rows = total - self.header_row if total is not None else None
+        # A CSV's rows below the header, estimated from its size (see CsvRows).
+        estimated = getattr(self._rows, "estimated_rows", None)
+        self.estimated_rows = (max(0, estimated - self.header_row) if estimated is not None
+                               else None)
         self._consumed = False
 
     def _mapped_header(self) -> list[str]:
@@ -202,7 +206,7 @@ def detect_kind(path: Path, header: list[str]) -> str:
         if "parent" in names:
             return "category"
     raise ImportFileError(
-        "cannot tell what the file holds from its name or header (no sku or code column); "
+        "cannot tell what the file holds from its name or header; "
         "if it is a Shopify or Magento file, say so with --format, otherwise map its "
         "columns in a mapping profile (--profile; \"kind: product\" and a column mapped to "
         "sku)", path=str(path))

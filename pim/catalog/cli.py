@@ -9,9 +9,14 @@ import sys
 import click
 
 
-def _finish(job, report_path: str | None, on_error: str = "skip") -> None:
+def _finish(job, report_path: str | None) -> None:
+    """The outcome, once: the summary and the first errors, or one line saying why the
+    import failed (its traceback, for a fault of the hub's, is in the log)."""
     if job.status != "succeeded":
-        raise click.ClickException(job.error or f"import {job.status}")
+        reason = (job.error or job.message or job.status).splitlines()[0]
+        if not reason.startswith(job.kind):
+            reason = f"{job.kind} failed: {reason}"
+        raise click.ClickException(reason)
     result = job.result
     click.echo(result["summary"])
     if result.get("read_as"):
@@ -30,8 +35,8 @@ def _finish(job, report_path: str | None, on_error: str = "skip") -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--profile", type=click.Path(exists=True, dir_okay=False),
-              help="YAML mapping profile.")
+@click.option("--profile", help="YAML mapping profile: a file, or the name of a shipped one "
+              "(importers/profiles: supplier-de, shopify-uk, magento-de).")
 @click.option("--media", "media_root", type=click.Path(exists=True, file_okay=False),
               help="Folder that relative media paths are resolved against.")
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
@@ -48,10 +53,19 @@ def import_command(file, profile, media_root, dry_run, report_path, on_error, fo
     Magento product CSV."""
     from pim.jobs import run_inline
 
-    payload = {"path": os.path.abspath(file), "profile": profile and os.path.abspath(profile),
+    if profile:
+        from importers.errors import ImportFileError
+        from importers.profile import profile_path
+
+        try:
+            profile = str(profile_path(profile).resolve())
+        except ImportFileError as error:
+            raise click.BadParameter(error.message, param_hint="--profile") from None
+    payload = {"path": os.path.abspath(file), "profile": profile,
                "media_root": media_root and os.path.abspath(media_root), "dry_run": dry_run,
                "on_error": on_error, "format": format_}
-    job = run_inline("import", payload, created_by="cli", show_progress=sys.stderr.isatty())
+    job = run_inline("import", payload, created_by="cli", show_progress=sys.stderr.isatty(),
+                     summary=False)
     _finish(job, report_path)
 
 
@@ -68,7 +82,7 @@ def import_catalog_command(directory, media_root, dry_run, report_path) -> None:
     payload = {"directory": os.path.abspath(directory),
                "media_root": media_root and os.path.abspath(media_root), "dry_run": dry_run}
     job = run_inline("import_catalog", payload, created_by="cli",
-                     show_progress=sys.stderr.isatty())
+                     show_progress=sys.stderr.isatty(), summary=False)
     _finish(job, report_path)
 
 

@@ -58,6 +58,21 @@ def read_as(records: Any) -> dict[str, Any]:
     return described
 
 
+def _progress_of(ctx: JobContext, records: Any):
+    """Rows done against the file's rows: counted in a workbook, estimated from a CSV's
+    size in bytes (never below the rows done), so a progress bar has a total and a time
+    left."""
+    source = getattr(records, "source", None)
+    total = getattr(source, "total_rows", None)
+    estimated = total is None and getattr(source, "estimated_rows", None) is not None
+    if estimated:
+        total = source.estimated_rows  # type: ignore[union-attr]
+    if not total:
+        return lambda done: ctx.progress(done)
+    message = "rows (total estimated from the file size)" if estimated else "rows"
+    return lambda done: ctx.progress(done, max(total, done), message)
+
+
 def _unsure_encoding(report: ImportReport) -> None:
     encoding = report.read_as.get("encoding")
     if encoding and encoding["found_by"] == "detected" and \
@@ -97,9 +112,10 @@ def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
                 policy=WritePolicy("import", overwrite_pim_owned=overwrite_pim_owned),
                 on_error=on_error, dry_run=dry_run,
                 batch_size=get_settings().import_batch_size,
-                progress=lambda done: ctx.progress(done), hook=media,
+                progress=_progress_of(ctx, records), hook=media,
                 read_as=read_as(records),
             )
+            ctx.progress(report.rows, report.rows, "")
     except ImportAborted as aborted:
         _unsure_encoding(aborted.report)
         path = _save_report(ctx, aborted.report)

@@ -2,7 +2,8 @@
 ``run_inline``.
 
 The attempt's outcome decides the next status: succeeded; failed at once on
-``PermanentError``; otherwise retried after the kind's next delay while attempts remain,
+``PermanentError`` (its message is the job's error, its traceback only logged); otherwise
+retried after the kind's next delay while attempts remain,
 then failed. A heartbeat thread marks the row alive while the function runs, so a process
 that dies mid-job is noticed (see ``recovery``).
 """
@@ -96,9 +97,13 @@ def run_attempt(job_id: str, attempt: int, *, display: ProgressDisplay | None = 
         except JobCancelled as error:
             return AttemptOutcome("cancelled", error=str(error), context=context)
         except PermanentError as error:
-            return AttemptOutcome("failed", error=describe_error(error), permanent=True,
-                                  context=context)
+            # An ordinary failure (bad input, a missing row): its message is the whole story
+            # for the person who asked; the traceback goes to the log only.
+            log.info("job %s (%s) failed: %s", job_id, kind, error, exc_info=True)
+            return AttemptOutcome("failed", error=str(error) or type(error).__name__,
+                                  permanent=True, context=context)
         except Exception as error:  # any other failure is worth another attempt
+            log.warning("job %s (%s) attempt %s failed", job_id, kind, attempt, exc_info=True)
             return AttemptOutcome("failed", error=describe_error(error), context=context)
     if result is None:
         result = {}
@@ -119,7 +124,8 @@ def record_attempt(job_id: str, attempt: int, outcome: AttemptOutcome) -> str | 
                                     total=context.total, message=context.message)
         return "succeeded" if done else None
     return state.record_failure(job_id, attempt, outcome.error,
-                                retry_in=next_retry_delay(job_id, attempt, outcome))
+                                retry_in=next_retry_delay(job_id, attempt, outcome),
+                                permanent=outcome.permanent)
 
 
 def next_retry_delay(job_id: str, attempt: int, outcome: AttemptOutcome) -> float | None:

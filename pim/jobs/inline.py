@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 
 def run_inline(kind: str, payload: dict[str, Any] | None = None, *,
                created_by: str | None = None, show_progress: bool = True,
-               console: Console | None = None) -> JobOut:
+               console: Console | None = None, summary: bool = True) -> JobOut:
     """Run ``kind`` now, here; returns the finished record (check its ``status``).
 
     Transient failures are retried here after the kind's delays. Ctrl-C cancels the job.
-    The record is created running, so no runner elsewhere picks it up.
+    The record is created running, so no runner elsewhere picks it up. ``summary``: print
+    the one-line outcome (a command that prints its own says False). The progress bar
+    shows a total and the time left once the job reports a total.
     """
     from rich.console import Console
     from rich.progress import (
@@ -36,6 +38,7 @@ def run_inline(kind: str, payload: dict[str, Any] | None = None, *,
         Progress,
         TextColumn,
         TimeElapsedColumn,
+        TimeRemainingColumn,
     )
 
     spec = get_spec(kind)
@@ -51,7 +54,8 @@ def run_inline(kind: str, payload: dict[str, Any] | None = None, *,
                         message="", result={}, created_at=now))
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TextColumn("{task.fields[message]}"),
-                        TimeElapsedColumn(), console=console, transient=True,
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                        transient=True,
                         disable=not show_progress)
     task = progress.add_task(kind, total=None, message="")
 
@@ -80,7 +84,8 @@ def run_inline(kind: str, payload: dict[str, Any] | None = None, *,
             raise
     with read_session() as session:
         job = get_job(session, job_id)
-    console.print(summary_line(job))
+    if summary:
+        console.print(summary_line(job))
     return job
 
 

@@ -145,9 +145,11 @@ def record_success(job_id: str, attempt: int, result: dict[str, Any], *, done: i
 
 
 def record_failure(job_id: str, attempt: int, error: str, *,
-                   retry_in: float | None) -> str | None:
+                   retry_in: float | None, permanent: bool = False) -> str | None:
     """Fail this attempt: schedule the next one ``retry_in`` seconds from now, or fail the
-    job when ``retry_in`` is None. Returns the new status, None when the row was not ours."""
+    job when ``retry_in`` is None. A ``permanent`` failure (never retried) keeps its error as
+    it is, without an "attempt N of M" that would suggest otherwise. Returns the new status,
+    None when the row was not ours."""
     now = utcnow()
     with session_scope() as session:
         job = session.get(Job, job_id)
@@ -155,7 +157,10 @@ def record_failure(job_id: str, attempt: int, error: str, *,
             return None
         label = f"attempt {attempt} of {job.max_attempts}"
         values: dict[str, Any]
-        if retry_in is None:
+        if permanent:
+            values = {"status": "failed", "finished_at": now, "error": error,
+                      "message": "failed"}
+        elif retry_in is None:
             values = {"status": "failed", "finished_at": now, "error": f"{label} failed: {error}",
                       "message": f"failed after {label}"}
         else:

@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -256,8 +257,19 @@ def completeness_summary(session: Session, channel: str | None = None) -> list[d
     if channel:
         query = query.where(Completeness.channel_code == channel)
     return [{"channel": code, "locale": locale, "products": count, "complete": int(ok or 0),
-             "average_percent": round(float(avg or 0), 1), "failing": count - int(ok or 0)}
+             "average_percent": _shown_percent(avg, failing=count - int(ok or 0)),
+             "failing": count - int(ok or 0)}
             for code, locale, count, ok, avg in session.execute(query)]
+
+
+def _shown_percent(average, *, failing: int) -> float:
+    """The average rounded down to one decimal, and below 100 while a product fails (it
+    may have every required field and still fail a rule): 99.96 % with one product failing
+    reads 99.9 %, never 100.0 %."""
+    shown = Decimal(str(average or 0)).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    if failing and shown >= 100:
+        shown = Decimal("99.9")
+    return float(shown)
 
 
 def pending_refresh_count(session: Session) -> int:

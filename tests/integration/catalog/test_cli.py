@@ -182,3 +182,121 @@ def test_a_polish_windows_1250_file_imports_right_and_says_how_it_was_read(
     assert (encoding["encoding"], encoding["found_by"]) == ("cp1250", "detected")
     assert 0.5 < encoding["confidence"] <= 1
     assert "in cp1250 (detected, confidence" in result.output
+
+
+def empty_file(tmp):
+    (tmp / "empty.csv").write_text("")
+    return tmp / "empty.csv"
+
+
+def bad_row(tmp):
+    (tmp / "p.csv").write_text("sku,family,ean\nEL-1,electronics,123\n")
+    return tmp / "p.csv"
+
+
+def unknown_kind(tmp):
+    (tmp / "export.csv").write_text("code,x\na,b\n")
+    return tmp / "export.csv"
+
+
+def zip_bomb(tmp):
+    import zipfile
+
+    with zipfile.ZipFile(tmp / "bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * (50 * 1024 * 1024))
+    return tmp / "bomb.xlsx"
+
+
+# failure -> (file maker, options, what the one line says)
+ORDINARY_FAILURES = {
+    "an empty file": (empty_file, (), "the file is empty"),
+    "a bad row under --on-error abort": (bad_row, ("--on-error", "abort"),
+                                         "nothing imported; report: "),
+    "a file of unknown kind": (unknown_kind, (), "cannot tell what the file holds"),
+    "a zip bomb": (zip_bomb, (), "zip bomb"),
+}
+
+
+@pytest.mark.parametrize("failure", list(ORDINARY_FAILURES))
+def test_an_ordinary_failure_prints_one_clear_line_and_no_traceback(
+        db, demo_structure, tmp_path, failure):
+    from pim.jobs.models import Job
+
+    make_file, options, reason = ORDINARY_FAILURES[failure]
+    path = make_file(tmp_path)
+    result = CliRunner().invoke(main, ["import", str(path), *options])
+
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: import "), result.output
+    assert reason in lines[0]
+    assert "Traceback" not in result.output and "attempt" not in result.output
+    with session_factory(db)() as s:
+        job = s.scalar(select(Job))
+    assert (job.status, job.attempts) == ("failed", 1)  # a permanent error: never retried
+    assert "attempt" not in job.error and "Traceback" not in job.error
+
+
+def test_debug_shows_the_traceback_the_log_always_holds(db, demo_structure, tmp_path):
+    from pim.cli import log_path
+
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    quiet = CliRunner().invoke(main, ["import", str(path)])
+    assert "Traceback" not in quiet.output
+    assert "Traceback" in log_path().read_text()  # the log under PIM_VAR_DIR
+
+    loud = CliRunner().invoke(main, ["--debug", "import", str(path)])
+    assert "Traceback" in loud.output and "the file is empty" in loud.output
+
+
+def test_the_import_summary_is_printed_once(cli, db, demo_structure, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("sku,family,name-en_GB\nEL-1,electronics,Speaker\n")
+    result = cli("import", path)
+    assert result.output.count("1 created") == 1, result.output
+
+
+def test_an_import_job_reports_rows_against_a_total(cli, db, demo_structure, tmp_path):
+    from pim.jobs.models import Job
+
+    path = tmp_path / "p.csv"
+    path.write_text("sku,family,name-en_GB\n" + "".join(
+        f"EL-{n},electronics,Speaker {n}\n" for n in range(30)))
+    cli("import", path)
+    with session_factory(db)() as s:
+        job = s.scalar(select(Job))
+    assert (job.progress_done, job.progress_total) == (30, 30)
+
+
+def test_the_shipped_supplier_profile_imports_its_price_list(cli, db, demo_structure, tmp_path):
+    path = tmp_path / "preisliste.csv"
+    path.write_text("Preisliste Frühjahr;;;;;;;;;\n;;;;;;;;;\n"
+                    "Artikelnummer;Bezeichnung;Beschreibung;EAN;Hersteller;Preis EUR;"
+                    "Gewicht g;Zustand;Garantie (Jahre);Lieferbar ab;Interne Notiz\n"
+                    "DE-1;Lautsprecher;<p>Laut.</p>;5012345678900;Voltia;49,90;1250;Neu;2;"
+                    "01.03.2025;nicht zeigen\n", encoding="utf-8")
+    result = cli("import", path, "--profile", "supplier-de")
+
+    assert result.exit_code == 0 and "1 created" in result.output, result.output
+    values = product(db, "DE-1")["values"]
+    assert values["name"] == [{"locale": "de_DE", "scope": None, "data": "Lautsprecher"}]
+    assert values["price"][0]["data"] == [{"amount": "49.90", "currency": "EUR"}]
+    assert values["weight"][0]["data"] == {"amount": "1.25", "unit": "KILOGRAM"}
+    assert values["condition"][0]["data"] == "new"
+    assert values["warranty_years"][0]["data"] == "2"
+    assert values["release_date"][0]["data"] == "2025-03-01"
+
+
+def test_the_shipped_shopify_profile_reads_pounds_and_the_uk_warehouse(
+        cli, db, demo_structure, reference_dir):
+    from pim.catalog.models import Stock
+
+    result = cli("import", reference_dir / "shopify" / "product_template.csv",
+                 "--profile", "shopify-uk")
+    assert "prices in GBP" in result.output, result.output
+    hat = product(db, "HAT_GRY_275")
+    assert hat["values"]["price"][0]["data"][0]["currency"] == "GBP"
+    with session_factory(db)() as s:
+        assert {stock.source for stock in s.scalars(select(Stock))} == {"warehouse_uk"}

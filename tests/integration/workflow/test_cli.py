@@ -81,3 +81,35 @@ def test_an_export_names_how_many_products_it_wrote(cli, tmp_path):
     output = tmp_path / "feed.xml"
     result = cli("export", "webshop-uk", "--format", "bmecat", "-o", output)
     assert f"{output}: " in result.output and "bytes, 1 products" in result.output
+
+
+def test_completeness_never_shows_100_percent_while_a_product_fails(cli, catalog):
+    from sqlalchemy import update
+
+    from pim.workflow.models import Completeness
+
+    cli("completeness", "--channel", "webshop-uk")
+    with catalog() as s, s.begin():  # EL-2 has every required field but breaks a rule
+        s.execute(update(Completeness).values(percent=100))
+    result = cli("completeness", "--channel", "webshop-uk")
+    assert result.output.splitlines()[1].split() == ["webshop-uk", "en_GB", "2", "1", "99.9",
+                                                     "1"]
+
+
+def test_the_completeness_average_is_rounded_down(catalog):
+    from sqlalchemy import select, update
+
+    from pim.workflow.completeness import completeness_summary
+    from pim.workflow.models import Completeness
+
+    with catalog() as s, s.begin():
+        write(s, *(complete_speaker(f"EL-{n}") for n in range(1, 21)))
+    with catalog() as s, s.begin():
+        uk = Completeness.channel_code == "webshop-uk"
+        s.execute(update(Completeness).where(uk).values(percent=100, passed=True))
+        one = s.scalars(select(Completeness.product_id).where(uk).limit(1)).one()
+        s.execute(update(Completeness).where(uk, Completeness.product_id == one)
+                  .values(percent=99))
+        (row,) = completeness_summary(s, "webshop-uk")
+    assert (row["products"], row["failing"]) == (20, 0)
+    assert row["average_percent"] == 99.9  # 99.95 rounded down, not up to 100.0

@@ -149,3 +149,13 @@ def test_a_file_error_survives_pickling_with_its_class_message_and_path():
     error = EmptyFileError("the file is empty", path="/in/a.csv")
     copy = pickle.loads(pickle.dumps(error))
     assert (type(copy), str(copy), copy.path) == (EmptyFileError, str(error), "/in/a.csv")
+
+
+def test_a_csv_estimates_its_rows_from_its_size_for_progress(write_csv):
+    small = open_source(write_csv("sku,name\nA1,One\nA2,Two\n"), context=None, channels=set())
+    assert small.estimated_rows == 2  # held whole by the sample: counted
+    rows = "".join(f"SKU-{n:06d},Product {n} with a name of some length\n"
+                   for n in range(20_000))
+    big = open_source(write_csv("sku,name\n" + rows), context=None, channels=set())
+    assert big.total_rows is None  # not counted without reading the file
+    assert 19_000 <= big.estimated_rows <= 21_000
