@@ -1,18 +1,45 @@
-"""Shared fixtures. Integration tests run once per engine through the ``db`` fixture:
-SQLite (a file per test) and PostgreSQL (the real server; tables truncated per test)."""
+"""Shared fixtures. Integration tests run once per engine through the ``db`` fixture: SQLite
+(a copy of a template file per test) and PostgreSQL (the real server; one database per
+xdist worker, emptied of what the previous test wrote). See tests/databases.py.
+
+Markers are applied here from the fixtures a test uses, so a new test cannot forget them:
+``postgres`` on the PostgreSQL runs of ``db``, ``redis`` on tests using ``redis_url`` (or a
+parameter marked so); with xdist, every ``redis`` test runs on one worker (they share one
+Redis database)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+
+from tests.databases import (
+    PostgresDatabase,
+    SqliteDatabase,
+    SqliteTemplates,
+    worker_database_url,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference"
-PG_URL = os.environ.get("PIM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_BASE_URL = os.environ.get("PIM_TEST_POSTGRES_URL",
+                             "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Under xdist each worker has a database of its own, created on demand (<name>_gw0, ...).
+PG_URL = worker_database_url(PG_BASE_URL, os.environ.get("PYTEST_XDIST_WORKER"))
 REDIS_URL = os.environ.get("PIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.hookimpl(tryfirst=True)  # before deselection by -m and xdist's grouping
+def pytest_collection_modifyitems(config, items):
+    grouping = config.pluginmanager.hasplugin("xdist")
+    for item in items:
+        if "redis_url" in item.fixturenames and not item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.redis)
+        if grouping and item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.xdist_group("redis"))
 
 
 @pytest.fixture
@@ -22,63 +49,72 @@ def reference_dir() -> Path:
     return REFERENCE
 
 
-_pg_ready = False
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory) -> SqliteTemplates:
+    return SqliteTemplates(tmp_path_factory.mktemp("sqlite-templates"))
 
 
-def _prepare_postgres() -> None:
-    """Create the schema once per session from the models (migrations have their own test)."""
-    global _pg_ready
-    if _pg_ready:
-        return
-    import pim.models as models
-
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        models.Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        models.Base.metadata.create_all(conn)
-    engine.dispose()
-    _pg_ready = True
+@pytest.fixture(scope="session")
+def postgres_database():
+    database = PostgresDatabase(PG_URL, maintenance_url=PG_BASE_URL)
+    yield database
+    database.close()
 
 
-def _truncate_postgres() -> None:
-    import pim.models as models
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request, tmp_path, monkeypatch, sqlite_templates):
+    """A clean database of each engine (SQLite, PostgreSQL), its schema in place and no
+    rows; ``database.seed(name, build)`` fills it with a kept state (see ``seeded``).
 
-    engine = create_engine(PG_URL)
-    names = ", ".join(t.name for t in models.Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path, monkeypatch) -> str:
-    """Point the hub at a clean database of each engine; yields its SQLAlchemy URL.
-
-    The environment (PIM_DATABASE_URL, PIM_VAR_DIR) is set too, so subprocesses (workers,
-    the CLI) started by a test use the same database.
-    """
-    import pim.models as models
+    The environment (PIM_DATABASE_URL, PIM_VAR_DIR) points at it, so whatever the test
+    starts (the app, workers, the CLI, subprocesses) uses it too, and what the test writes
+    is committed for them to see."""
     from pim.config import reset_settings
     from pim.db import dispose_engines
 
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'pim.db'}"
-        engine = create_engine(url)
-        models.Base.metadata.create_all(engine)
-        engine.dispose()
+        chosen = SqliteDatabase(tmp_path / "pim.db", sqlite_templates)
     else:
-        url = PG_URL
-        _prepare_postgres()
-        _truncate_postgres()
-    monkeypatch.setenv("PIM_DATABASE_URL", url)
+        chosen = request.getfixturevalue("postgres_database")
+    chosen.clean()
+    monkeypatch.setenv("PIM_DATABASE_URL", chosen.url)
     monkeypatch.setenv("PIM_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("PIM_REDIS_URL", raising=False)
     reset_settings()
     dispose_engines()
-    yield url
+    yield chosen
     dispose_engines()
     reset_settings()
+
+
+@pytest.fixture
+def db(database) -> str:
+    """The SQLAlchemy URL of the test's clean database (see ``database``)."""
+    return database.url
+
+
+@pytest.fixture
+def seeded(database) -> Callable[[str, Callable[[], Any]], Any]:
+    """``seeded(name, build)``: the database holds what ``build()`` writes into a clean one,
+    and ``build``'s return value is returned. Built by the first test asking for ``name``,
+    then restored from a copy (cheap), so ``build`` must write to the database only and
+    return plain data. Call it before the test writes anything: it replaces the contents."""
+    return database.seed
+
+
+@pytest.fixture
+def demo_structure(seeded, db) -> str:
+    """The database holds the demo's structure (locales, currencies, units, attributes,
+    families, categories, association types, the shipped channels); returns its URL."""
+    from pim.db import session_scope
+    from tests.factories import make_catalog
+
+    def build() -> None:
+        with session_scope() as session:
+            make_catalog(session)
+
+    seeded("demo-structure", build)
+    return db
 
 
 @pytest.fixture
@@ -93,7 +129,7 @@ def session(db):
 
 @pytest.fixture
 def redis_url(monkeypatch) -> str:
-    """A clean Redis database (db 15) on the real server."""
+    """A clean Redis database on the real server (PIM_TEST_REDIS_URL, db 15 by default)."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)

@@ -12,11 +12,12 @@ from pim.db import dispose_engines
 from tests.conftest import PG_URL
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
+    request.getfixturevalue("postgres_database").create_if_missing()  # PG_URL: admin below
     # Named after the test database, so suites on separate test databases never share it.
     name = PG_URL.rsplit("/", 1)[1] + "_migrations"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")

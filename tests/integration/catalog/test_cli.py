@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from pim.catalog.models import Product, ProductModel
 from pim.cli import main
 from pim.db import session_factory
-from tests.factories import make_catalog
 
 
 @pytest.fixture
@@ -48,10 +47,7 @@ def test_importing_the_akeneo_catalog_twice_changes_nothing(cli, db, reference_d
     assert "0 created, 0 updated, 1239 unchanged" in result.output
 
 
-def test_import_reports_bad_rows_and_imports_the_good_ones(cli, db, tmp_path):
-    with session_factory(db)() as s:
-        make_catalog(s)
-        s.commit()
+def test_import_reports_bad_rows_and_imports_the_good_ones(cli, db, demo_structure, tmp_path):
     csv = tmp_path / "products.csv"
     csv.write_text("sku,family,name-en_GB,ean,brand\n"
                    "EL-1,electronics,Speaker,5012345678900,Voltia\n"
@@ -64,10 +60,7 @@ def test_import_reports_bad_rows_and_imports_the_good_ones(cli, db, tmp_path):
     assert counts(db)[0] == 2
 
 
-def test_import_with_abort_imports_nothing_and_exits_non_zero(cli, db, tmp_path):
-    with session_factory(db)() as s:
-        make_catalog(s)
-        s.commit()
+def test_import_with_abort_imports_nothing_and_exits_non_zero(cli, db, demo_structure, tmp_path):
     csv = tmp_path / "products.csv"
     csv.write_text("sku,family,ean\nEL-1,electronics,5012345678900\n"
                    "EL-2,electronics,123\n", encoding="utf-8")
@@ -77,10 +70,7 @@ def test_import_with_abort_imports_nothing_and_exits_non_zero(cli, db, tmp_path)
     assert counts(db)[0] == 0
 
 
-def test_product_get_prints_json_and_exits_1_when_missing(cli, db, tmp_path):
-    with session_factory(db)() as s:
-        make_catalog(s)
-        s.commit()
+def test_product_get_prints_json_and_exits_1_when_missing(cli, db, demo_structure, tmp_path):
     csv = tmp_path / "p.csv"
     csv.write_text("sku,family,brand\nEL-1,electronics,Voltia\n", encoding="utf-8")
     cli("import", csv)
@@ -90,10 +80,7 @@ def test_product_get_prints_json_and_exits_1_when_missing(cli, db, tmp_path):
     assert missing.exit_code == 1
 
 
-def test_product_history_prints_one_line_per_version(cli, db, tmp_path):
-    with session_factory(db)() as s:
-        make_catalog(s)
-        s.commit()
+def test_product_history_prints_one_line_per_version(cli, db, demo_structure, tmp_path):
     for brand in ("Voltia", "Sonara"):
         csv = tmp_path / "p.csv"
         csv.write_text(f"sku,family,part_number\nEL-1,electronics,{brand}-1\n", encoding="utf-8")
@@ -101,13 +88,6 @@ def test_product_history_prints_one_line_per_version(cli, db, tmp_path):
     lines = cli("product", "history", "EL-1").output.strip().splitlines()
     assert len(lines) == 2
     assert lines[1].startswith("v2") and "import:" in lines[1] and "values.part_number" in lines[1]
-
-
-@pytest.fixture
-def demo_structure(db):
-    with session_factory(db)() as s:
-        make_catalog(s)
-        s.commit()
 
 
 def product(db, sku):

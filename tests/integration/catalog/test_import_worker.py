@@ -18,7 +18,6 @@ from pim.db import session_factory
 from pim.history.models import HistoryEntry
 from pim.records import ProductRecord
 from pim.workflow.models import Channel
-from tests.factories import make_catalog
 
 HEADER = ["sku", "family", "categories", "enabled", "name-en_GB", "name-de_DE",
           "description-en_GB", "brand", "ean", "price-GBP", "price-EUR", "weight", "weight-unit",
@@ -62,10 +61,8 @@ def write_csv(path, rows, header=HEADER):
 
 
 @pytest.fixture
-def factory(db, session):
-    make_catalog(session)
-    session.commit()
-    return session_factory(db)
+def factory(demo_structure):
+    return session_factory(demo_structure)
 
 
 @pytest.fixture

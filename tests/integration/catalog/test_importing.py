@@ -11,14 +11,12 @@ from pim.catalog.read import get_product
 from pim.db import session_factory
 from pim.history.models import HistoryEntry
 from pim.records import ProductRecord, RowError, StructureRecord
-from tests.factories import electronics, make_catalog, one
+from tests.factories import electronics, one
 
 
 @pytest.fixture
-def factory(db, session):
-    make_catalog(session)
-    session.commit()
-    return session_factory(db)
+def factory(demo_structure):
+    return session_factory(demo_structure)
 
 
 def count(factory, model=Product):

@@ -9,13 +9,11 @@ from pim.catalog.read import get_product
 from pim.history.models import HistoryEntry
 from pim.history.service import list_history, restore_product
 from pim.records import ProductRecord
-from tests.factories import electronics, make_catalog, one, write
+from tests.factories import electronics, one, write
 
 
 @pytest.fixture
-def catalog(session):
-    make_catalog(session)
-    session.commit()
+def catalog(demo_structure, session):
     return session
 
 

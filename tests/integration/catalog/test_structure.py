@@ -6,13 +6,11 @@ from sqlalchemy import select
 from pim.catalog.models import Category
 from pim.catalog.structure import apply_structure, delete_structure, load_context
 from pim.errors import Conflict, Invalid
-from tests.factories import electronics, make_catalog, write
+from tests.factories import electronics, write
 
 
 @pytest.fixture
-def catalog(session):
-    make_catalog(session)
-    session.commit()
+def catalog(demo_structure, session):
     return session
 
 

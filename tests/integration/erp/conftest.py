@@ -66,16 +66,12 @@ def catalogue(count: int, prefix: str = "P") -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def hub(db):
+def hub(demo_structure):
     """A session factory over a database with the demo's structure and channels (family
     spare_parts: erp_name and price ERP-owned; name, brand and ean pim-owned)."""
     from pim.db import session_factory
-    from tests.factories import make_catalog
 
-    factory = session_factory(db)
-    with factory.begin() as session:
-        make_catalog(session)
-    return factory
+    return session_factory(demo_structure)
 
 
 def write_connector(tmp_path, data: dict[str, Any], name: str = "tryton.yaml"):

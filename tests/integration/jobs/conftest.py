@@ -126,7 +126,7 @@ class Workers:
                          for path in sorted(self.log_dir.glob("worker-*.log")))
 
 
-@pytest.fixture(params=["rq", "embedded"])
+@pytest.fixture(params=[pytest.param("rq", marks=pytest.mark.redis), "embedded"])
 def workers(request, fast_jobs, monkeypatch, tmp_path):
     if request.param == "rq":
         monkeypatch.setenv("PIM_REDIS_URL", request.getfixturevalue("redis_url"))

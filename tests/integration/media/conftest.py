@@ -1,5 +1,5 @@
-"""A real HTTP server on 127.0.0.1 serving media for the download tests, the allowlist that
-lets the hub reach it, and the API fixtures."""
+"""A real HTTP server on 127.0.0.1 serving media for the download tests, and the allowlist
+that lets the hub reach it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-from tests.integration.api.conftest import client, world  # noqa: F401 (fixtures)
 
 
 @dataclass

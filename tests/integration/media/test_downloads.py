@@ -13,15 +13,14 @@ from pim.history.models import HistoryEntry
 from pim.jobs import run_inline
 from pim.media.models import Asset
 from pim.media.storage import INCOMING, absolute
-from tests.factories import electronics, make_catalog, one, write
+from tests.factories import electronics, one, write
 from tests.integration.media.conftest import Served, set_setting
 from tests.unit.media import samples
 
 
 @pytest.fixture
-def catalog(db):
-    with session_scope() as session:
-        make_catalog(session)
+def catalog(demo_structure):
+    return demo_structure
 
 
 def product_with_image(url: str, sku: str = "EL-1") -> None:

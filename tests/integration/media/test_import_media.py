@@ -9,21 +9,19 @@ import pytest
 from sqlalchemy import select
 
 from pim.catalog.read import get_product
-from pim.db import read_session, session_scope
+from pim.db import read_session
 from pim.history.models import HistoryEntry
 from pim.jobs import run_inline
 from pim.jobs.embedded import EmbeddedRunner
 from pim.jobs.models import Job
 from pim.media.models import Asset
 from pim.media.storage import absolute
-from tests.factories import make_catalog
 from tests.unit.media import samples
 
 
 @pytest.fixture
-def catalog(db):
-    with session_scope() as session:
-        make_catalog(session)
+def catalog(demo_structure):
+    return demo_structure
 
 
 @pytest.fixture
