@@ -22,14 +22,19 @@ def empty_database(request, tmp_path):
     name = PG_URL.rsplit("/", 1)[1] + "_migrations"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                           {"name": name}):
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
     url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    # Emptied by a new public schema, not dropped: dropping a database waits for a checkpoint.
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
     yield url
     dispose_engines()
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def tables(url):
