@@ -31,6 +31,7 @@ FeedFormat = Literal[
     "bmecat",
     "shopify_csv",
     "magento_csv",
+    "akeneo",
 ]
 
 # Output fields the projection computes itself; a mapping may not claim them, because a

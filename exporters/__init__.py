@@ -3,12 +3,22 @@
 ``FORMATS`` maps each feed format code a channel may list (``ChannelDefinition.feed_formats``)
 to its ``ExportFormat``; ``write(variants, feed)`` returns a generator of bytes. Writers that
 emit a row per product model (Shopify, Magento) expect the variants of one model to arrive
-consecutively.
+consecutively. ``akeneo`` reads product records instead of variants
+(``ExportFormat.reads``).
 """
 
 from __future__ import annotations
 
-from exporters import bmecat, csv_file, google_merchant, magento_csv, ndjson, shopify_csv, xlsx_file
+from exporters import (
+    akeneo,
+    bmecat,
+    csv_file,
+    google_merchant,
+    magento_csv,
+    ndjson,
+    shopify_csv,
+    xlsx_file,
+)
 from exporters.base import ExportFormat, FeedInfo
 
 FORMATS: dict[str, ExportFormat] = {
@@ -27,6 +37,8 @@ FORMATS: dict[str, ExportFormat] = {
                      shopify_csv.write_shopify_csv),
         ExportFormat("magento_csv", "Magento 2 product CSV", magento_csv.MEDIA_TYPE, "csv",
                      magento_csv.write_magento_csv),
+        ExportFormat("akeneo", "Akeneo product NDJSON", akeneo.MEDIA_TYPE, "ndjson",
+                     akeneo.write_akeneo, reads="records"),
     )
 }
 

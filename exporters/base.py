@@ -17,7 +17,7 @@ from html import unescape
 from itertools import groupby
 from typing import Any
 
-from pim.records import ChannelVariant
+from pim.records import CatalogContext, ChannelVariant
 
 CHUNK_SIZE = 64 * 1024  # big enough that per-chunk overhead vanishes, small enough to stream
 
@@ -55,6 +55,10 @@ class FeedInfo:
     # Google Merchant feeds: descriptions as plain text (Google's advice) or, when True, the
     # stored (sanitized) HTML as it is.
     html_descriptions: bool = False
+    # Formats that write product records (Akeneo): every locale of the channel, and the
+    # catalog's structure (attribute types decide the data's shape).
+    locales: tuple[str, ...] = ()
+    catalog: CatalogContext | None = None
 
 
 Writer = Callable[[Iterable[ChannelVariant], FeedInfo], Iterator[bytes]]
@@ -62,11 +66,16 @@ Writer = Callable[[Iterable[ChannelVariant], FeedInfo], Iterator[bytes]]
 
 @dataclass(frozen=True, slots=True)
 class ExportFormat:
+    """A feed format. ``reads``: what ``write`` takes, the channel's published variants
+    (``ChannelVariant``, the default) or the products' published records
+    (``ProductRecord``: values as the catalog holds them, product models first)."""
+
     code: str
     label: str
     media_type: str
     extension: str
     write: Writer
+    reads: str = "variants"
 
 
 class ChunkedOutput:

@@ -24,13 +24,13 @@ def write_ndjson(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator
     size = 0
     if feed.delta:
         for sku in feed.withdrawn:
-            pieces.append(_line({"sku": sku, "deleted": True}))
+            pieces.append(json_line({"sku": sku, "deleted": True}))
             size += len(pieces[-1])
     for variant in variants:
         fields = variant.fields
         if fields.get("sku") != variant.sku:
             fields = {**fields, "sku": variant.sku}
-        line = _line(fields)
+        line = json_line(fields)
         pieces.append(line)
         size += len(line)
         if size >= CHUNK_SIZE:
@@ -41,15 +41,16 @@ def write_ndjson(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator
         yield b"".join(pieces)
 
 
-def _line(fields: dict[str, Any]) -> bytes:
+def json_line(fields: dict[str, Any]) -> bytes:
+    """One object as a JSON line (lone surrogates dropped, big integers kept)."""
     try:
         return orjson.dumps(fields, default=str, option=orjson.OPT_APPEND_NEWLINE)
     except (orjson.JSONEncodeError, TypeError):
         # Lone surrogates (orjson refuses them) or integers beyond 64 bits: the slow path.
-        return _slow_line(fields)
+        return _slowjson_line(fields)
 
 
-def _slow_line(fields: dict[str, Any]) -> bytes:
+def _slowjson_line(fields: dict[str, Any]) -> bytes:
     text = json.dumps(_without_surrogates(fields), default=str, ensure_ascii=False)
     return text.encode("utf-8") + b"\n"
 

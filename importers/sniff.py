@@ -69,8 +69,8 @@ def _ole2_error(path: Path) -> Exception:
 @dataclass(frozen=True, slots=True)
 class EncodingGuess:
     """A text file's encoding and how it was found: ``bom``, ``utf-16`` (its zero bytes),
-    ``utf-8`` (the sample decodes), ``detected`` (charset-normalizer's guess) or ``profile``
-    (named by the mapping profile). ``confidence`` of a detected encoding: 1 - the share of
+    ``utf-8`` (the sample decodes), ``detected`` (charset-normalizer's guess), ``profile``
+    (named by the mapping profile) or ``json`` (JSON text is UTF-8). ``confidence`` of a detected encoding: 1 - the share of
     the decoded sample that looks like noise, divided by the number of encodings that read
     it differently but as plausibly (a short sample whose accents several code pages place
     alike is a coin toss, and says so)."""

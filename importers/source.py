@@ -17,6 +17,7 @@ from importers.xlsx_file import XlsxRows
 from pim.records import CatalogContext, ProductRecord, RowError, StructureRecord
 
 if TYPE_CHECKING:
+    from importers.akeneo_ndjson import AkeneoNdjsonSource
     from importers.platforms import PlatformSource
 
 ImportRecord = ProductRecord | StructureRecord | RowError
@@ -221,18 +222,25 @@ def open_source(
     media_root: str | Path | None = None,
     kind: str | None = None,
     layout: str | None = None,
-) -> ImportSource | PlatformSource:
+) -> ImportSource | PlatformSource | AkeneoNdjsonSource:
     """Open a CSV/TSV/TXT or XLSX/XLSM file for import.
 
     ``layout`` (else the profile's ``format``, else ``auto``): ``akeneo`` (the column
-    convention), ``shopify``, ``magento`` or ``auto`` (told from the file; see
-    ``importers.platforms``). The source's ``layout`` says which it is.
+    convention, or Akeneo's NDJSON: ``importers.akeneo_ndjson``), ``shopify``, ``magento``
+    or ``auto`` (told from the file; see ``importers.platforms``). The source's ``layout``
+    says which it is.
 
     Raises ImportFileError (or a subclass) when the file as a whole cannot be read: empty,
     corrupt, encrypted, a zip bomb, an unknown encoding. Problems in rows come later, as
     RowError records from ``records()``.
     """
-    from importers.platforms import IMPORT_FORMATS, PlatformSource, detect_import_format
+    from importers.akeneo_ndjson import AkeneoNdjsonSource
+    from importers.platforms import (
+        IMPORT_FORMATS,
+        PlatformSource,
+        detect_import_format,
+        is_ndjson,
+    )
 
     path = Path(path)
     if not path.is_file():
@@ -245,5 +253,7 @@ def open_source(
         layout = detect_import_format(path)
     if layout != "akeneo":
         return PlatformSource(path, layout, context=context, profile=profile)
+    if is_ndjson(path):
+        return AkeneoNdjsonSource(path)
     return ImportSource(path, context=context, channels=channels, profile=profile,
                         media_root=Path(media_root) if media_root else None, kind=kind)

@@ -55,7 +55,7 @@ MAX_CATALOG_ENTRIES = 20_000  # files in an uploaded catalog archive
 MAX_CATALOG_BYTES = 2 * 1024 * 1024 * 1024  # what an uploaded catalog archive may expand to
 IMPORT_KINDS = ("import", "import_catalog")
 EXPORT_KIND = "export"  # pim.publishing.jobs.EXPORT
-SPREADSHEET_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+SPREADSHEET_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ndjson", ".jsonl")
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 

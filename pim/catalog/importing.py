@@ -127,10 +127,10 @@ class ImportReport:
         confidence 0.92)"; "" when unknown."""
         if not self.read_as:
             return ""
-        layout = self.read_as.get("layout", "")
-        name = {"akeneo": "column-convention", "shopify": "Shopify", "magento": "Magento"}.get(
-            layout, layout)
-        text = f"{name} {self.read_as.get('format', '').upper()}".strip()
+        layout, file_format = self.read_as.get("layout", ""), self.read_as.get("format", "")
+        name = {"akeneo": "Akeneo" if file_format == "ndjson" else "column-convention",
+                "shopify": "Shopify", "magento": "Magento"}.get(layout, layout)
+        text = f"{name} {file_format.upper()}".strip()
         encoding = self.read_as.get("encoding")
         if encoding:
             text += f" in {encoding['encoding']} ({encoding['found_by']}"

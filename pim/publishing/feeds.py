@@ -18,10 +18,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from pim.catalog.structure import load_context
 from pim.config import get_settings
 from pim.db import read_session, utcnow
 from pim.errors import Invalid, NotFound
 from pim.publishing.models import Snapshot
+from pim.publishing.published_records import iter_published_records
 from pim.records import ChannelVariant
 from pim.workflow.channels import get_channel
 
@@ -108,8 +110,10 @@ def stream_feed(channel: str, format: str, *, locale: str | None = None,
                                                           for sku, parent in withdrawn])
         version = feed_version(session, channel, locale)
         prev_version = feed_version(session, channel, locale, until=since) if since else 0
+        catalog = load_context(session) if exporter.reads == "records" else None
     info = feed_info(definition, locale, since=since, withdrawn=[sku for sku, _ in withdrawn],
-                     withdrawn_groups=gone, version=version, prev_version=prev_version)
+                     withdrawn_groups=gone, version=version, prev_version=prev_version,
+                     catalog=catalog)
     return exporter.media_type, _chunks(exporter, channel, locale, since, info)
 
 
@@ -143,8 +147,11 @@ def feed_version(session: Session, channel: str, locale: str, *,
 
 def _chunks(exporter, channel: str, locale: str, since, info) -> Iterator[bytes]:
     with read_session() as session:
-        variants = iter_published_variants(session, channel, locale, since=since)
-        for chunk in exporter.write(variants, info):
+        if exporter.reads == "records":  # the catalog's data as published (Akeneo)
+            items = iter_published_records(session, channel, locale, since=since)
+        else:
+            items = iter_published_variants(session, channel, locale, since=since)
+        for chunk in exporter.write(items, info):
             yield chunk.encode() if isinstance(chunk, str) else chunk
 
 
@@ -162,7 +169,7 @@ def iter_published_variants(session: Session, channel: str, locale: str, *,
 
 
 def feed_info(definition, locale: str, *, since=None, withdrawn=(), withdrawn_groups=(),
-              version: int = 0, prev_version: int = 0):
+              version: int = 0, prev_version: int = 0, catalog=None):
     """The exporter's description of this feed."""
     from exporters.base import FeedInfo
 
@@ -175,7 +182,8 @@ def feed_info(definition, locale: str, *, since=None, withdrawn=(), withdrawn_gr
         catalog_id=definition.code,
         price_type="gros_list" if definition.tax.prices_include_tax else "net_list",
         attribute_codes=tuple(definition.mapping.attributes),
-        html_descriptions=definition.feed_options.google_description == "html")
+        html_descriptions=definition.feed_options.google_description == "html",
+        locales=tuple(definition.locales), catalog=catalog)
 
 
 def channel_site_url(definition) -> str:

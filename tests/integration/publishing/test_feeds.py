@@ -231,3 +231,60 @@ def test_a_delta_knows_which_products_left_the_channel_whole(catalog):
 
     assert [(row["sku"], row["product_online"]) for row in rows] == [
         ("CAP-RED", "2"), ("LONE", "2"), ("MUG-BLUE", "2"), ("MUG-RED", "2"), ("MUG", "2")]
+
+
+def test_an_akeneo_export_imports_back_as_the_published_products(catalog, db, tmp_path):
+    """pim export --format akeneo, then pim import of that file into a catalog without the
+    products: the same models and products come back, with the values they were
+    published with (not an edit made after)."""
+    from click.testing import CliRunner
+    from sqlalchemy import delete
+
+    from pim.catalog.models import Product, ProductModel
+    from pim.catalog.product_models import write_product_models
+    from pim.catalog.products import WritePolicy
+    from pim.catalog.read import get_product, get_product_model
+    from pim.cli import main
+    from pim.history.models import HistoryEntry
+    from tests.integration.workflow.factories import shirt_colour, shirt_model, shirt_variant
+
+    skus = ["SHIRT-RED-M", "SHIRT-RED-S", "SHIRT-NAVY-M"]
+    with catalog() as s, s.begin():
+        write_product_models(s, [shirt_model("SHIRT"), shirt_colour("SHIRT-RED", "SHIRT"),
+                                 shirt_colour("SHIRT-NAVY", "SHIRT", "navy")],
+                             actor="t", source="t", policy=WritePolicy("system"))
+        write(s, shirt_variant("SHIRT-RED-M", "SHIRT-RED"),
+              shirt_variant("SHIRT-RED-S", "SHIRT-RED", "s"),
+              shirt_variant("SHIRT-NAVY-M", "SHIRT-NAVY"))
+        assert not publish(s, "shopify-store", skus, ready=True, actor=ADMIN).refused
+    with catalog() as s:
+        published = {sku: get_product(s, sku) for sku in skus}
+        models = {code: get_product_model(s, code)
+                  for code in ("SHIRT", "SHIRT-RED", "SHIRT-NAVY")}
+    with catalog() as s, s.begin():  # an edit after publishing stays out of the export
+        write(s, shirt_variant("SHIRT-RED-M", "SHIRT-RED", "l"))
+    path = tmp_path / "products.ndjson"
+    runner = CliRunner()
+    exported = runner.invoke(main, ["export", "shopify-store", "--format", "akeneo",
+                                    "-o", str(path)], catch_exceptions=False)
+    assert "3 products" in exported.output, exported.output
+    with catalog() as s, s.begin():  # a catalog with the structure but not the products
+        s.execute(delete(Product))
+        s.execute(delete(ProductModel).where(ProductModel.parent_id.is_not(None)))
+        s.execute(delete(ProductModel))
+        s.execute(delete(HistoryEntry))
+
+    imported = runner.invoke(main, ["import", str(path)], catch_exceptions=False)
+
+    assert imported.exit_code == 0, imported.output
+    assert "3 created" in imported.output and "3 product models created" in imported.output
+    assert "read as Akeneo NDJSON in utf-8 (json)" in imported.output
+    with catalog() as s:
+        for sku, before in published.items():
+            after = get_product(s, sku)
+            for field in ("family", "parent", "categories", "enabled", "values"):
+                assert after[field] == before[field], (sku, field)
+        for code, before in models.items():
+            after = get_product_model(s, code)
+            for field in ("family", "family_variant", "parent", "categories", "values"):
+                assert after[field] == before[field], (code, field)
