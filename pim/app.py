@@ -1,60 +1,48 @@
 """The Litestar application: REST API, feeds and health. ``create_app()`` is what
-``pim serve`` (uvicorn, factory mode) calls; importing this module is cheap."""
+``pim serve`` (uvicorn, factory mode) calls; it wires the slices (``pim.wiring``) first."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
 from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from pim.api import api_router
+from pim.api.feeds import ROUTES as FEED_ROUTES
+from pim.api.health import health_route
+from pim.api.problems import EXCEPTION_HANDLERS
+from pim.api.security import forget_all_tokens, reset_rate_limits
+from pim.config import get_settings
+from pim.jobs import start_embedded_runner, stop_embedded_runner
+from pim.wiring import connect_listeners
 
 log = logging.getLogger("pim.app")
 
 
-def _optional(module: str, name: str) -> Any:
-    """An attribute of another slice's module, or None while that slice has not landed."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ModuleNotFoundError as error:
-        if error.name and module.startswith(error.name):
-            return None
-        raise
-
-
 def _start_runner(app: Litestar) -> None:
-    from pim.config import get_settings
-
-    start = _optional("pim.jobs", "start_embedded_runner")
-    if start is None or get_settings().redis_url:
+    if get_settings().redis_url:
         return
-    app.state.job_runner = start()
+    app.state.job_runner = start_embedded_runner()
     log.info("embedded job runner started")
 
 
 def _stop_runner(app: Litestar) -> None:
     runner = getattr(app.state, "job_runner", None)
-    stop = _optional("pim.jobs", "stop_embedded_runner")
-    if runner is not None and stop is not None:
-        stop(runner)
+    if runner is not None:
+        stop_embedded_runner(runner)
         log.info("embedded job runner stopped")
     app.state.job_runner = None
 
 
 def create_app(*, start_jobs: bool = True) -> Litestar:
-    from litestar.openapi import OpenAPIConfig
-    from litestar.openapi.plugins import SwaggerRenderPlugin
-    from litestar.openapi.spec import Components, SecurityScheme
-
-    from pim.api import api_router
-    from pim.api.health import health_route
-    from pim.api.problems import EXCEPTION_HANDLERS
-    from pim.api.security import forget_all_tokens, reset_rate_limits
-
+    connect_listeners()
     reset_rate_limits()
     forget_all_tokens()
-    handlers: list[Any] = [health_route, api_router()]
-    handlers += _optional("pim.api.feeds", "ROUTES") or []
+    handlers: list[Any] = [health_route, api_router(), *FEED_ROUTES]
     openapi = OpenAPIConfig(
         title="PIM hub API",
         version="1.0.0",

@@ -1,24 +1,27 @@
 """The ``pim`` command. Each slice owns its commands in its own ``cli.py`` (a list
-``COMMANDS`` of click commands); this module only assembles them."""
+``COMMANDS`` of click commands); this module only assembles them and wires the slices
+(``pim.wiring``) before any command runs."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 
 import click
 
-SLICE_CLIS = [
-    "pim.core_cli",
-    "pim.jobs.cli",
-    "pim.catalog.cli",
-    "pim.workflow.cli",
-    "pim.publishing.cli",
-    "pim.webhooks.cli",
-    "pim.auth.cli",
-    "pim.erp.cli",
-]
+from pim import core_cli
+from pim.auth import cli as auth_cli
+from pim.catalog import cli as catalog_cli
+from pim.config import get_settings
+from pim.erp import cli as erp_cli
+from pim.jobs import cli as jobs_cli
+from pim.publishing import cli as publishing_cli
+from pim.webhooks import cli as webhooks_cli
+from pim.wiring import connect_listeners
+from pim.workflow import cli as workflow_cli
+
+SLICE_CLIS = [core_cli, jobs_cli, catalog_cli, workflow_cli, publishing_cli, webhooks_cli,
+              auth_cli, erp_cli]
 
 
 log = logging.getLogger("pim")
@@ -43,8 +46,6 @@ class _MainGroup(click.Group):
 
 
 def log_path() -> Path:
-    from pim.config import get_settings
-
     return get_settings().var_dir / "log" / "pim.log"
 
 
@@ -88,18 +89,9 @@ def configure_logging(debug: bool) -> None:
 def main(debug: bool) -> None:
     """PIM hub: one source of truth for product data."""
     configure_logging(debug)
+    connect_listeners()
 
 
-def _register() -> None:
-    for name in SLICE_CLIS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name == name:  # a slice without commands yet; any other miss is a bug
-                continue
-            raise
-        for command in getattr(module, "COMMANDS", ()):
-            main.add_command(command)
-
-
-_register()
+for _module in SLICE_CLIS:
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -103,12 +103,12 @@ def product_get(sku: str) -> None:
 @click.argument("sku")
 def product_history(sku: str) -> None:
     """One line per version: version, when, who, source, changed fields."""
+    from pim.catalog.versions import product_history
     from pim.db import read_session
-    from pim.history.service import list_history
 
     with read_session() as session:
         try:
-            entries = list_history(session, sku)
+            entries = product_history(session, sku)
         except DomainError as error:
             click.echo(error.message, err=True)
             sys.exit(1)
@@ -126,8 +126,8 @@ def product_history(sku: str) -> None:
 @click.option("--as", "actor", default="cli", show_default=True)
 def product_restore(sku: str, version: int, actor: str) -> None:
     """Restore VERSION of SKU as a new version."""
+    from pim.catalog.versions import restore_product
     from pim.db import session_scope
-    from pim.history.service import restore_product
 
     try:
         with session_scope() as session:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from channels.definition import load_presets
 from pim.catalog.models import Product
 from pim.catalog.product_models import write_product_models
 from pim.catalog.products import CatalogCache, WritePolicy, write_products
@@ -18,6 +19,7 @@ from pim.catalog.structure import apply_structure
 from pim.catalog.units import ensure_unit_families
 from pim.catalog.values import gtin_with_check_digit
 from pim.records import AssociationLink, ProductRecord
+from pim.workflow.channels import apply_channel
 
 LOCALES = ["en_GB", "en_IE", "de_DE", "fr_FR"]
 CURRENCIES = ["GBP", "EUR", "USD"]
@@ -119,9 +121,6 @@ GERMAN_NOUNS = {"jacket": "Jacke", "shirt": "Hemd", "hoodie": "Kapuzenpullover",
 
 def load_structure(session: Session) -> None:
     """Locales, currencies, units, attributes, families, categories, channels."""
-    from channels.definition import load_presets
-    from pim.workflow.channels import apply_channel
-
     for code in LOCALES:
         apply_structure(session, "locale", code, {})
     for code in CURRENCIES:

@@ -6,13 +6,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from pim.config import get_settings
+from pim.db import get_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(url: str | None = None) -> Config:
-    from pim.config import get_settings
-
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url or get_settings().sqlalchemy_url)
@@ -28,9 +30,5 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
 
 
 def current_heads(url: str | None = None) -> set[str]:
-    from alembic.runtime.migration import MigrationContext
-
-    from pim.db import get_engine
-
     with get_engine(url).connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())

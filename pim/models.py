@@ -23,21 +23,15 @@ from pim.erp.models import ErpConnector, ErpProductLink
 from pim.history.models import HistoryEntry
 from pim.jobs.models import Job
 from pim.media.models import Asset
-from pim.publishing.models import FeedKey, FeedVersion, Snapshot
+from pim.publishing.models import FeedKey, FeedVersion, Release, ReleaseItem, Snapshot
 from pim.webhooks.models import Attempt, Delivery, Message, Subscription
-from pim.workflow.models import (
-    Channel,
-    Completeness,
-    ProductChannelStatus,
-    Release,
-    ReleaseItem,
-)
+from pim.workflow.models import Channel, Completeness, CompletenessDirty, ProductChannelStatus
 
 __all__ = [
     "ApiToken", "Asset", "Association", "AssociationType", "Attempt", "Attribute",
     "AttributeGroup", "AttributeOption", "Base", "Category", "Channel", "Completeness",
-    "Currency", "Delivery", "ErpConnector", "ErpProductLink", "Family", "FamilyVariant",
-    "FeedKey", "FeedVersion", "HistoryEntry", "Job",
-    "Locale", "Message", "Product", "ProductCategory", "ProductChannelStatus", "ProductModel",
-    "Release", "ReleaseItem", "Snapshot", "Stock", "Subscription", "UnitFamily", "User",
+    "CompletenessDirty", "Currency", "Delivery", "ErpConnector", "ErpProductLink", "Family",
+    "FamilyVariant", "FeedKey", "FeedVersion", "HistoryEntry", "Job", "Locale", "Message",
+    "Product", "ProductCategory", "ProductChannelStatus", "ProductModel", "Release",
+    "ReleaseItem", "Snapshot", "Stock", "Subscription", "UnitFamily", "User",
 ]

@@ -42,6 +42,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("redis"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def wired_slices() -> None:
+    """Connect the slices' listeners once per test process, as every entry point of the hub
+    does (``pim.wiring``). Owned by the structure helper: keep this fixture (session-scoped,
+    autouse) when reshaping the fixtures; without it, the first product write of a test
+    raises ``ListenersNotConnected``."""
+    from pim.wiring import connect_listeners
+
+    connect_listeners()
+
+
 @pytest.fixture
 def reference_dir() -> Path:
     if not REFERENCE.is_dir():

@@ -5,22 +5,11 @@ from __future__ import annotations
 
 from litestar import Router
 
+from pim.api import access, erp, feeds, jobs, media, products, structure, webhooks, workflow
 from pim.api.security import TokenAuthMiddleware
 
 
 def api_routes() -> list:
-    from pim.api import (
-        access,
-        erp,
-        feeds,
-        jobs,
-        media,
-        products,
-        structure,
-        webhooks,
-        workflow,
-    )
-
     return [*products.ROUTES, *structure.ROUTES, *access.ROUTES, *feeds.API_ROUTES,
             *jobs.ROUTES, *workflow.ROUTES, *webhooks.ROUTES, *media.ROUTES, *erp.ROUTES]
 

@@ -44,9 +44,10 @@ from pim.auth.actor import READ, WRITE_CONTENT
 from pim.catalog.product_models import write_product_models
 from pim.catalog.read import fetch_product_json, get_product, get_product_model
 from pim.catalog.schemas import AssociationIn, ProductIn, ProductOut
+from pim.catalog.versions import product_history, restore_product
 from pim.db import get_engine, read_session, reads_block_briefly, session_scope
 from pim.errors import Invalid
-from pim.history.service import history_out, list_history, restore_product
+from pim.history.service import history_out
 
 NDJSON = "application/x-ndjson"
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Page size.")]
@@ -248,7 +249,7 @@ def put_associations_route(request: Request, sku: str, data: dict[str, list[Asso
      tags=["products"])
 def history_route(sku: str) -> list[HistoryEntryOut]:
     with read_session() as session:
-        return [HistoryEntryOut(**history_out(e)) for e in list_history(session, sku)]
+        return [HistoryEntryOut(**history_out(e)) for e in product_history(session, sku)]
 
 
 @post("/products/{sku:str}/restore", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,

@@ -6,7 +6,7 @@ are whatever the receiver chose to answer. The secret is shown twice in a subscr
 life: when it is created and when it is rotated.
 
 A URL is checked when it is given, never connected to: the scheme, a host that can be named,
-and the outbound address policy (``pim.webhooks.ssrf``) for a literal address, then the
+and the outbound address policy (``pim.net``) for a literal address, then the
 service resolves the name and checks every address it resolves to. Each send checks again.
 """
 
@@ -25,6 +25,7 @@ from pim.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, en
 from pim.auth.actor import MANAGE
 from pim.db import read_session, session_scope
 from pim.errors import Invalid, NotFound
+from pim.net import UnsafeTarget, webhook_policy
 from pim.webhooks import (
     create_subscription,
     delete_subscription,
@@ -49,7 +50,6 @@ from pim.webhooks.schemas import (
     SubscriptionOut,
     SubscriptionWithSecret,
 )
-from pim.webhooks.ssrf import UnsafeTarget, check_addresses, current_allowlist, split_url
 
 TAGS = ["webhooks"]
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
@@ -91,7 +91,7 @@ def checked_url(url: str) -> str:
     no credentials, and a literal address the outbound policy allows."""
     url = _plain("url", url.strip())
     try:
-        parts = split_url(url)
+        parts = webhook_policy().split(url)
         parts.port  # noqa: B018 (raises ValueError when the port is not a number in range)
     except UnsafeTarget as error:
         raise _refused("url", error.message) from None
@@ -109,7 +109,7 @@ def checked_url(url: str) -> str:
             raise _refused("url", f"{host!r} is not a valid host name") from None
         return url
     try:
-        check_addresses(host, [address], current_allowlist())
+        webhook_policy().check(host, [address])
     except UnsafeTarget as error:
         raise _refused("url", error.message) from None
     return url

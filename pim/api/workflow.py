@@ -42,7 +42,8 @@ from pim.api.workflow_schemas import (
 from pim.auth.actor import MANAGE, READ, REVIEW, WRITE_CONTENT
 from pim.db import read_session, session_scope
 from pim.errors import Conflict, Invalid, NotFound
-from pim.workflow import releases, transitions
+from pim.publishing import releases
+from pim.workflow import transitions
 
 ReleaseId = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="The release's id.")]
 ChannelQuery = Annotated[str | None, Parameter(max_length=100, description="One channel only.")]

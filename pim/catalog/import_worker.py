@@ -38,6 +38,9 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from importers import open_source
+from importers.errors import ImportFileError
+from importers.source import SourceRecords
 from pim.catalog.state import CreatedProduct, created_product, json_text
 from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, FamilyValueChecks
 from pim.records import CatalogContext, ProductRecord
@@ -88,8 +91,6 @@ def worker_can_read(records: Any, *, force: bool = False) -> bool:
     """Whether ``records`` (what ``open_source(...).records()`` returned) can be read by a
     worker instead: product or product model rows, nothing taken from it yet, no SKUs shared
     with other files, and a file big enough (or ``force``)."""
-    from importers.source import SourceRecords
-
     if not isinstance(records, SourceRecords) or records.started:
         return False
     source = records.source
@@ -192,8 +193,6 @@ class WorkerRecords(Iterator[Any]):
                                  f"(exit status {status}){self._output()}")
 
     def _failed(self, payload: bytes) -> BaseException:
-        from importers.errors import ImportFileError
-
         try:
             error = pickle.loads(payload)
         except Exception as unreadable:
@@ -214,7 +213,7 @@ class WorkerRecords(Iterator[Any]):
 
 def _grow_pipe(stream) -> None:
     try:
-        import fcntl
+        import fcntl  # Unix only: imported where it is used, in this try
 
         fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     except (ImportError, AttributeError, OSError):
@@ -283,8 +282,6 @@ class _FrameWriter:
 
 def run_worker(job: dict[str, Any], out) -> None:
     """Read the job's source and write its records to ``out`` in frames."""
-    from importers import open_source
-
     writer = _FrameWriter(out, BACKLOG_FRAMES)
     frame: list[Any] = []
     try:
@@ -302,8 +299,6 @@ def run_worker(job: dict[str, Any], out) -> None:
                 if make_products == "when behind":
                     make_product = writer.backlog() >= job["behind_frames"]
     except Exception as error:
-        from importers.errors import ImportFileError
-
         # Raised in the importing process after the records read before it, as if it had
         # read the file itself; a bug's traceback goes to stderr, which it reports.
         if not isinstance(error, ImportFileError):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from sqlalchemy.orm import Session
 
 from pim.catalog.import_worker import CheckedRecord, WorkerRecords, worker_can_read
+from pim.catalog.listeners import ImportRun, import_hooks, structure_rows
 from pim.catalog.product_models import write_product_models
 from pim.catalog.products import (
     CatalogCache,
@@ -31,10 +32,10 @@ from pim.catalog.products import (
     write_products,
     writes_new_products_whole,
 )
-from pim.catalog.structure import apply_structure
+from pim.catalog.structure import STRUCTURE_KINDS, apply_structure
 from pim.catalog.units import ensure_unit_families
 from pim.catalog.values import CheckedValues
-from pim.errors import DomainError
+from pim.errors import DomainError, Invalid
 from pim.records import ProductRecord, RowError, StructureRecord
 
 if TYPE_CHECKING:
@@ -56,6 +57,35 @@ class BatchHook(Protocol):
     def prepare(self, session: Session, records: list[ProductRecord]) -> list[RowError]: ...
 
     def written(self, session: Session, records: list[ProductRecord], results: list) -> Any: ...
+
+
+def batch_hook(run: ImportRun) -> BatchHook | None:
+    """The hook of an import job: the one the slices above answered for ``run``
+    (``listeners.import_hooks``: media), several taken in turn, or none."""
+    hooks = [hook for hook in import_hooks(run) if hook is not None]
+    if len(hooks) <= 1:
+        return hooks[0] if hooks else None
+    return _BatchHooks(hooks)
+
+
+class _BatchHooks:
+    """Several hooks in the order they were connected. Rewritten attributes are known only
+    when every hook says which."""
+
+    def __init__(self, hooks: list[BatchHook]):
+        self.hooks = hooks
+        if all(hasattr(hook, "rewritten_attributes") for hook in hooks):
+            self.rewritten_attributes = self._rewritten_attributes
+
+    def _rewritten_attributes(self, session: Session) -> set[str]:
+        return set().union(*(hook.rewritten_attributes(session)  # type: ignore[attr-defined]
+                             for hook in self.hooks))
+
+    def prepare(self, session: Session, records: list[ProductRecord]) -> list[RowError]:
+        return [warning for hook in self.hooks for warning in hook.prepare(session, records)]
+
+    def written(self, session: Session, records: list[ProductRecord], results: list) -> Any:
+        return [hook.written(session, records, results) for hook in self.hooks]
 
 
 class ImportAborted(Exception):
@@ -355,9 +385,11 @@ def _still_checked(hook: BatchHook, session: Session, records: list[ProductRecor
 
 
 def apply_structure_record(session: Session, record: StructureRecord) -> int:
-    """Apply one structure row; channel rows become channel definitions."""
-    if record.kind == "channel":
-        from pim.workflow.imported_channels import apply_imported_channel
-
-        return int(apply_imported_channel(session, record))
-    return int(apply_structure(session, record.kind, record.code, record.data))
+    """Apply one structure row: the catalog's own kinds here, others (channels) by the slice
+    that owns them (``listeners.structure_rows``)."""
+    if record.kind in STRUCTURE_KINDS:
+        return int(apply_structure(session, record.kind, record.code, record.data))
+    answers = [changed for changed in structure_rows(session, record) if changed is not None]
+    if not answers:
+        raise Invalid(f"unknown structure kind {record.kind!r}")
+    return int(any(answers))

@@ -10,9 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pim.catalog.importing import ImportAborted, ImportReport, apply_import
+from importers import ImportFileError, iter_akeneo_catalog, load_profile, open_source
+from pim.catalog.importing import ImportAborted, ImportReport, apply_import, batch_hook
+from pim.catalog.listeners import ImportRun, scope_codes
 from pim.catalog.products import WritePolicy
+from pim.catalog.structure import load_context
 from pim.config import get_settings
+from pim.db import get_engine, session_factory
 from pim.jobs import JobContext, PermanentError, job
 from pim.records import RowError
 
@@ -85,20 +89,12 @@ def _unsure_encoding(report: ImportReport) -> None:
 
 def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
            overwrite_pim_owned: bool, media_root: str | None = None) -> dict[str, Any]:
-    from importers import ImportFileError
-    from pim.catalog.structure import load_context
-    from pim.db import get_engine, session_factory
-    from pim.media.importing import ImportMedia
-    from pim.workflow.models import Channel
-
     factory = session_factory()
     with factory() as session:
         context = load_context(session)
-        channels = set(session.scalars(Channel.__table__.select().with_only_columns(
-            Channel.code)))
+        channels = set(scope_codes(session))
     source = f"import:{ctx.job_id}"
-    # A dry run stores no files and records no downloads: its transaction is rolled back.
-    media = None if dry_run else ImportMedia(media_root, source=source, actor=ctx.created_by)
+    hook = batch_hook(ImportRun(media_root, source, ctx.created_by, dry_run))
     # A dry run, or an import that aborts on the first error, is one transaction; on SQLite
     # it holds the database's write lock throughout, so progress is written when it ends.
     one_transaction = dry_run or on_error == "abort"
@@ -112,7 +108,7 @@ def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
                 policy=WritePolicy("import", overwrite_pim_owned=overwrite_pim_owned),
                 on_error=on_error, dry_run=dry_run,
                 batch_size=get_settings().import_batch_size,
-                progress=_progress_of(ctx, records), hook=media,
+                progress=_progress_of(ctx, records), hook=hook,
                 read_as=read_as(records),
             )
             ctx.progress(report.rows, report.rows, "")
@@ -133,8 +129,6 @@ def import_file(ctx: JobContext, *, path: str, profile: str | None = None,
     """Import one CSV/XLSX file: products or structure in the column convention, or a
     Shopify or Magento product file (``format``: akeneo, shopify, magento or auto, the
     default unless the profile names one)."""
-    from importers import ImportFileError, load_profile, open_source
-
     if not Path(path).is_file():
         raise PermanentError(f"file {path!r} not found")
     try:
@@ -155,8 +149,6 @@ def import_file(ctx: JobContext, *, path: str, profile: str | None = None,
 def import_catalog(ctx: JobContext, *, directory: str, media_root: str | None = None,
                    dry_run: bool = False) -> dict[str, Any]:
     """Import a whole Akeneo export: structure, product models, products."""
-    from importers import iter_akeneo_catalog
-
     def records(context, channels):
         return iter_akeneo_catalog(directory, media_root=media_root or directory)
 

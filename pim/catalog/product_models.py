@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from pim.catalog.listeners import ProductsChanged, products_changed
 from pim.catalog.models import FamilyVariant, Product, ProductModel
 from pim.catalog.products import CatalogCache, WritePolicy, WriteResult, _ownership_filter
-from pim.catalog.state import diff_states, normalise_values
+from pim.catalog.state import normalise_values
 from pim.catalog.values import validate_values
 from pim.db import utcnow
+from pim.history.diff import diff_states
 from pim.history.models import HistoryEntry
 from pim.records import ProductRecord, ValueKey, set_value
 
@@ -132,11 +134,9 @@ def write_product_models(
 
 def _variants_changed(session: Session, model_ids: list[int]) -> None:
     """Variants inherit their models' values: their projections changed too."""
-    from pim.workflow.hooks import products_changed
-
     sub_models = list(session.scalars(
         select(ProductModel.id).where(ProductModel.parent_id.in_(model_ids))))
     product_ids = list(session.scalars(
         select(Product.id).where(Product.parent_id.in_(model_ids + sub_models))))
     if product_ids:
-        products_changed(session, product_ids)
+        products_changed(session, ProductsChanged(product_ids))

@@ -3,16 +3,14 @@
 ``write_products`` validates a batch of records against the catalog, applies the ownership
 policy, refuses stale versions, merges the given fields into the stored product, and for
 every product that really changed bumps its version, records a history entry with a
-field-level diff, and marks it dirty for completeness and search. A record that changes
+field-level diff, marks it dirty for search and announces it (``listeners.products_changed``:
+completeness, "changed since published"). A record that changes
 nothing writes nothing, so re-running an import is free and leaves no history.
 """
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -21,6 +19,7 @@ from orjson import Fragment
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from pim.catalog.listeners import ProductsChanged, products_changed, scope_codes
 from pim.catalog.models import (
     Association,
     AssociationType,
@@ -31,26 +30,16 @@ from pim.catalog.models import (
     ProductModel,
     Stock,
 )
-from pim.catalog.state import (
-    created_product,
-    diff_states,
-    empty_state,
-    merged_values,
-    normalise_values,
-    search_text_of,
-)
+from pim.catalog.state import created_product, merged_values, normalise_values, search_text_of
 from pim.catalog.structure import load_context
 from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, ValueChecks, validate_values
-from pim.db import insert_many, json_dumps, utcnow
+from pim.db import fewer_collections, insert_many, json_dumps, utcnow
+from pim.history.diff import diff_states, empty_state
 from pim.history.models import HistoryEntry
 from pim.records import CatalogContext, ProductRecord, ValueKey, get_value
 
 SourceKind = Literal["user", "import", "erp", "system"]
 
-# First-generation threshold during big writes (Python's default: 700). A batch of 1000
-# products keeps ~150,000 containers alive until it is written: below that, collections
-# ran once or twice a batch and traversed all of them (0.9 s of a 100k import at 50,000).
-GC_THRESHOLD = 200_000
 BIG_BATCH = 100  # write_products collects less often from this many records on
 
 
@@ -77,7 +66,7 @@ class WriteResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     # What changed; left empty for a product the import worker made (nothing reads it in an
-    # import): ``pim.catalog.state.creation_diff`` of its state gives it.
+    # import): ``pim.history.diff.creation_diff`` of its state gives it.
     diff: list[dict[str, Any]] = field(default_factory=list)
     row: int | None = None
 
@@ -90,11 +79,9 @@ class CatalogCache:
     """Lookups that stay valid for a whole import: context, channels, categories, families."""
 
     def __init__(self, session: Session, context: CatalogContext | None = None):
-        from pim.workflow.models import Channel
-
         self.context = context or load_context(session)
         self.value_checks = ValueChecks(self.context)
-        self.channels = frozenset(session.scalars(select(Channel.code)))
+        self.channels = scope_codes(session)
         self.category_ids = dict(session.execute(select(Category.code, Category.id)).all())
         self.family_attributes = {
             code: frozenset(attrs or ())
@@ -118,35 +105,6 @@ class CatalogCache:
                 return None
             self.models[code] = (row[0], row[1])
         return self.models[code]
-
-
-_gc_lock = threading.Lock()
-_gc_users = 0
-_gc_saved: tuple[int, ...] = ()
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Collect garbage less often for the duration.
-
-    A batch keeps thousands of small containers alive (records, values, states, history rows)
-    until it is written: with the default thresholds they reach the oldest generation and
-    set off a full collection every few hundred products, about a third of an import's time
-    (the completeness refresh does the same). The thresholds are process-wide: the first of
-    overlapping users (threads) raises them and the last one puts them back."""
-    global _gc_users, _gc_saved
-    with _gc_lock:
-        if _gc_users == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(GC_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
-        _gc_users += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_users -= 1
-            if _gc_users == 0:
-                gc.set_threshold(*_gc_saved)
 
 
 def product_state(product: Product, session: Session, *, associations=None, categories=None):
@@ -395,10 +353,8 @@ def _write_products(
         known = set(changed_ids)
         changed_ids += [pid for pid in stock_changed if pid not in known]
     if changed_ids:
-        from pim.workflow.hooks import products_changed
-
-        products_changed(session, changed_ids, context=cache.context,
-                         published_ids=[p.id for p in existing.values()])
+        products_changed(session, ProductsChanged(
+            changed_ids, cache.context, published_ids=[p.id for p in existing.values()]))
     return results
 
 

@@ -6,6 +6,7 @@ path refuses the same things with the same words.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -72,8 +73,6 @@ class AttributeValidation(_In):
     @field_validator("regex")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        import re
-
         if value:
             try:
                 re.compile(value)

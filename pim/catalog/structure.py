@@ -213,6 +213,8 @@ APPLIERS = {
     "association_type": _apply_association_type,
 }
 
+STRUCTURE_KINDS = frozenset(APPLIERS)
+
 DELETABLE = {
     "locale": Locale,
     "currency": Currency,

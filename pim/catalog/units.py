@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from pim.catalog.models import UnitFamily
+
 STANDARD_UNIT_FAMILIES: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     # family: (standard unit, {unit: (factor to standard, symbol)})
     "Weight": ("KILOGRAM", {
@@ -72,8 +74,6 @@ STANDARD_UNIT_FAMILIES: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
 
 def ensure_unit_families(session: Session) -> int:
     """Create the standard unit families that are missing; never alter existing ones."""
-    from pim.catalog.models import UnitFamily
-
     added = 0
     for code, (standard, units) in STANDARD_UNIT_FAMILIES.items():
         if session.get(UnitFamily, code) is None:

@@ -8,6 +8,7 @@ from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pim.db import Base, utcnow
+from pim.history.diff import creation_diff
 
 
 class HistoryEntry(Base):
@@ -35,6 +36,4 @@ class HistoryEntry(Base):
         state sets changed, and storing it twice doubled the size of an import's history."""
         if self.diff or self.entity != "product" or self.version != 1:
             return self.diff
-        from pim.catalog.state import creation_diff
-
         return creation_diff(self.state)

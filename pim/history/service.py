@@ -1,4 +1,8 @@
-"""History: read the versions of a product and restore any of them."""
+"""History: the versions of a product or product model, as recorded by the writers.
+
+History knows rows, not products: whether the product exists, and restoring a version, are
+the catalog's (``pim.catalog.versions``), which writes every version it records here.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pim.catalog.models import Product
-from pim.catalog.products import WritePolicy, WriteResult, write_products
-from pim.errors import Invalid, NotFound, StaleVersion
 from pim.history.models import HistoryEntry
-from pim.records import AssociationLink, ProductRecord
 
 
-def list_history(session: Session, sku: str, *, entity: str = "product") -> list[HistoryEntry]:
-    entries = list(session.scalars(
+def list_entries(session: Session, code: str, *, entity: str = "product") -> list[HistoryEntry]:
+    """Every recorded version of ``code`` (a SKU or a model code), oldest first."""
+    return list(session.scalars(
         select(HistoryEntry)
-        .where(HistoryEntry.entity == entity, HistoryEntry.code == sku)
+        .where(HistoryEntry.entity == entity, HistoryEntry.code == code)
         .order_by(HistoryEntry.version)
     ))
-    if not entries and session.scalar(select(Product.id).where(Product.sku == sku)) is None:
-        raise NotFound(f"product {sku!r} does not exist")
-    return entries
+
+
+def get_entry(session: Session, code: str, version: int, *,
+              entity: str = "product") -> HistoryEntry | None:
+    return session.scalar(select(HistoryEntry).where(
+        HistoryEntry.entity == entity, HistoryEntry.code == code,
+        HistoryEntry.version == version))
 
 
 def history_out(entry: HistoryEntry) -> dict[str, Any]:
@@ -33,48 +38,3 @@ def history_out(entry: HistoryEntry) -> dict[str, Any]:
         "source": entry.source,
         "diff": entry.changes,
     }
-
-
-def restore_product(
-    session: Session, sku: str, version: int, *, actor: str | None, source: str,
-    expected_version: int | None = None,
-) -> WriteResult:
-    """Make version ``version`` the current state again, as a new version."""
-    entry = session.scalar(select(HistoryEntry).where(
-        HistoryEntry.entity == "product", HistoryEntry.code == sku,
-        HistoryEntry.version == version))
-    if entry is None:
-        raise NotFound(f"product {sku!r} has no version {version}")
-    state = entry.state
-    product = session.scalar(select(Product).where(Product.sku == sku))
-    if product is None:
-        raise NotFound(f"product {sku!r} does not exist")
-    record = ProductRecord(
-        sku=sku,
-        family=state.get("family"),
-        parent=state.get("parent") or "",
-        categories=list(state.get("categories") or []),
-        enabled=state.get("enabled", True),
-        values=state.get("values") or {},
-    )
-    record.associations = {**{t: [] for t in _association_types(session, product)},
-                           **{t: [AssociationLink(link["sku"], link.get("quantity"))
-                                  for link in links]
-                              for t, links in (state.get("associations") or {}).items()}}
-    expected = expected_version if expected_version is not None else product.version
-    [result] = write_products(
-        session, [record], actor=actor, source=f"{source} (restore of v{version})",
-        policy=WritePolicy("system"), expected_versions={sku: expected}, replace_values=True,
-    )
-    if result.status == "refused":
-        if any(e.get("field") == "version" for e in result.errors):
-            raise StaleVersion(sku, expected, result.version or 0)
-        raise Invalid(f"version {version} of {sku} cannot be restored", errors=result.errors)
-    return result
-
-
-def _association_types(session: Session, product: Product) -> set[str]:
-    from pim.catalog.models import Association
-
-    return set(session.scalars(
-        select(Association.type_code).where(Association.product_id == product.id)))

@@ -10,12 +10,12 @@ from pim.jobs.dispatch import enqueue
 from pim.jobs.embedded import start_embedded_runner, stop_embedded_runner
 from pim.jobs.errors import JobCancelled, PermanentError, TransientError, UnknownJobKind
 from pim.jobs.inline import run_inline
-from pim.jobs.registry import JOB_MODULES, job, load_job_modules
+from pim.jobs.registry import job, load_job_modules
 from pim.jobs.schemas import JobOut
 from pim.jobs.service import cancel_job, get_job, list_jobs
 
 __all__ = [
-    "JOB_MODULES", "JobCancelled", "JobContext", "JobOut", "PermanentError", "TransientError",
+    "JobCancelled", "JobContext", "JobOut", "PermanentError", "TransientError",
     "UnknownJobKind", "cancel_job", "enqueue", "get_job", "job", "list_jobs",
     "load_job_modules", "run_inline", "start_embedded_runner", "stop_embedded_runner",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pim.db import session_scope
 from pim.jobs.errors import JobCancelled
 
 # (done, total, message) -> False when the record no longer belongs to this run
@@ -94,7 +95,5 @@ class JobContext:
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work for the job (commits on success), on the hub's database."""
-        from pim.db import session_scope
-
         with session_scope() as session:
             yield session

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,9 @@ from pim.jobs.registry import get_spec
 log = logging.getLogger("pim.jobs")
 
 _PENDING_KEY = "pim.jobs.pending_dispatch"
+# The wake-up of this process's embedded runner, set while one runs (``pim.jobs.embedded``):
+# a job committed here is claimed at once instead of at the runner's next poll.
+local_runner_wake: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,13 +125,12 @@ def send(dispatch: Dispatch) -> None:
     now stays pending in the database, where worker maintenance finds and resends it."""
     try:
         if get_settings().redis_url:
+            # rq and redis load only in processes configured for them.
             from pim.jobs.rq_backend import send_to_rq
 
             send_to_rq(dispatch)
-        else:
-            from pim.jobs.embedded import wake_local_runner
-
-            wake_local_runner()
+        elif (wake := local_runner_wake) is not None:
+            wake()
     except Exception:
         log.exception("job %s committed but not sent to a runner; maintenance will resend it",
                       dispatch.job_id)

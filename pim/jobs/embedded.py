@@ -17,7 +17,7 @@ import time
 
 from pim.config import get_settings
 from pim.db import utcnow
-from pim.jobs import state
+from pim.jobs import dispatch, state
 from pim.jobs.execution import execute_claimed
 from pim.jobs.recovery import recover_lost_jobs
 from pim.jobs.registry import load_job_modules
@@ -161,6 +161,7 @@ def start_embedded_runner(workers: int | None = None) -> EmbeddedRunner | None:
     with _local_lock:
         if _local_runner is None:
             _local_runner = EmbeddedRunner(workers).start()
+            dispatch.local_runner_wake = _local_runner.wake
         return _local_runner
 
 
@@ -170,11 +171,7 @@ def stop_embedded_runner(runner: EmbeddedRunner | None = None, timeout: float = 
         runner = runner or _local_runner
         if runner is _local_runner:
             _local_runner = None
+            dispatch.local_runner_wake = None
     if runner is not None:
         runner.stop(timeout)
 
-
-def wake_local_runner() -> None:
-    runner = _local_runner
-    if runner is not None:
-        runner.wake()

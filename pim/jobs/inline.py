@@ -31,6 +31,7 @@ def run_inline(kind: str, payload: dict[str, Any] | None = None, *,
     the one-line outcome (a command that prints its own says False). The progress bar
     shows a total and the time left once the job reports a total.
     """
+    # rich (the progress bar) loads only in the command-line processes that run jobs here.
     from rich.console import Console
     from rich.progress import (
         BarColumn,

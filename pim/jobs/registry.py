@@ -8,9 +8,9 @@ Every job must be safe to run twice: a worker that dies after the work but befor
 record says "succeeded" leaves the job to be run again. Write with upserts, check what
 is already done, key external side effects by the job id.
 
-A worker process finds the jobs by importing :data:`JOB_MODULES`; a slice that defines
-jobs adds its module here (one line), plug-ins and tests add theirs through
-``PIM_JOB_MODULES``.
+The hub's own job modules are imported by ``pim.wiring`` (a slice that defines jobs adds
+its module there, one line), so every process that wired the slices knows every kind;
+plug-ins and tests add theirs through ``PIM_JOB_MODULES`` (:func:`load_job_modules`).
 """
 
 from __future__ import annotations
@@ -24,18 +24,6 @@ from typing import Any
 from pim.config import Settings, get_settings
 from pim.jobs.errors import UnknownJobKind
 from pim.jobs.settings import get_job_settings
-
-# Modules that define jobs. Modules not written yet are skipped, so a slice may list
-# its module before it lands.
-JOB_MODULES = [
-    "pim.catalog.jobs",
-    "pim.workflow.jobs",
-    "pim.publishing.jobs",
-    "pim.webhooks.jobs",
-    "pim.search.jobs",
-    "pim.media.jobs",
-    "pim.erp.jobs",
-]
 
 DEFAULT_QUEUE = "default"
 DEFAULT_TIMEOUT = 3600  # seconds; rq stops a job running longer (the embedded runner cannot)
@@ -93,15 +81,10 @@ def _where(function: JobFunction) -> str:
 
 
 def load_job_modules() -> None:
-    """Import every module that defines jobs (safe to call often)."""
+    """Import the extra modules defining jobs (``PIM_JOB_MODULES``; safe to call often)."""
     with _load_lock:
-        for name in [*JOB_MODULES, *get_job_settings().extra_modules]:
-            try:
-                importlib.import_module(name)
-            except ModuleNotFoundError as error:
-                if error.name == name:  # not written yet; any other miss is a bug
-                    continue
-                raise
+        for name in get_job_settings().extra_modules:
+            importlib.import_module(name)
 
 
 def get_spec(kind: str) -> JobSpec:
@@ -110,7 +93,9 @@ def get_spec(kind: str) -> JobSpec:
         load_job_modules()
         spec = _specs.get(kind)
     if spec is None:
-        raise UnknownJobKind(f"no job kind {kind!r} is registered (known: {', '.join(sorted(_specs)) or 'none'})")
+        known = ", ".join(sorted(_specs)) or "none: did this process call " \
+            "pim.wiring.connect_listeners()?"
+        raise UnknownJobKind(f"no job kind {kind!r} is registered (known: {known})")
     return spec
 
 

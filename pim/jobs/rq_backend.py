@@ -29,6 +29,7 @@ from rq.job import Job as RqJob
 from rq.job import JobStatus
 from sqlalchemy import select
 
+from pim import db
 from pim.config import get_settings
 from pim.db import read_session, utcnow
 from pim.jobs import state
@@ -170,8 +171,6 @@ class PimWorker(Worker):
 
 def _forget_inherited_connections() -> None:
     """A forked work horse must not share the parent's database connections."""
-    from pim import db
-
     for engine in list(db._engines.values()):
         engine.dispose(close=False)
 

@@ -1,4 +1,4 @@
-"""Downloading a media URL under the outbound address policy of ``pim.webhooks.ssrf``.
+"""Downloading a media URL under the outbound address policy (``pim.net``).
 
 Import files come from outside the hub, so a media URL naming (or resolving to) a loopback,
 private, link-local or metadata address is refused unless ``PIM_MEDIA_ALLOW_HOSTS`` lists
@@ -13,15 +13,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import httpx
 
-from pim.config import get_settings
 from pim.media.errors import MediaTooLarge, UnsupportedMedia
 from pim.media.images import ALLOWED_TYPES
 from pim.media.storage import Blob, receive
-from pim.webhooks.ssrf import Allowlist, UnsafeTarget, refusal_reason, resolve
+from pim.net import OutboundPolicy, media_policy
 
 MAX_REDIRECTS = 5
 USER_AGENT = "pim-hub-media/1"
@@ -45,51 +44,27 @@ class Downloaded:
     url: str  # after redirects
 
 
-def media_allowlist() -> Allowlist:
-    return Allowlist.from_setting(get_settings().media_allow_hosts)
-
-
-def pinned(url: str, allowlist: Allowlist) -> tuple[str, str, str]:
+def pinned(url: str, policy: OutboundPolicy) -> tuple[str, str, str]:
     """``(url with the checked address, Host header, TLS server name)``; raises UnsafeTarget
     (refused) or DownloadFailed (DNS)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeTarget(f"media URL must be http or https, not {parts.scheme or 'none'!r}")
-    if not parts.hostname:
-        raise UnsafeTarget("media URL has no host")
-    if parts.username or parts.password:
-        raise UnsafeTarget("media URL must not carry credentials")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = resolve(parts.hostname, port)
-    except ValueError as error:
-        raise UnsafeTarget(f"media URL has a bad port: {error}") from None
+        target = policy.pin(url)
     except ConnectionError as error:
         raise DownloadFailed(str(error), retryable=True) from None
-    if not allowlist.allows_host(parts.hostname):
-        for address in addresses:
-            reason = refusal_reason(address)
-            if reason and not allowlist.allows_address(address):
-                raise UnsafeTarget(f"media host {parts.hostname} resolves to {address}, "
-                                   f"{reason}; add it to PIM_MEDIA_ALLOW_HOSTS to allow it")
-    address = addresses[0]
-    literal = f"[{address}]" if address.version == 6 else str(address)
-    netloc = literal + (f":{parts.port}" if parts.port else "")
-    return (urlunsplit(parts._replace(netloc=netloc)), parts.netloc.rsplit("@", 1)[-1],
-            parts.hostname)
+    return target.url, target.host_header, target.server_name
 
 
 def download(url: str, *, max_bytes: int, timeout: float,
-             allowlist: Allowlist | None = None) -> Downloaded:
+             policy: OutboundPolicy | None = None) -> Downloaded:
     """GET ``url`` into a temporary blob. Raises UnsafeTarget, UnsupportedMedia,
     MediaTooLarge (all permanent) or DownloadFailed."""
-    allowlist = allowlist or media_allowlist()
+    policy = policy or media_policy()
     deadline = time.monotonic() + timeout
     # trust_env=False: a proxy from the environment would bypass the address checks.
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
                       headers={"user-agent": USER_AGENT}) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            target, host, server_name = pinned(url, allowlist)
+            target, host, server_name = pinned(url, policy)
             extensions = {"sni_hostname": server_name} if target.startswith("https") else {}
             try:
                 with client.stream("GET", target, headers={"host": host},

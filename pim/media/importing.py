@@ -1,4 +1,5 @@
-"""Media in imports: the batch hook ``pim.catalog.importing.apply_import`` calls.
+"""Media in imports: the batch hook ``pim.catalog.importing.apply_import`` calls
+(connected to every import job through ``pim.catalog.listeners.import_hooks``).
 
 Before a batch is written, a relative path (already checked by the importer to name a file
 inside the import's media folder) is stored with :func:`store_file` and the value becomes
@@ -19,6 +20,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pim.catalog.listeners import ImportRun
+from pim.catalog.models import Attribute
 from pim.errors import DomainError
 from pim.jobs import enqueue
 from pim.media.jobs import MEDIA_DOWNLOAD
@@ -27,6 +30,14 @@ from pim.media.service import store_file
 from pim.records import ProductRecord, RowError
 
 URL_PREFIXES = ("http://", "https://")
+
+
+def import_media_hook(run: ImportRun) -> ImportMedia | None:
+    """The media hook of an import job; none for a dry run, which stores no files and
+    records no downloads (its transaction is rolled back)."""
+    if run.dry_run:
+        return None
+    return ImportMedia(run.media_root, source=run.source, actor=run.actor)
 
 
 class ImportMedia:
@@ -39,8 +50,6 @@ class ImportMedia:
     def rewritten_attributes(self, session: Session) -> frozenset[str]:
         """The attributes whose values ``prepare`` may rewrite: the media ones (so the import
         worker's checks of every other record stay valid)."""
-        from pim.catalog.models import Attribute
-
         self.media_codes = frozenset(
             session.scalars(select(Attribute.code).where(Attribute.type == "media")))
         return self.media_codes

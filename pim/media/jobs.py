@@ -15,12 +15,15 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pim.catalog.models import Product, ProductModel
+from pim.catalog.product_models import write_product_models
+from pim.catalog.products import WritePolicy, write_products
 from pim.jobs import JobContext, PermanentError, TransientError, job
 from pim.media.errors import MediaTooLarge, UnsupportedMedia
 from pim.media.fetch import DownloadFailed
 from pim.media.service import fetch_url, store_download
+from pim.net import UnsafeTarget
 from pim.records import ProductRecord, ValueKey, get_value
-from pim.webhooks.ssrf import UnsafeTarget
 
 MEDIA_DOWNLOAD = "media_download"
 
@@ -58,8 +61,6 @@ def media_download(ctx: JobContext, *, url: str, sku: str, attribute: str,
 
 
 def current_value(session: Session, kind: str, sku: str, key: ValueKey) -> Any:
-    from pim.catalog.models import Product, ProductModel
-
     query = select(Product.values).where(Product.sku == sku) if kind == "product" else \
         select(ProductModel.values).where(ProductModel.code == sku)
     values = session.scalar(query)
@@ -72,9 +73,6 @@ def set_media_value(session: Session, kind: str, sku: str, key: ValueKey, path: 
                     actor: str | None, source: str) -> str:
     """Write the asset path through the catalog's one write path. The value being replaced
     is the URL the import itself wrote, so a pim-owned attribute is not a conflict here."""
-    from pim.catalog.product_models import write_product_models
-    from pim.catalog.products import WritePolicy, write_products
-
     record = ProductRecord(sku=sku, kind=kind, values={key.attribute: [
         {"locale": key.locale, "scope": key.scope, "data": path}]})
     write = write_products if kind == "product" else write_product_models

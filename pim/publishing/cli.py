@@ -1,4 +1,6 @@
-"""Publishing commands: ``pim publish``, ``pim withdraw``, ``pim feedkey``, ``pim export``."""
+"""Publishing commands: ``pim publish``, ``pim withdraw``, ``pim feedkey``, ``pim export``,
+``pim release`` and ``pim channel conflicts`` (a command of the workflow's channel group:
+the conflict report reads published snapshots)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,12 @@ from pathlib import Path
 
 import click
 
+from pim.db import read_session
 from pim.errors import DomainError
-from pim.workflow.cli_support import fail, operator, parse_time
+from pim.publishing.conflicts import channel_conflicts, conflicts_out
+from pim.publishing.release_cli import release_group
+from pim.workflow.cli import channel_group
+from pim.workflow.cli_support import as_json, fail, operator, parse_time
 
 
 def _print_report(report) -> None:
@@ -131,4 +137,19 @@ def export_command(channel: str, format_: str, output: str, since: str | None,
     click.echo(written.describe(channel, moment))
 
 
-COMMANDS = [publish_command, withdraw_command, feedkey_group, export_command]
+@channel_group.command("conflicts")
+@click.option("--channel", "channels", multiple=True, help="Limit to these channels.")
+@click.option("--json", "json_out", is_flag=True)
+def channel_conflicts_command(channels: tuple[str, ...], json_out: bool) -> None:
+    """Price differences beyond tolerance, prices below MAP, broken exclusivity."""
+    with read_session() as session:
+        report = channel_conflicts(session, list(channels) or None)
+    if json_out:
+        click.echo(as_json(conflicts_out(report)))
+        return
+    for message in report.messages:
+        click.echo(message)
+    click.echo(f"{len(report.messages)} conflicts")
+
+
+COMMANDS = [publish_command, withdraw_command, feedkey_group, export_command, release_group]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pim.config import get_settings
 from pim.publishing.feeds import feed_state, stream_feed
 
 
@@ -56,6 +57,4 @@ def write_feed_file(channel: str, format: str, path: Path, *, locale: str | None
 
 
 def export_path(channel: str, format: str, extension: str, job_id: str) -> Path:
-    from pim.config import get_settings
-
     return get_settings().var_dir / "exports" / f"{channel}-{format}-{job_id}.{extension}"

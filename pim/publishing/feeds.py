@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+import exporters
+from exporters.base import FeedInfo
 from pim.catalog.structure import load_context
 from pim.config import get_settings
 from pim.db import read_session, utcnow
@@ -46,11 +48,7 @@ class FeedState:
 
 
 def exporter_for(format: str):
-    try:
-        import exporters
-    except ImportError as error:  # pragma: no cover - exporters/ ships with the hub
-        raise Invalid(f"no exporters installed ({error})") from None
-    formats = getattr(exporters, "FORMATS", {})
+    formats = exporters.FORMATS
     if format not in formats:
         known = ", ".join(sorted(formats)) or "none yet"
         raise Invalid(f"unknown feed format {format!r} (known: {known})")
@@ -171,8 +169,6 @@ def iter_published_variants(session: Session, channel: str, locale: str, *,
 def feed_info(definition, locale: str, *, since=None, withdrawn=(), withdrawn_groups=(),
               version: int = 0, prev_version: int = 0, catalog=None):
     """The exporter's description of this feed."""
-    from exporters.base import FeedInfo
-
     return FeedInfo(
         channel=definition.code, channel_label=definition.label, locale=locale,
         currency=definition.currency, generated_at=utcnow(), delta=since is not None,

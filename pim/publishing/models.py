@@ -1,11 +1,11 @@
-"""Published snapshots (immutable) and distributor feed keys."""
+"""Published snapshots (immutable), releases and distributor feed keys."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pim.db import Base, utcnow
 
@@ -72,3 +72,40 @@ class FeedKey(Base):
     created_by: Mapped[str | None] = mapped_column(String(255))
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+
+
+RELEASE_STATUSES = ("draft", "submitted", "approved", "published", "cancelled")
+
+
+class Release(Base):
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    publish_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by: Mapped[str | None] = mapped_column(String(255))
+    submitted_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(255))
+    approved_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    # {"published": n, "refused": [{"sku", "channel", "locale", "errors": [...]}]}
+    report: Mapped[dict] = mapped_column(default=dict)
+
+    items: Mapped[list[ReleaseItem]] = relationship(
+        cascade="all, delete-orphan", order_by="ReleaseItem.id"
+    )
+
+
+class ReleaseItem(Base):
+    __tablename__ = "release_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("releases.id", ondelete="CASCADE"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(255))
+    channel_code: Mapped[str] = mapped_column(ForeignKey("channels.code", ondelete="CASCADE"))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # published | unchanged | refused
+    message: Mapped[str] = mapped_column(Text, default="")

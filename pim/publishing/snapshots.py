@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from channels.projection import content_hash
 from pim.auth.actor import MANAGE, Actor, require_role
-from pim.db import utcnow
+from pim.catalog.models import Product
+from pim.db import chunks, utcnow
 from pim.errors import NotFound
 from pim.publishing import events
 from pim.publishing.models import FeedVersion, Snapshot
@@ -27,7 +28,6 @@ from pim.workflow.completeness import ProjectionSetup
 from pim.workflow.loading import (
     BATCH_SIZE,
     LoadedProduct,
-    _chunks,
     iter_product_id_batches,
     load_products,
     load_products_by_sku,
@@ -98,7 +98,7 @@ def publish_products(session: Session, channel: str, skus: Iterable[str] | None,
     publication = Publication(session, channel)
     if skus is not None:
         wanted = list(dict.fromkeys(skus))
-        for chunk in _chunks(wanted, BATCH_SIZE):
+        for chunk in chunks(wanted, BATCH_SIZE):
             found = load_products_by_sku(session, chunk, setup.models)
             report.refused += [Refusal(s, "product does not exist") for s in chunk
                                if s not in found]
@@ -191,9 +191,7 @@ def withdraw(session: Session, channel: str, skus: Iterable[str], *,
     report = PublishReport(channel)
     wanted = list(dict.fromkeys(skus))
     publication = Publication(session, channel)
-    from pim.catalog.models import Product
-
-    for chunk in _chunks(wanted, BATCH_SIZE):
+    for chunk in chunks(wanted, BATCH_SIZE):
         ids = dict(session.execute(select(Product.sku, Product.id)
                                    .where(Product.sku.in_(chunk))).all())
         current = _current_snapshots(session, channel, chunk)
@@ -289,7 +287,7 @@ def snapshot_history(session: Session, channel: str, sku: str) -> list[Snapshot]
 def _current_snapshots(session: Session, channel: str, skus: list[str]
                        ) -> dict[tuple[str, str], Snapshot]:
     found = {}
-    for chunk in _chunks(sorted(set(skus)), 900):
+    for chunk in chunks(sorted(set(skus)), 900):
         for snapshot in session.scalars(select(Snapshot).where(
                 Snapshot.channel_code == channel, Snapshot.is_current.is_(True),
                 Snapshot.sku.in_(chunk))):
@@ -298,7 +296,7 @@ def _current_snapshots(session: Session, channel: str, skus: list[str]
 
 
 def _write_snapshots(session: Session, superseded: list[int], rows: list[dict]) -> None:
-    for chunk in _chunks(superseded, 900):
+    for chunk in chunks(superseded, 900):
         session.execute(update(Snapshot).where(Snapshot.id.in_(chunk))
                         .values(is_current=False).execution_options(synchronize_session=False))
     if rows:

@@ -1,6 +1,7 @@
 """Webhooks to storefronts, signed per the Standard Webhooks specification.
 
-Publishing calls :func:`record_event` inside its transaction; jobs send after commit.
+Publishing's events are recorded inside its transaction (:func:`record_event`, connected to
+``pim.publishing.events`` in ``pim.wiring``); jobs send after commit.
 The API, UI and CLI manage subscriptions and read the delivery log through the service
 functions named here.
 """

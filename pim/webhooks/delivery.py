@@ -25,8 +25,8 @@ import httpx
 
 from pim.config import get_settings
 from pim.db import utcnow
+from pim.net import Target
 from pim.webhooks.signing import webhook_headers
-from pim.webhooks.ssrf import Target
 
 RESPONSE_BODY_LIMIT = 2048  # bytes of the receiver's answer kept in the attempt log
 LEASE_MARGIN_SECONDS = 5.0

@@ -1,6 +1,7 @@
 """Recording webhook events inside the caller's transaction.
 
-Publishing calls :func:`record_event` in its own transaction: the message and one delivery
+Publishing announces its events (``pim.publishing.events.event_recorded``, connected to
+:func:`record_publishing_event` in ``pim.wiring``) in its own transaction: the message and one delivery
 per matching subscription are written with the snapshot, so a publication and its webhooks
 commit (or roll back) together. Sending happens after commit, in one send job per
 subscription that a burst of publications shares (see ``jobs.py`` and ``sender.py``).
@@ -21,10 +22,11 @@ from sqlalchemy.orm import Session
 from pim.config import get_settings
 from pim.db import utcnow
 from pim.errors import Invalid
+from pim.publishing.events import PRODUCT_PUBLISHED, PRODUCT_WITHDRAWN, PublishingEvent
 from pim.webhooks.jobs import wake_subscriptions
 from pim.webhooks.models import EVENT_TYPES, Delivery, Message, Subscription
 
-PRODUCT_EVENTS = ("product.published", "product.withdrawn")
+PRODUCT_EVENTS = (PRODUCT_PUBLISHED, PRODUCT_WITHDRAWN)
 
 
 def new_message_id() -> str:
@@ -127,6 +129,13 @@ def record_event(session: Session, event_type: str, *, channel: str, sku: str | 
         for i, sequence in zip(ids, next_sequences_of(session, ids, key), strict=True)])
     wake_subscriptions(session, ids, senders=dict(subscribers))
     return len(ids)
+
+
+def record_publishing_event(session: Session, event: PublishingEvent) -> None:
+    """The listener of publishing's announcements: one webhook event each."""
+    record_event(session, event.type, channel=event.channel, sku=event.sku,
+                 locale=event.locale, snapshot_version=event.snapshot_version,
+                 payload=event.payload)
 
 
 def next_sequences_of(session: Session, subscription_ids: list[int], key: str) -> list[int]:

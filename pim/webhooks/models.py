@@ -8,13 +8,10 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pim.db import Base, utcnow
+from pim.publishing import events as publishing_events
 
-EVENT_TYPES = (
-    "product.published",
-    "product.withdrawn",
-    "release.published",
-    "channel.feed_changed",
-)
+# The events a subscription may choose among: what publishing announces.
+EVENT_TYPES = publishing_events.EVENT_TYPES
 
 
 class Subscription(Base):

@@ -41,6 +41,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from pim.db import read_session, session_scope, utcnow
+from pim.net import UnsafeTarget, webhook_policy
 from pim.webhooks.batch import (
     BatchRecord,
     SenderState,
@@ -59,7 +60,6 @@ from pim.webhooks.delivery import (
 )
 from pim.webhooks.models import Delivery, Subscription
 from pim.webhooks.settings import get_send_settings
-from pim.webhooks.ssrf import UnsafeTarget, pin_target
 
 log = logging.getLogger("pim.webhooks")
 
@@ -154,7 +154,7 @@ class BatchSender:
     def send(self, claims: list[Claim], deadline: float
              ) -> tuple[list[tuple[Claim, AttemptResult]], list[Claim]]:
         try:
-            target = pin_target(self.state.url)
+            target = webhook_policy().pin(self.state.url)
         except UnsafeTarget as refused:
             return [(c, AttemptResult(error=f"refused: {refused.message}")) for c in claims], []
         except ConnectionError as error:  # DNS: one attempt fails, the rest wait

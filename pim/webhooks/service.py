@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from pim.db import utcnow
 from pim.errors import Conflict, Invalid, NotFound
+from pim.net import webhook_policy
 from pim.webhooks.events import next_sequences
 from pim.webhooks.jobs import wake_subscriptions
 from pim.webhooks.models import EVENT_TYPES, Attempt, Delivery, Message, Subscription
@@ -20,7 +21,6 @@ from pim.webhooks.schemas import (
     SubscriptionWithSecret,
 )
 from pim.webhooks.signing import generate_secret
-from pim.webhooks.ssrf import validate_url
 from pim.workflow.models import Channel
 
 DELIVERY_STATUSES = ("pending", "succeeded", "failed", "cancelled")
@@ -42,7 +42,7 @@ def create_subscription(session: Session, data: SubscriptionIn) -> SubscriptionW
     if session.get(Channel, data.channel) is None:
         raise NotFound(f"channel {data.channel!r} does not exist")
     secret = generate_secret()
-    row = Subscription(channel_code=data.channel, url=validate_url(data.url.strip()),
+    row = Subscription(channel_code=data.channel, url=webhook_policy().validate(data.url.strip()),
                        events=clean_events(data.events), secret=secret,
                        description=data.description, active=True, flagged=False,
                        consecutive_failures=0, created_at=utcnow())
@@ -76,7 +76,7 @@ def update_subscription(session: Session, subscription_id: int,
                         patch: SubscriptionPatch) -> SubscriptionOut:
     row = get_subscription_row(session, subscription_id)
     if patch.url is not None:
-        row.url = validate_url(patch.url.strip())
+        row.url = webhook_policy().validate(patch.url.strip())
     if patch.events is not None:
         row.events = clean_events(patch.events)
     if patch.description is not None:

@@ -49,6 +49,12 @@ def get_channel(session: Session, code: str) -> ChannelDefinition:
     return ChannelDefinition.model_validate(row.definition)
 
 
+def channel_codes(session: Session) -> list[str]:
+    """Every channel's code: the scopes a scopable value may name (connected to the
+    catalog's ``listeners.channel_codes`` in ``pim.wiring``)."""
+    return list(session.scalars(select(Channel.code)))
+
+
 def list_channels(session: Session) -> list[ChannelDefinition]:
     return [ChannelDefinition.model_validate(row.definition)
             for row in session.scalars(select(Channel).order_by(Channel.code))]

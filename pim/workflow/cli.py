@@ -1,4 +1,4 @@
-"""Workflow commands: channels, completeness, review transitions and releases.
+"""Workflow commands: channels, completeness and review transitions.
 
 The CLI is the operator's tool: it acts as an admin named after the shell user.
 """
@@ -9,14 +9,13 @@ import click
 
 from pim.errors import DomainError
 from pim.workflow.cli_support import as_json, fail, operator
-from pim.workflow.release_cli import release_group
 
 # --- Channels.
 
 
 @click.group("channel")
 def channel_group() -> None:
-    """Sales channels: definitions, conflicts."""
+    """Sales channels: definitions (and conflicts, ``pim.publishing.cli``)."""
 
 
 @channel_group.command("apply")
@@ -78,24 +77,6 @@ def channel_show(code: str) -> None:
             click.echo(as_json(definition_json(get_channel(session, code))))
         except DomainError as error:
             fail(error)
-
-
-@channel_group.command("conflicts")
-@click.option("--channel", "channels", multiple=True, help="Limit to these channels.")
-@click.option("--json", "as_json", is_flag=True)
-def channel_conflicts_command(channels: tuple[str, ...], as_json: bool) -> None:
-    """Price differences beyond tolerance, prices below MAP, broken exclusivity."""
-    from pim.db import read_session
-    from pim.workflow.conflicts import channel_conflicts, conflicts_out
-
-    with read_session() as session:
-        report = channel_conflicts(session, list(channels) or None)
-    if as_json:
-        click.echo(as_json(conflicts_out(report)))
-        return
-    for message in report.messages:
-        click.echo(message)
-    click.echo(f"{len(report.messages)} conflicts")
 
 
 # --- Completeness.
@@ -162,4 +143,4 @@ def _transition(name: str):
 for _name in ("submit", "approve", "reject"):
     _transition(_name)
 
-COMMANDS = [channel_group, completeness_command, workflow_group, release_group]
+COMMANDS = [channel_group, completeness_command, workflow_group]

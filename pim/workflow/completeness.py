@@ -24,21 +24,27 @@ from decimal import ROUND_DOWN, Decimal
 from sqlalchemy import bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from pim.catalog.products import GC_THRESHOLD, fewer_collections
 from pim.catalog.structure import load_context
-from pim.db import insert_many, utcnow
+from pim.db import (
+    GC_THRESHOLD,
+    chunks,
+    fewer_collections,
+    insert_many,
+    read_session,
+    session_factory,
+    utcnow,
+)
 from pim.records import CatalogContext
 from pim.workflow.checks import check_product
 from pim.workflow.loading import (
     BATCH_SIZE,
     ChannelRuntime,
     ModelCache,
-    _chunks,
     iter_product_id_batches,
     load_channel_runtimes,
     load_products,
 )
-from pim.workflow.models import Completeness, CompletenessDirty
+from pim.workflow.models import Channel, Completeness, CompletenessDirty
 
 
 @dataclass
@@ -62,7 +68,7 @@ def refresh_completeness(session: Session, product_ids: list[int], *,
         return 0
     setup = setup or ProjectionSetup.load(session)
     written = 0
-    for chunk in _chunks(sorted(set(product_ids)), BATCH_SIZE):
+    for chunk in chunks(sorted(set(product_ids)), BATCH_SIZE):
         written += write_changed_rows(session, chunk, list(setup.runtimes),
                                       compute_rows(session, chunk, setup))
     return written
@@ -140,7 +146,7 @@ _STORED_ROWS = select(
 def mark_completeness_dirty(session: Session, product_ids: list[int]) -> None:
     """Queue products for the batched refresh (same transaction as the write)."""
     now = utcnow()
-    for chunk in _chunks(sorted(set(product_ids)), BATCH_SIZE):
+    for chunk in chunks(sorted(set(product_ids)), BATCH_SIZE):
         # A product marked already is marked again: its marker's time is renewed, so a
         # refresh that started before this write leaves it for the next one.
         insert_many(session, CompletenessDirty.__table__,
@@ -214,7 +220,6 @@ _WORKER: dict[str, object] = {}
 def _start_worker(url: str, codes: list[str]) -> None:
     """Once per worker process: its setup. The setup and the modules live as long as the
     process, so they are frozen out of the collector's way."""
-    from pim.db import read_session
 
     with read_session(url) as session:
         _WORKER["setup"] = ProjectionSetup.load(session, codes)
@@ -226,7 +231,6 @@ def _start_worker(url: str, codes: list[str]) -> None:
 def _refresh_in_worker(ids: list[int]) -> int:
     """One batch: computed in a read session, so the other workers keep writing meanwhile,
     then written in a short transaction of its own."""
-    from pim.db import read_session, session_factory
 
     url, codes, setup = _WORKER["url"], _WORKER["codes"], _WORKER["setup"]
     with read_session(url) as session:
@@ -238,8 +242,6 @@ def _refresh_in_worker(ids: list[int]) -> int:
 
 def stale_channels(session: Session) -> list[str]:
     """Channels with rows computed under another configuration than the current one."""
-    from pim.workflow.models import Channel
-
     rows = session.execute(
         select(Completeness.channel_code).join(
             Channel, Channel.code == Completeness.channel_code)

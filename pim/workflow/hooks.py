@@ -1,4 +1,5 @@
-"""What the catalog tells the workflow when products change (same transaction).
+"""The workflow's reaction to catalog writes (``pim.catalog.listeners.products_changed``,
+connected in ``pim.wiring``), in the writing transaction.
 
 Completeness is refreshed inline for small writes (a UI or API edit touches one product:
 projecting it into every channel costs about a millisecond), so a person sees the effect of
@@ -13,7 +14,16 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from pim.records import CatalogContext
+from pim.catalog.listeners import ProductsChanged
+from pim.catalog.structure import load_context
+from pim.workflow import jobs
+from pim.workflow.completeness import (
+    ProjectionSetup,
+    mark_completeness_dirty,
+    refresh_completeness,
+)
+from pim.workflow.loading import load_channel_runtimes
+from pim.workflow.status import mark_changed_since_published
 
 # Writes of more products than this defer their completeness to the batched job.
 INLINE_COMPLETENESS_LIMIT = 50
@@ -22,24 +32,9 @@ _SETUP_KEY = "pim.workflow.projection_setup"
 _REFRESH_KEY = "pim.workflow.refresh_after_commit"
 
 
-def products_changed(session: Session, product_ids: list[int], *,
-                     context: CatalogContext | None = None,
-                     published_ids: list[int] | None = None) -> None:
-    """Mark the products changed since publication and refresh their completeness.
-
-    ``context`` is the catalog structure the writer already holds for this transaction
-    (its ``CatalogCache.context``): passing it spares the refresh reloading it.
-    ``published_ids``: the only ones of ``product_ids`` that can have been published (the
-    others were created in this transaction); None when any can."""
-    from pim.catalog.structure import load_context
-    from pim.workflow.completeness import (
-        ProjectionSetup,
-        mark_completeness_dirty,
-        refresh_completeness,
-    )
-    from pim.workflow.loading import load_channel_runtimes
-    from pim.workflow.status import mark_changed_since_published
-
+def products_changed(session: Session, change: ProductsChanged) -> None:
+    """Mark the products changed since publication and refresh their completeness."""
+    product_ids, published_ids = change.product_ids, change.published_ids
     if not product_ids:
         return
     if published_ids is None:
@@ -51,16 +46,23 @@ def products_changed(session: Session, product_ids: list[int], *,
         mark_completeness_dirty(session, product_ids)
         _refresh_after_commit(session)
         return
-    # One setup per transaction: a request that writes twice loads the context once, and
-    # the next transaction (which may have changed structure) loads it afresh. Channel
-    # runtimes (parsed definitions, compiled validators) are reused while their config
-    # hashes hold.
+    refresh_completeness(session, product_ids, setup=_projection_setup(session, change))
+
+
+def _projection_setup(session: Session, change: ProductsChanged) -> ProjectionSetup:
+    """One setup per transaction and catalog context: a request that writes twice loads
+    the context once; a writer holding another context (the structure changed in between,
+    as an import's structure rows do) and the next transaction get a fresh one. Channel
+    runtimes (parsed definitions, compiled validators) are reused while their config
+    hashes hold."""
     transaction = session.get_transaction()
     cached = session.info.get(_SETUP_KEY)
-    if cached is None or cached[0] is not transaction:
-        setup = ProjectionSetup(context or load_context(session), load_channel_runtimes(session))
+    if (cached is None or cached[0] is not transaction
+            or (change.context is not None and cached[1].context is not change.context)):
+        setup = ProjectionSetup(change.context or load_context(session),
+                                load_channel_runtimes(session))
         cached = session.info[_SETUP_KEY] = (transaction, setup)
-    refresh_completeness(session, product_ids, setup=cached[1])
+    return cached[1]
 
 
 def _refresh_after_commit(session: Session) -> None:
@@ -72,9 +74,7 @@ def _refresh_after_commit(session: Session) -> None:
 
     def enqueue(committed: Session) -> None:
         committed.info.pop(_REFRESH_KEY, None)
-        from pim.workflow.jobs import enqueue_completeness_refresh
-
-        enqueue_completeness_refresh()
+        jobs.enqueue_completeness_refresh()
 
     def forget(rolled_back: Session) -> None:
         rolled_back.info.pop(_REFRESH_KEY, None)
@@ -83,8 +83,3 @@ def _refresh_after_commit(session: Session) -> None:
 
     event.listen(session, "after_commit", enqueue, once=True)
     event.listen(session, "after_soft_rollback", forget, once=True)
-
-
-def forget_projection_setup(session: Session) -> None:
-    """Structure or channels changed in this transaction: load them afresh next time."""
-    session.info.pop(_SETUP_KEY, None)

@@ -4,6 +4,8 @@ families' per-channel requirements then supply their completeness."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from channels.definition import ChannelDefinition
 from pim.errors import Invalid
 from pim.records import StructureRecord
@@ -36,7 +38,12 @@ def definition_from_structure(record: StructureRecord) -> ChannelDefinition:
     })
 
 
-def apply_imported_channel(session, record: StructureRecord) -> bool:
+def apply_imported_channel(session: Session, record: StructureRecord) -> bool | None:
+    """A channel row of an import (connected to the catalog's ``listeners.structure_rows`` in
+    ``pim.wiring``): applied, and whether it changed the channel; None for rows of any
+    other kind, which are not the workflow's."""
+    if record.kind != "channel":
+        return None
     try:
         definition = definition_from_structure(record)
     except ValueError as error:  # pydantic's ValidationError is a ValueError

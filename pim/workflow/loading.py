@@ -26,6 +26,7 @@ from pim.catalog.models import (
     ProductModel,
     Stock,
 )
+from pim.db import chunks
 from pim.records import AssociationLink, ProductRecord
 from pim.workflow.models import Channel
 
@@ -121,7 +122,7 @@ class ModelCache:
         missing = {i for i in ids if i not in self._by_id}
         while missing:
             rows = []
-            for chunk in _chunks(sorted(missing), _IN_CHUNK):
+            for chunk in chunks(sorted(missing), _IN_CHUNK):
                 rows += session.execute(_MODELS, {"ids": chunk}).all()
             parents = set()
             for row in rows:
@@ -186,7 +187,7 @@ def load_products(session: Session, product_ids: list[int],
         session.flush()  # what this session wrote is what gets projected
     models = models or ModelCache()
     loaded: list[LoadedProduct] = []
-    for chunk in _chunks(sorted(set(product_ids)), _IN_CHUNK):
+    for chunk in chunks(sorted(set(product_ids)), _IN_CHUNK):
         loaded += _load_chunk(session, chunk, models)
     return loaded
 
@@ -194,7 +195,7 @@ def load_products(session: Session, product_ids: list[int],
 def load_products_by_sku(session: Session, skus: Iterable[str],
                          models: ModelCache | None = None) -> dict[str, LoadedProduct]:
     ids: list[int] = []
-    for chunk in _chunks(sorted(set(skus)), _IN_CHUNK):
+    for chunk in chunks(sorted(set(skus)), _IN_CHUNK):
         ids += session.scalars(select(Product.id).where(Product.sku.in_(chunk)))
     return {p.sku: p for p in load_products(session, ids, models)}
 
@@ -260,8 +261,3 @@ def _load_chunk(session: Session, ids: list[int], models: ModelCache) -> list[Lo
         newest = max(updated_at, models_at) if models_at else updated_at
         loaded.append(LoadedProduct(pid, record, ancestors, newest))
     return loaded
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from pim.db import utcnow
-from pim.workflow.loading import _chunks
+from pim.db import chunks, utcnow
 from pim.workflow.models import ProductChannelStatus
 
 DRAFT, IN_REVIEW, APPROVED, PUBLISHED, WITHDRAWN = (
@@ -26,7 +25,7 @@ def mark_changed_since_published(session: Session, product_ids: list[int]) -> No
         return
     session.flush()  # the statement is not an ORM one, so it would not autoflush
     now = utcnow()
-    for chunk in _chunks(ids, 500):
+    for chunk in chunks(ids, 500):
         session.execute(_MARK_CHANGED, {"ids": chunk, "now": now})
     _expire_statuses(session, set(ids))
 
@@ -52,7 +51,7 @@ _MARK_CHANGED = (
 def statuses_of(session: Session, channel: str, product_ids: Iterable[int]
                 ) -> dict[int, ProductChannelStatus]:
     found: dict[int, ProductChannelStatus] = {}
-    for chunk in _chunks(sorted(set(product_ids)), 900):
+    for chunk in chunks(sorted(set(product_ids)), 900):
         for row in session.scalars(select(ProductChannelStatus).where(
                 ProductChannelStatus.channel_code == channel,
                 ProductChannelStatus.product_id.in_(chunk))):
@@ -73,7 +72,7 @@ def set_statuses(session: Session, channel: str, changes: dict[int, dict], *,
         return
     now = utcnow()
     existing = set()
-    for chunk in _chunks(sorted(changes), 900):
+    for chunk in chunks(sorted(changes), 900):
         existing.update(session.scalars(select(ProductChannelStatus.product_id).where(
             ProductChannelStatus.channel_code == channel,
             ProductChannelStatus.product_id.in_(chunk))))

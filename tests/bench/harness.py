@@ -33,6 +33,15 @@ class Measurement:
     notes: str = ""
 
 
+def wire_hub() -> None:
+    """Wire the hub's slices (``pim.wiring``), as every entry point of the hub does: called
+    by the workloads that run its services, not by the pure ones, whose peak RSS stays
+    their own."""
+    from pim.wiring import connect_listeners
+
+    connect_listeners()
+
+
 def workload(name: str, *, size: int, unit: str = "items"):
     """Register a workload run at ``size`` items by default."""
 

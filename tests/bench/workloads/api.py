@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.bench.harness import Measurement, workload
+from tests.bench.harness import Measurement, wire_hub, workload
 
 CONCURRENCY = 32
 GET_REQUESTS = 4000
@@ -46,6 +46,7 @@ def _free_port() -> int:
 
 def _catalog(size: int) -> tuple[str, str, list[str]]:
     """SQLite URL, an admin token and the SKUs of a demo catalog of ``size`` products."""
+    wire_hub()
     from sqlalchemy import create_engine, select
 
     import pim.models as models

@@ -8,7 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
-from tests.bench.harness import Measurement, workload
+from tests.bench.harness import Measurement, wire_hub, workload
 
 BENCH_DIR = Path("var/bench")
 
@@ -34,6 +34,7 @@ def catalog_upsert(size: int) -> Measurement:
     """``size`` demo products (apparel variants, electronics, spare parts) written with full
     validation, history and dirty flags, 1000 per transaction, into SQLite. Baseline: a bare
     executemany INSERT of the same rows' columns into the same table, no validation."""
+    wire_hub()
     from sqlalchemy import create_engine, insert
 
     import pim.models as models
@@ -146,6 +147,7 @@ def _csv_rows(path: Path):
 
 
 def _import(size: int, kind: str) -> Measurement:
+    wire_hub()
     import resource
 
     from sqlalchemy import create_engine, insert

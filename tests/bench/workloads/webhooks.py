@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from tests.bench.harness import Measurement, workload
+from tests.bench.harness import Measurement, wire_hub, workload
 
 BENCH_DIR = Path("var/bench")
 SUBSCRIBERS = ("a", "b", "c")
@@ -112,6 +112,7 @@ def fan_out(size: int, name: str, *, slow: tuple[str, ...] = (),
 
     reset_settings()
     reset_job_settings()
+    wire_hub()
     dispose_engines()
     import pim.models as models
     from pim.db import get_engine, session_scope

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import time
 
-from tests.bench.harness import Measurement, workload
+from tests.bench.harness import Measurement, wire_hub, workload
 from tests.bench.workloads.catalog import _fresh_sqlite
 
 CHANNELS = ["webshop-uk", "webshop-ie", "google-retail", "distributor-eu"]
 
 
 def _demo_database(name: str, products: int) -> str:
+    wire_hub()
     import pim.models as models
     from pim.db import get_engine, session_factory
     from pim.demo import load_demo

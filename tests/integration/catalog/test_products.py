@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from pim.catalog.models import Product
 from pim.catalog.products import WritePolicy
 from pim.catalog.read import get_product
+from pim.catalog.versions import product_history, restore_product
 from pim.history.models import HistoryEntry
-from pim.history.service import list_history, restore_product
 from pim.records import ProductRecord
 from tests.factories import electronics, one, write
 
@@ -25,7 +25,7 @@ def test_creating_a_product_gives_version_1_and_a_history_entry(catalog):
     [result] = write(catalog, electronics())
     catalog.commit()
     assert (result.status, result.version) == ("created", 1)
-    [entry] = list_history(catalog, "EL-1")
+    [entry] = product_history(catalog, "EL-1")
     assert (entry.version, entry.changed_by, entry.source) == (1, "tester", "api")
     # A creation stores no diff: its changes are everything its state sets.
     assert entry.diff == []
@@ -148,7 +148,7 @@ def test_restoring_a_version_brings_its_values_back_as_a_new_version(catalog):
     assert product["values"]["brand"][0]["data"] == "Voltia"
     assert "mpn" not in product["values"]
     assert product["categories"] == ["audio"]
-    assert "restore of v1" in list_history(catalog, "EL-1")[-1].source
+    assert "restore of v1" in product_history(catalog, "EL-1")[-1].source
 
 
 def test_variants_attach_to_their_product_model_and_inherit_its_family(catalog):

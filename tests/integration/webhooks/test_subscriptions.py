@@ -33,9 +33,9 @@ def test_a_rolled_back_publication_records_no_delivery(hooks):
 
 def test_private_addresses_are_refused_at_creation(hooks):
     from pim.db import session_scope
+    from pim.net import UnsafeTarget
     from pim.webhooks.schemas import SubscriptionIn
     from pim.webhooks.service import create_subscription
-    from pim.webhooks.ssrf import UnsafeTarget
 
     for url in ("http://10.1.2.3/hook", "http://169.254.169.254/latest", "http://[::1]/x",
                 "http://[::ffff:10.0.0.1]/x", "ftp://example.com/x"):

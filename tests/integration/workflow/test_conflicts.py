@@ -1,6 +1,6 @@
 """The channel conflict report over current catalog data."""
 
-from pim.workflow.conflicts import channel_conflicts, conflicts_out
+from pim.publishing.conflicts import channel_conflicts, conflicts_out
 from tests.integration.workflow.factories import complete_speaker, one, write
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from pim.db import utcnow
 from pim.errors import Conflict, Forbidden
 from pim.jobs.models import Job
-from pim.workflow.releases import (
+from pim.publishing.releases import (
     add_to_release,
     approve_release,
     create_release,

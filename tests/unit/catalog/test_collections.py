@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from pim.catalog.products import GC_THRESHOLD, fewer_collections
+from pim.db import GC_THRESHOLD, fewer_collections
 
 
 @pytest.fixture(autouse=True)

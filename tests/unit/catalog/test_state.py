@@ -3,7 +3,8 @@
 import copy
 import random
 
-from pim.catalog.state import diff_states, flatten_state, merged_values, normalise_values
+from pim.catalog.state import merged_values, normalise_values
+from pim.history.diff import diff_states, flatten_state
 from pim.records import ValueKey, set_value
 
 LOCALES = [None, "en_GB", "de_DE"]

@@ -6,9 +6,14 @@ from __future__ import annotations
 import pytest
 
 from pim.media.fetch import pinned
-from pim.webhooks.ssrf import Allowlist, UnsafeTarget
+from pim.net import Allowlist, OutboundPolicy, UnsafeTarget
 
-NOTHING = Allowlist.from_setting("")
+
+def media(allow: str) -> OutboundPolicy:
+    return OutboundPolicy("media", "PIM_MEDIA_ALLOW_HOSTS", Allowlist.from_setting(allow))
+
+
+NOTHING = media("")
 
 
 @pytest.mark.parametrize("url", [
@@ -22,14 +27,14 @@ def test_internal_addresses_are_refused_without_an_allowlist(url):
 
 def test_an_allowlisted_address_is_pinned_with_its_host_header():
     url, host, server_name = pinned("http://127.0.0.1:8080/a.png?v=1",
-                                    Allowlist.from_setting("127.0.0.1"))
+                                    media("127.0.0.1"))
     assert (url, host, server_name) == ("http://127.0.0.1:8080/a.png?v=1", "127.0.0.1:8080",
                                         "127.0.0.1")
 
 
 def test_a_broad_allowlist_does_not_open_the_metadata_address():
     with pytest.raises(UnsafeTarget, match="metadata"):
-        pinned("http://169.254.169.254/", Allowlist.from_setting("169.254.0.0/16"))
+        pinned("http://169.254.169.254/", media("169.254.0.0/16"))
 
 
 @pytest.mark.parametrize(("url", "reason"), [

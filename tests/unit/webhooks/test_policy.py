@@ -10,12 +10,16 @@ import pytest
 
 from pim.config import reset_settings
 from pim.db import utcnow
+from pim.net import Allowlist, OutboundPolicy, UnsafeTarget, refusal_reason
 from pim.webhooks.delivery import retry_after_seconds, retry_delay
-from pim.webhooks.ssrf import Allowlist, UnsafeTarget, check_addresses, refusal_reason
 
 
 def ip(text):
     return ipaddress.ip_address(text)
+
+
+def check_addresses(host, addresses, allowlist):
+    OutboundPolicy("webhook", "PIM_WEBHOOK_ALLOW_HOSTS", allowlist).check(host, addresses)
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.1", "172.16.5.5", "192.168.1.1",

@@ -19,10 +19,15 @@ from pim.auth.actor import MANAGE, REVIEW, WRITE_CONTENT, Actor, require_role
 from pim.catalog.models import Product
 from pim.db import utcnow
 from pim.errors import Conflict, Invalid, NotFound
-from pim.workflow.models import Channel, Release, ReleaseItem
+from pim.jobs import enqueue
+from pim.publishing import events
+from pim.publishing.models import Release, ReleaseItem
+from pim.publishing.snapshots import publish_products
+from pim.workflow.models import Channel
 
 DRAFT, SUBMITTED, APPROVED, PUBLISHED, CANCELLED = (
     "draft", "submitted", "approved", "published", "cancelled")
+RELEASE_PUBLISH = "release.publish"  # the job publishing a release at its publish_at
 
 
 def create_release(session: Session, name: str, *, actor: Actor,
@@ -101,8 +106,6 @@ def approve_release(session: Session, release_id: int, *, actor: Actor) -> Relea
     release.status, release.approved_by, release.approved_at = APPROVED, actor.name, utcnow()
     session.flush()
     if release.publish_at is not None:
-        from pim.workflow.jobs import schedule_release
-
         schedule_release(session, release.id, release.publish_at, release.approved_at)
     return release
 
@@ -131,9 +134,6 @@ def publish_release(session: Session, release_id: int, *, actor: Actor,
                    (release.publish_at is not None and release.publish_at > utcnow())):
         return release
     _in_status(session, release_id, (APPROVED,), "publish")
-    from pim.publishing import events
-    from pim.publishing.snapshots import publish_products
-
     by_channel: dict[str, list[ReleaseItem]] = defaultdict(list)
     for item in release.items:
         by_channel[item.channel_code].append(item)
@@ -169,12 +169,16 @@ def publish_release(session: Session, release_id: int, *, actor: Actor,
     return release
 
 
-def due_releases(session: Session, now: datetime | None = None) -> list[int]:
-    """Approved releases whose time has come (a sweep for runners that missed them)."""
-    now = now or utcnow()
-    return list(session.scalars(select(Release.id).where(
-        Release.status == APPROVED, Release.publish_at.is_not(None), Release.publish_at <= now)
-        .order_by(Release.publish_at)))
+def schedule_release(session: Session, release_id: int, publish_at: datetime | None,
+                     approved_at: datetime) -> None:
+    """Publish the release at ``publish_at`` (now when None), once ``session`` commits
+    (the ``release.publish`` job, ``pim.publishing.jobs``).
+
+    The dedupe key names the approval too: approving twice schedules once, but a release
+    rejected and approved again gets a new job (the old one found it not approved)."""
+    key = f"release-publish:{release_id}:{approved_at:%Y%m%dT%H%M%S%f}"
+    enqueue(RELEASE_PUBLISH, {"release_id": release_id}, session=session, run_at=publish_at,
+            dedupe_key=key)
 
 
 def release_out(release: Release) -> dict:

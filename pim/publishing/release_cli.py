@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import click
 
+from pim.db import read_session, session_scope
 from pim.errors import DomainError
+from pim.publishing.releases import (
+    add_to_release,
+    approve_release,
+    create_release,
+    get_release,
+    list_releases,
+    publish_release,
+    reject_release,
+    release_out,
+    submit_release,
+)
 from pim.workflow.cli_support import as_json, fail, operator, parse_time
 
 
@@ -15,9 +27,6 @@ def release_group() -> None:
 
 def _run(action):
     """Run ``action(session)`` in one transaction and print the release it returns."""
-    from pim.db import session_scope
-    from pim.workflow.releases import release_out
-
     try:
         with session_scope() as session:
             release = action(session)
@@ -39,8 +48,6 @@ def _print(out: dict) -> None:
 @click.option("--description", default="")
 def release_create(name: str, publish_at: str | None, description: str) -> None:
     """Create a release."""
-    from pim.workflow.releases import create_release
-
     moment = parse_time(publish_at)
     _print(_run(lambda s: create_release(s, name, actor=operator(), publish_at=moment,
                                          description=description)))
@@ -52,8 +59,6 @@ def release_create(name: str, publish_at: str | None, description: str) -> None:
 @click.option("--sku", "skus", multiple=True, required=True)
 def release_add(release_id: int, channel: str, skus: tuple[str, ...]) -> None:
     """Add products (in one channel) to a draft release."""
-    from pim.workflow.releases import add_to_release
-
     _print(_run(lambda s: add_to_release(s, release_id, channel, list(skus), actor=operator())))
 
 
@@ -61,8 +66,6 @@ def release_add(release_id: int, channel: str, skus: tuple[str, ...]) -> None:
 @click.argument("release_id", type=int)
 def release_submit(release_id: int) -> None:
     """Submit a draft release for review."""
-    from pim.workflow.releases import submit_release
-
     _print(_run(lambda s: submit_release(s, release_id, actor=operator())))
 
 
@@ -70,8 +73,6 @@ def release_submit(release_id: int) -> None:
 @click.argument("release_id", type=int)
 def release_approve(release_id: int) -> None:
     """Approve a submitted release (schedules it when it has a publish time)."""
-    from pim.workflow.releases import approve_release
-
     _print(_run(lambda s: approve_release(s, release_id, actor=operator())))
 
 
@@ -80,8 +81,6 @@ def release_approve(release_id: int) -> None:
 @click.option("--reason", default="")
 def release_reject(release_id: int, reason: str) -> None:
     """Send a release back to draft."""
-    from pim.workflow.releases import reject_release
-
     _print(_run(lambda s: reject_release(s, release_id, actor=operator(), reason=reason)))
 
 
@@ -89,8 +88,6 @@ def release_reject(release_id: int, reason: str) -> None:
 @click.argument("release_id", type=int)
 def release_publish(release_id: int) -> None:
     """Publish an approved release now; lists the products refused and why."""
-    from pim.workflow.releases import publish_release
-
     out = _run(lambda s: publish_release(s, release_id, actor=operator()))
     _print(out)
     report = out["report"]
@@ -107,9 +104,6 @@ def release_publish(release_id: int) -> None:
 @click.argument("release_id", type=int)
 def release_show(release_id: int) -> None:
     """A release with its items and report, as JSON."""
-    from pim.db import read_session
-    from pim.workflow.releases import get_release, release_out
-
     with read_session() as session:
         try:
             click.echo(as_json(release_out(get_release(session, release_id))))
@@ -121,9 +115,6 @@ def release_show(release_id: int) -> None:
 @click.option("--status", default=None)
 def release_list(status: str | None) -> None:
     """Every release."""
-    from pim.db import read_session
-    from pim.workflow.releases import list_releases, release_out
-
     with read_session() as session:
         for release in list_releases(session, status):
             _print(release_out(release))

@@ -1,0 +1,62 @@
+"""A product's versions: its history read back, and any version restored as a new one."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pim.catalog.models import Association, Product
+from pim.catalog.products import WritePolicy, WriteResult, write_products
+from pim.errors import Invalid, NotFound, StaleVersion
+from pim.history.models import HistoryEntry
+from pim.history.service import get_entry, list_entries
+from pim.records import AssociationLink, ProductRecord
+
+
+def product_history(session: Session, sku: str) -> list[HistoryEntry]:
+    """Every version of the product, oldest first; NotFound when there is no such product."""
+    entries = list_entries(session, sku)
+    if not entries and session.scalar(select(Product.id).where(Product.sku == sku)) is None:
+        raise NotFound(f"product {sku!r} does not exist")
+    return entries
+
+
+def restore_product(
+    session: Session, sku: str, version: int, *, actor: str | None, source: str,
+    expected_version: int | None = None,
+) -> WriteResult:
+    """Make version ``version`` the current state again, as a new version."""
+    entry = get_entry(session, sku, version)
+    if entry is None:
+        raise NotFound(f"product {sku!r} has no version {version}")
+    state = entry.state
+    product = session.scalar(select(Product).where(Product.sku == sku))
+    if product is None:
+        raise NotFound(f"product {sku!r} does not exist")
+    record = ProductRecord(
+        sku=sku,
+        family=state.get("family"),
+        parent=state.get("parent") or "",
+        categories=list(state.get("categories") or []),
+        enabled=state.get("enabled", True),
+        values=state.get("values") or {},
+    )
+    record.associations = {**{t: [] for t in _association_types(session, product)},
+                           **{t: [AssociationLink(link["sku"], link.get("quantity"))
+                                  for link in links]
+                              for t, links in (state.get("associations") or {}).items()}}
+    expected = expected_version if expected_version is not None else product.version
+    [result] = write_products(
+        session, [record], actor=actor, source=f"{source} (restore of v{version})",
+        policy=WritePolicy("system"), expected_versions={sku: expected}, replace_values=True,
+    )
+    if result.status == "refused":
+        if any(e.get("field") == "version" for e in result.errors):
+            raise StaleVersion(sku, expected, result.version or 0)
+        raise Invalid(f"version {version} of {sku} cannot be restored", errors=result.errors)
+    return result
+
+
+def _association_types(session: Session, product: Product) -> set[str]:
+    return set(session.scalars(
+        select(Association.type_code).where(Association.product_id == product.id)))
