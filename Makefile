@@ -40,8 +40,10 @@ services:
 tryton:
 	bash .ci/tryton.sh >/dev/null
 
+## lint: ruff, then the import contracts of pyproject.toml (the slices, the pure packages)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
