@@ -221,6 +221,12 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
+def upsert(table: Table, dialect_name: str) -> Any:
+    """``insert(table)`` that takes ``on_conflict_do_update`` (SQLite and PostgreSQL share
+    the INSERT ... ON CONFLICT syntax; each dialect has its own construct for it)."""
+    return (postgresql_insert if dialect_name == "postgresql" else sqlite_insert)(table)
+
+
 def insert_many(session: Session, table: Table, rows: list[dict[str, Any]], *,
                 same_in_every_row: tuple[str, ...] = (),
                 renew_on_conflict: tuple[str, ...] = ()) -> None:
@@ -237,8 +243,7 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]], *,
     names = list(first)
     statement = insert(table)
     if renew_on_conflict:
-        upsert = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
-        statement = upsert(table)
+        statement = upsert(table, dialect.name)
         statement = statement.on_conflict_do_update(
             index_elements=list(table.primary_key.columns),
             set_={name: statement.excluded[name] for name in renew_on_conflict})

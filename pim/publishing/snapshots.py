@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from channels.projection import content_hash
 from pim.auth.actor import MANAGE, Actor, require_role
 from pim.catalog.models import Product
-from pim.db import chunks, utcnow
+from pim.db import chunks, upsert, utcnow
 from pim.errors import NotFound
 from pim.publishing import events
 from pim.publishing.models import FeedVersion, Snapshot
@@ -261,11 +261,7 @@ def next_feed_version(session: Session, channel: str, locale: str) -> int:
     statement (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), whose row lock holds until
     the transaction ends."""
     table = FeedVersion.__table__
-    if session.connection().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(table).values(channel_code=channel, locale=locale, version=1)
+    statement = upsert(table, session.connection().dialect.name).values(channel_code=channel, locale=locale, version=1)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.channel_code, table.c.locale],
         set_={"version": table.c.version + 1}).returning(table.c.version)
