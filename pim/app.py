@@ -16,6 +16,7 @@ from pim.api.feeds import ROUTES as FEED_ROUTES
 from pim.api.health import health_route
 from pim.api.problems import EXCEPTION_HANDLERS
 from pim.api.security import forget_all_tokens, reset_rate_limits
+from pim.api.sessions import DEPENDENCIES
 from pim.config import get_settings
 from pim.jobs import start_embedded_runner, stop_embedded_runner
 from pim.wiring import connect_listeners
@@ -62,6 +63,7 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
     )
     return Litestar(
         route_handlers=handlers,
+        dependencies=DEPENDENCIES,  # the routes' sessions (pim.api.sessions)
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         on_startup=[_start_runner] if start_jobs else [],

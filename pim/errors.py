@@ -55,3 +55,16 @@ class StaleVersion(DomainError):
 class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
+
+
+def field_path(location: Any) -> str:
+    """``values.name.0.data`` or ``("values", "name", 0, "data")`` -> ``values.name[0].data``."""
+    parts = location if isinstance(location, list | tuple) else str(location).split(".")
+    path = ""
+    for part in parts:
+        text = str(part)
+        if text.isdigit():
+            path += f"[{text}]"
+        elif text:
+            path += f".{text}" if path else text
+    return path

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
+from sqlalchemy import event
 
 from pim.api.openapi import problems
 from pim.api.schemas import MeOut, TokenCreated, TokenIn, TokenOut, UserCreated, UserIn, UserOut
 from pim.api.security import forget_token
+from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import MANAGE, READ
 from pim.auth.service import create_user, list_users, user_out
 from pim.auth.tokens import create_token, list_tokens, parse_expiry, revoke_token, token_out
-from pim.db import read_session, session_scope
 
 
 @get("/me", opt={"roles": READ}, responses=problems(), summary="The caller", tags=["access"])
@@ -22,46 +24,42 @@ async def me_route(request: Request) -> MeOut:
 
 @get("/users", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(),
      summary="List users", tags=["access"])
-def list_users_route() -> list[UserOut]:
-    with read_session() as session:
-        return [UserOut(**u) for u in list_users(session)]
+def list_users_route(reader: ReadSession) -> list[UserOut]:
+    return [UserOut(**u) for u in list_users(reader)]
 
 
 @post("/users", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(409, 422),
       summary="Create a user (a password is generated when none is given)", tags=["access"])
-def create_user_route(data: UserIn) -> UserCreated:
-    with session_scope() as session:
-        user, generated = create_user(session, data.email, role=data.role,
-                                      password=data.password)
-        return UserCreated(**user_out(user), password=generated)
+def create_user_route(data: JSONBody[UserIn], session: WriteSession) -> UserCreated:
+    user, generated = create_user(session, data.email, role=data.role, password=data.password)
+    return UserCreated(**user_out(user), password=generated)
 
 
 @get("/tokens", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(),
      summary="List API tokens (never their secret)", tags=["access"])
-def list_tokens_route(user: str | None = None) -> list[TokenOut]:
-    with read_session() as session:
-        return [TokenOut(**t) for t in list_tokens(session, user_email=user)]
+def list_tokens_route(reader: ReadSession, user: FromQuery[str | None] = None
+                      ) -> list[TokenOut]:
+    return [TokenOut(**t) for t in list_tokens(reader, user_email=user)]
 
 
 @post("/tokens", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(404, 422),
       summary="Create an API token (shown once)", tags=["access"])
-def create_token_route(data: TokenIn) -> TokenCreated:
-    with session_scope() as session:
-        token, raw = create_token(session, data.user, role=data.role, name=data.name,
-                                  expires_at=parse_expiry(data.expires))
-        return TokenCreated(**token_out(token, data.user.strip().lower()), token=raw)
+def create_token_route(data: JSONBody[TokenIn], session: WriteSession) -> TokenCreated:
+    token, raw = create_token(session, data.user, role=data.role, name=data.name,
+                              expires_at=parse_expiry(data.expires))
+    return TokenCreated(**token_out(token, data.user.strip().lower()), token=raw)
 
 
 @post("/tokens/{token_id:int}/revoke", opt={"roles": MANAGE}, sync_to_thread=True,
       status_code=HTTP_200_OK, responses=problems(404), summary="Revoke an API token",
       tags=["access"])
-def revoke_token_route(token_id: int) -> TokenOut:
-    with session_scope() as session:
-        token = revoke_token(session, token_id)
-        email = next(t["user"] for t in list_tokens(session) if t["id"] == token_id)
-        out = TokenOut(**token_out(token, email))
-    forget_token(token_id)
-    return out
+def revoke_token_route(token_id: FromPath[int], session: WriteSession) -> TokenOut:
+    token = revoke_token(session, token_id)
+    email = next(t["user"] for t in list_tokens(session) if t["id"] == token_id)
+    # Dropped from this process's token cache once committed: a request resolving the
+    # token afresh then finds it revoked (before the commit it would cache it valid).
+    event.listen(session, "after_commit", lambda _: forget_token(token_id), once=True)
+    return TokenOut(**token_out(token, email))
 
 
 ROUTES = [me_route, list_users_route, create_user_route, list_tokens_route,

@@ -19,13 +19,14 @@ from typing import Annotated
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from pim.api.openapi import problems
+from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import MANAGE
-from pim.db import read_session, session_scope
 from pim.publishing.feedkeys import (
     authenticate_feed_key,
     create_feed_key,
@@ -68,14 +69,13 @@ def _feed_key(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def _check_key(key: str | None, channel: str) -> None:
-    with read_session() as session:
-        row = authenticate_feed_key(session, key)
-        if row is None:
-            raise NotAuthorizedException("a valid feed key is required (X-Feed-Key)",
-                                         headers=_KEY_HEADERS)
-        if channel not in (row.channels or ()):
-            raise PermissionDeniedException(f"this feed key does not open channel {channel!r}")
+def _check_key(reader: Session, key: str | None, channel: str) -> None:
+    row = authenticate_feed_key(reader, key)
+    if row is None:
+        raise NotAuthorizedException("a valid feed key is required (X-Feed-Key)",
+                                     headers=_KEY_HEADERS)
+    if channel not in (row.channels or ()):
+        raise PermissionDeniedException(f"this feed key does not open channel {channel!r}")
 
 
 def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
@@ -127,15 +127,15 @@ def _accepts_gzip(request: Request) -> bool:
      responses=problems(404, 422, auth=False) | problems(401, 403, auth=False),
      security=[{"feedKey": []}], include_in_schema=True)
 def feed_route(
-    request: Request, channel: str, format: str,
-    locale: str | None = None,
-    since: Annotated[datetime | None, Parameter(
+    request: Request, channel: FromPath[str], format: FromPath[str], reader: ReadSession,
+    locale: FromQuery[str | None] = None,
+    since: Annotated[datetime | None, QueryParameter(
         description="Only what was published or withdrawn after this moment (delta).")] = None,
 ) -> Stream:
-    _check_key(_feed_key(request), channel)
+    _check_key(reader, _feed_key(request), channel)
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    state = feed_state(channel, locale, since, format=format)
+    state = feed_state(channel, locale, since, format=format, session=reader)
     gzip = _accepts_gzip(request)
     etag = state.etag if not gzip else state.etag[:-1] + '-gz"'
     headers = {"ETag": etag, "Vary": "Accept-Encoding", "Cache-Control": "private, no-cache"}
@@ -147,6 +147,8 @@ def feed_route(
     empty_delta = since is not None and state.count == 0
     if empty_delta or _not_modified(request, etag, state.last_modified):
         return Response(b"", status_code=304, headers=headers)  # type: ignore[return-value]
+    # The body is read while it streams, after this handler (and its injected session) is
+    # done: stream_feed reads in a session of its own.
     media_type, chunks = stream_feed(channel, format, locale=locale, since=since)
     # The format's own media type, verbatim: given as media_type, Litestar would append a
     # second "; charset=utf-8" to a text/* type that already names its charset.
@@ -160,25 +162,22 @@ def feed_route(
 
 @get("/feed-keys", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(),
      summary="List feed keys", tags=["feeds"])
-def list_feed_keys_route() -> list[FeedKeyOut]:
-    with read_session() as session:
-        return [FeedKeyOut(**feed_key_out(row)) for row in list_feed_keys(session)]
+def list_feed_keys_route(reader: ReadSession) -> list[FeedKeyOut]:
+    return [FeedKeyOut(**feed_key_out(row)) for row in list_feed_keys(reader)]
 
 
 @post("/feed-keys", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(404, 422),
       summary="Create a distributor feed key (shown once)", tags=["feeds"])
-def create_feed_key_route(request: Request, data: FeedKeyIn) -> FeedKeyCreated:
-    with session_scope() as session:
-        key, row = create_feed_key(session, data.channels, data.name,
-                                   created_by=request.user.name)
-        return FeedKeyCreated(**feed_key_out(row), key=key)
+def create_feed_key_route(request: Request, data: JSONBody[FeedKeyIn],
+                          session: WriteSession) -> FeedKeyCreated:
+    key, row = create_feed_key(session, data.channels, data.name, created_by=request.user.name)
+    return FeedKeyCreated(**feed_key_out(row), key=key)
 
 
 @post("/feed-keys/{key_id:int}/revoke", opt={"roles": MANAGE}, sync_to_thread=True,
       status_code=200, responses=problems(404), summary="Revoke a feed key", tags=["feeds"])
-def revoke_feed_key_route(key_id: int) -> FeedKeyOut:
-    with session_scope() as session:
-        return FeedKeyOut(**feed_key_out(revoke_feed_key(session, key_id)))
+def revoke_feed_key_route(key_id: FromPath[int], session: WriteSession) -> FeedKeyOut:
+    return FeedKeyOut(**feed_key_out(revoke_feed_key(session, key_id)))
 
 
 ROUTES = [feed_route]

@@ -13,6 +13,8 @@ from pim.db import read_session
 @get("/health", sync_to_thread=True, exclude_from_auth=True, tags=["health"],
      summary="Liveness and database check", responses=problems(auth=False))
 def health_route() -> Response[HealthOut]:
+    # Its own session, not an injected one: a database that is gone must answer 503, and an
+    # injected session would fail again when it is closed, after the handler.
     try:
         with read_session() as session:
             session.execute(text("SELECT 1"))

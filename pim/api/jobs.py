@@ -20,12 +20,12 @@ from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, Reference, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import Body, Parameter
+from litestar.params import JSONBody, MultipartBody, PathParameter, QueryParameter
 from litestar.response import File
+from sqlalchemy.orm import Session
 
 import exporters
 from pim.api.job_schemas import (
@@ -39,9 +39,9 @@ from pim.api.job_schemas import (
 )
 from pim.api.openapi import problems
 from pim.api.problems import PROBLEM_JSON, Problem
+from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import ADMIN, READ, WRITE_CONTENT, Actor
 from pim.config import get_settings
-from pim.db import read_session, session_scope
 from pim.errors import Conflict, Forbidden, Invalid, NotFound
 from pim.jobs import JobOut, cancel_job, enqueue, get_job, list_jobs
 from pim.jobs.models import JOB_STATUSES
@@ -61,8 +61,7 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 TOO_LARGE = {413: ResponseSpec(Problem, description=f"The upload exceeds {MAX_UPLOAD_BYTES} bytes",
                                media_type=PROBLEM_JSON, generate_examples=False)}
-JobId = Annotated[str, Parameter(description="The job's id (32 hex digits).")]
-Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
+JobId = Annotated[str, PathParameter(description="The job's id (32 hex digits).")]
 
 
 @dataclass
@@ -79,11 +78,10 @@ class ExportFileOperation(Operation):
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def _read_job(job_id: str) -> JobOut:
+def _read_job(session: Session, job_id: str) -> JobOut:
     if not _JOB_ID.fullmatch(job_id):
         raise NotFound(f"no job {job_id}")
-    with read_session() as session:
-        return get_job(session, job_id)
+    return get_job(session, job_id)
 
 
 def _report_path(job_id: str) -> Path:
@@ -107,8 +105,8 @@ def _record(job: JobOut) -> JobRecord:
                       has_file=job.kind == EXPORT_KIND and _export_file(job) is not None)
 
 
-def _accepted(job_id: str) -> Response[JobRecord]:
-    record = _record(_read_job(job_id))
+def _accepted(session: Session, job_id: str) -> Response[JobRecord]:
+    record = _record(_read_job(session, job_id))
     return Response(record, status_code=202, headers={"Location": record.links.self})
 
 
@@ -153,9 +151,12 @@ def _store_profile(text: str, folder: Path) -> str:
     return str(path)
 
 
-def _enqueue_or_clean(kind: str, payload: dict[str, Any], actor: Actor, folder: Path) -> str:
+def _enqueue_or_clean(session: Session, kind: str, payload: dict[str, Any], actor: Actor,
+                      folder: Path) -> str:
+    """Record the job in ``session`` (it is sent once committed); the upload folder goes when
+    it cannot be recorded."""
     try:
-        return enqueue(kind, payload, created_by=actor.name)
+        return enqueue(kind, payload, session=session, created_by=actor.name)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -218,8 +219,8 @@ def _extract_catalog(archive: Path) -> Path:
           "imports the good rows and reports the bad ones, `abort` imports nothing when a "
           "row is bad. A media folder cannot be given here (it is a path on the server): "
           f"use `pim import --media`. Uploads above {MAX_UPLOAD_BYTES} bytes answer 413."))
-def start_import_route(request: Request,
-                       data: Annotated[ImportUpload, Multipart]) -> Response[JobRecord]:
+def start_import_route(request: Request, data: MultipartBody[ImportUpload],
+                       session: WriteSession) -> Response[JobRecord]:
     path = _store_upload(data.file, SPREADSHEET_SUFFIXES)
     try:
         profile = _store_profile(data.profile, path.parent) if data.profile else None
@@ -228,7 +229,8 @@ def start_import_route(request: Request,
         raise
     payload = {"path": str(path), "profile": profile, "media_root": None,
                "dry_run": data.dry_run, "on_error": data.on_error, "format": data.format}
-    return _accepted(_enqueue_or_clean("import", payload, request.user, path.parent))
+    return _accepted(session, _enqueue_or_clean(session, "import", payload, request.user,
+                                                path.parent))
 
 
 @post("/jobs/catalog-imports", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
@@ -238,8 +240,8 @@ def start_import_route(request: Request,
           "Structure, product models and products, as `pim import-catalog` reads a folder. "
           "Media files referenced by the export are read from the archive. "
           f"Uploads above {MAX_UPLOAD_BYTES} bytes answer 413."))
-def start_catalog_import_route(request: Request, data: Annotated[CatalogImportUpload, Multipart]
-                               ) -> Response[JobRecord]:
+def start_catalog_import_route(request: Request, data: MultipartBody[CatalogImportUpload],
+                               session: WriteSession) -> Response[JobRecord]:
     archive = _store_upload(data.file, (".zip",))
     try:
         directory = _extract_catalog(archive)
@@ -248,28 +250,28 @@ def start_catalog_import_route(request: Request, data: Annotated[CatalogImportUp
         raise
     archive.unlink()
     payload = {"directory": str(directory), "media_root": None, "dry_run": data.dry_run}
-    return _accepted(_enqueue_or_clean("import_catalog", payload, request.user,
-                                       archive.parent))
+    return _accepted(session, _enqueue_or_clean(session, "import_catalog", payload,
+                                                request.user, archive.parent))
 
 
 @post("/jobs/exports", opt={"roles": WRITE_CONTENT}, sync_to_thread=True, status_code=202,
       responses=problems(422), tags=["jobs"],
       summary="Export a channel's published feed to a file in the background")
-def start_export_route(request: Request, data: ExportIn) -> Response[JobRecord]:
+def start_export_route(request: Request, data: JSONBody[ExportIn],
+                       session: WriteSession) -> Response[JobRecord]:
     errors = []
     if data.format not in exporters.FORMATS:
         errors.append({"field": "format", "message": f"unknown format {data.format!r} (known: "
                                                      f"{', '.join(sorted(exporters.FORMATS))})"})
-    with read_session() as session:
-        try:
-            channel = get_channel(session, data.channel)
-        except NotFound as error:
-            errors.append({"field": "channel", "message": error.message})
-        else:
-            if data.locale is not None and data.locale not in channel.locales:
-                errors.append({"field": "locale", "message": (
-                    f"channel {data.channel!r} has no locale {data.locale!r} "
-                    f"(it has {', '.join(channel.locales)})")})
+    try:
+        channel = get_channel(session, data.channel)
+    except NotFound as error:
+        errors.append({"field": "channel", "message": error.message})
+    else:
+        if data.locale is not None and data.locale not in channel.locales:
+            errors.append({"field": "locale", "message": (
+                f"channel {data.channel!r} has no locale {data.locale!r} "
+                f"(it has {', '.join(channel.locales)})")})
     if errors:
         raise Invalid("; ".join(f"{e['field']}: {e['message']}" for e in errors),
                       errors=errors)
@@ -278,7 +280,8 @@ def start_export_route(request: Request, data: ExportIn) -> Response[JobRecord]:
         since = since.replace(tzinfo=UTC)
     payload = {"channel": data.channel, "format": data.format, "locale": data.locale,
                "since": since.isoformat() if since else None}
-    return _accepted(enqueue(EXPORT_KIND, payload, created_by=request.user.name))
+    return _accepted(session, enqueue(EXPORT_KIND, payload, session=session,
+                                      created_by=request.user.name))
 
 
 # -- reading and cancelling -------------------------------------------------------------------
@@ -286,22 +289,22 @@ def start_export_route(request: Request, data: ExportIn) -> Response[JobRecord]:
 @get("/jobs", opt={"roles": READ}, sync_to_thread=True, responses=problems(422),
      tags=["jobs"], summary="List jobs, newest first")
 def list_jobs_route(
-    kind: Annotated[str | None, Parameter(max_length=64,
-                                          description="import, export, ...")] = None,
-    status: Annotated[Literal[JOB_STATUSES] | None, Parameter()] = None,  # type: ignore[valid-type]
-    created_by: Annotated[str | None, Parameter(max_length=255,
-                                                description="Who started them.")] = None,
-    limit: Annotated[int, Parameter(ge=1, le=MAX_LIST)] = 50,
+    reader: ReadSession,
+    kind: Annotated[str | None, QueryParameter(max_length=64,
+                                               description="import, export, ...")] = None,
+    status: Annotated[Literal[JOB_STATUSES] | None, QueryParameter()] = None,  # type: ignore[valid-type]
+    created_by: Annotated[str | None, QueryParameter(max_length=255,
+                                                     description="Who started them.")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIST)] = 50,
 ) -> JobList:
-    with read_session() as session:
-        jobs = list_jobs(session, status=status, kind=kind, created_by=created_by, limit=limit)
+    jobs = list_jobs(reader, status=status, kind=kind, created_by=created_by, limit=limit)
     return JobList(items=[_record(job) for job in jobs], limit=limit)
 
 
 @get("/jobs/{job_id:str}", opt={"roles": READ}, sync_to_thread=True, responses=problems(404),
      tags=["jobs"], summary="A job: status, progress (done/total), errors, result summary")
-def get_job_route(job_id: JobId) -> JobRecord:
-    return _record(_read_job(job_id))
+def get_job_route(job_id: JobId, reader: ReadSession) -> JobRecord:
+    return _record(_read_job(reader, job_id))
 
 
 @post("/jobs/{job_id:str}/cancel", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
@@ -309,22 +312,20 @@ def get_job_route(job_id: JobId) -> JobRecord:
       summary="Cancel a job that has not finished (editors: only the jobs they started)",
       description=("A pending job never starts; a running one stops at its next progress "
                    "report. 409 when the job has already finished."))
-def cancel_job_route(request: Request, job_id: JobId) -> JobRecord:
+def cancel_job_route(request: Request, job_id: JobId, session: WriteSession) -> JobRecord:
     actor: Actor = request.user
-    job = _read_job(job_id)
+    job = _read_job(session, job_id)
     if actor.role != ADMIN and job.created_by != actor.name:
         raise Forbidden(f"{actor.name} ({actor.role}) may cancel only the jobs they started; "
                         "this one was started by " + (job.created_by or "the system"))
-    with session_scope() as session:
-        job = cancel_job(session, job_id, cancelled_by=actor.name)
-    return _record(job)
+    return _record(cancel_job(session, job_id, cancelled_by=actor.name))
 
 
 @get("/jobs/{job_id:str}/report", opt={"roles": READ}, sync_to_thread=True,
      responses=problems(404, 409), tags=["jobs"],
      summary="An import job's report: counts, and each error by row, column, value")
-def import_report_route(job_id: JobId) -> ImportReportOut:
-    job = _read_job(job_id)
+def import_report_route(job_id: JobId, reader: ReadSession) -> ImportReportOut:
+    job = _read_job(reader, job_id)
     if job.kind not in IMPORT_KINDS:
         raise NotFound(f"job {job_id} is a {job.kind} job; only imports have a report")
     if job.status in ACTIVE:
@@ -343,8 +344,8 @@ def import_report_route(job_id: JobId) -> ImportReportOut:
      description=("Streamed, with the format's content type (text/csv, application/xml, "
                   "...) and `Content-Disposition: attachment`. 409 while the job runs, "
                   "404 when it failed, was cancelled or is not an export."))
-def export_file_route(job_id: JobId) -> File:
-    job = _read_job(job_id)
+def export_file_route(job_id: JobId, reader: ReadSession) -> File:
+    job = _read_job(reader, job_id)
     if job.kind != EXPORT_KIND:
         raise NotFound(f"job {job_id} is a {job.kind} job; only exports have a file")
     if job.status in ACTIVE:

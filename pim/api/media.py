@@ -13,17 +13,16 @@ from typing import Annotated
 
 from litestar import Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, Reference, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import Body, Parameter
+from litestar.params import MultipartBody, PathParameter
 from litestar.response import File
 
 from pim.api.openapi import problems
 from pim.api.problems import PROBLEM_JSON, Problem
+from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import READ, WRITE_CONTENT
-from pim.db import read_session, session_scope
 from pim.media.images import ALLOWED_TYPES
 from pim.media.schemas import AssetOut
 from pim.media.service import asset_file, asset_out, store_upload
@@ -31,8 +30,8 @@ from pim.media.service import asset_file, asset_out, store_upload
 # The request ceiling Litestar enforces before anything is read; PIM_MEDIA_MAX_BYTES (lower
 # by default) is checked while the file is stored, and both answer 413.
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
-Sha256 = Annotated[str, Parameter(description="The asset's sha256 (64 hex digits).",
-                                  max_length=64)]
+Sha256 = Annotated[str, PathParameter(description="The asset's sha256 (64 hex digits).",
+                                      max_length=64)]
 TOO_LARGE = {413: ResponseSpec(Problem, description="The file exceeds PIM_MEDIA_MAX_BYTES, "
                                "or the image PIM_MEDIA_MAX_PIXELS", media_type=PROBLEM_JSON,
                                generate_examples=False)}
@@ -70,11 +69,10 @@ class MediaFileOperation(Operation):
           "file name does not count; SVG is refused). The same bytes are stored once: "
           "uploading them again answers the same asset. Put the asset's `path` into a "
           "media value. 413 above the size limit, 415 for other types or unreadable images."))
-def upload_media_route(data: Annotated[MediaUpload, Body(
-        media_type=RequestEncodingType.MULTI_PART)]) -> Response[AssetOut]:
+def upload_media_route(data: MultipartBody[MediaUpload],
+                       session: WriteSession) -> Response[AssetOut]:
     data.file.file.seek(0)
-    with session_scope() as session:
-        asset = asset_out(store_upload(session, data.file.file, data.file.filename))
+    asset = asset_out(store_upload(session, data.file.file, data.file.filename))
     return Response(asset, status_code=201,
                     headers={"Location": f"/api/v1/media/{asset.sha256}"})
 
@@ -84,9 +82,8 @@ def upload_media_route(data: Annotated[MediaUpload, Body(
      summary="A stored media file, with its media type",
      description="Served with `X-Content-Type-Options: nosniff`; images inline, PDF files as "
                  "attachments.")
-def media_file_route(sha256: Sha256) -> File:
-    with read_session() as session:
-        stored = asset_file(session, sha256)
+def media_file_route(sha256: Sha256, reader: ReadSession) -> File:
+    stored = asset_file(reader, sha256)
     disposition = "inline" if stored.media_type.startswith("image/") else "attachment"
     return File(path=stored.path, filename=stored.filename, media_type=stored.media_type,
                 content_disposition_type=disposition, headers=SERVED_HEADERS)

@@ -12,7 +12,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from pydantic import BaseModel, ConfigDict
 
-from pim.errors import DomainError, StaleVersion
+from pim.errors import DomainError, StaleVersion, field_path
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://pim-hub.org/problems/"
@@ -47,19 +47,6 @@ class Problem(BaseModel):
     detail: str = ""
     instance: str = ""
     errors: list[FieldError] = []
-
-
-def field_path(location: Any) -> str:
-    """``values.name.0.data`` or ``("values", "name", 0, "data")`` -> ``values.name[0].data``."""
-    parts = location if isinstance(location, list | tuple) else str(location).split(".")
-    path = ""
-    for part in parts:
-        text = str(part)
-        if text.isdigit():
-            path += f"[{text}]"
-        elif text:
-            path += f".{text}" if path else text
-    return path
 
 
 def problem_response(status: int, detail: str, *, instance: str = "",
@@ -115,22 +102,3 @@ EXCEPTION_HANDLERS = {
     HTTPException: _http_error,
     Exception: _server_error,
 }
-
-
-def refused_errors(errors: list[dict[str, Any]], values: dict[str, list[dict[str, Any]]]
-                   ) -> list[dict[str, Any]]:
-    """Point write errors at the body: attribute/locale/scope -> ``values.name[0].data``."""
-    out = []
-    for error in errors:
-        error = dict(error)
-        if "attribute" in error and not error.get("field"):
-            entries = values.get(error["attribute"]) or []
-            index = next((i for i, e in enumerate(entries)
-                          if isinstance(e, dict) and e.get("locale") == error.get("locale")
-                          and e.get("scope") == error.get("scope")), None)
-            error["field"] = (f"values.{error['attribute']}[{index}].data" if index is not None
-                              else f"values.{error['attribute']}")
-        out.append(error)
-    return out
-
-

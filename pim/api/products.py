@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -17,44 +18,39 @@ import anyio.to_thread
 from litestar import MediaType, Request, Response, get, patch, post, put
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.types import ASGIApp, Scope
+from sqlalchemy.orm import Session
 
 from pim.api.openapi import IfNoneMatchOperation, NdjsonBodyOperation, problems
 from pim.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from pim.api.product_query import ProductFilters, list_product_models, list_products
-from pim.api.product_writes import (
-    BULK_BATCH,
-    association_body,
-    create_product,
-    numbered_lines,
-    patch_product,
-    to_record,
-    write_bulk_batch,
-)
-from pim.api.schemas import (
-    HistoryEntryOut,
-    ProductModelIn,
-    ProductModelOut,
-    ProductPatch,
-    RestoreIn,
-)
+from pim.api.schemas import HistoryEntryOut, ProductModelOut, RestoreIn
+from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import READ, WRITE_CONTENT
-from pim.catalog.product_models import write_product_models
+from pim.catalog.edits import (
+    BULK_BATCH,
+    create_product,
+    patch_product,
+    put_product_model,
+    replace_associations,
+    write_bulk_lines,
+)
+from pim.catalog.listing import ProductFilters, list_product_models
 from pim.catalog.read import fetch_product_json, get_product, get_product_model
-from pim.catalog.schemas import AssociationIn, ProductIn, ProductOut
+from pim.catalog.schemas import AssociationIn, ProductIn, ProductModelIn, ProductOut, ProductPatch
 from pim.catalog.versions import product_history, restore_product
-from pim.db import get_engine, read_session, reads_block_briefly, session_scope
-from pim.errors import Invalid
+from pim.db import get_engine, reads_block_briefly
 from pim.history.service import history_out
+from pim.workflow.listing import ChannelFilters, list_products
 
+SOURCE = "api"  # the history source of the API's writes
 NDJSON = "application/x-ndjson"
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Page size.")]
-Cursor = Annotated[str | None, Parameter(description="next_cursor of the previous page.")]
-IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False,
-                                          description='The ETag read ("7"); 412 when stale.')]
-
+Sku = FromPath[str]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size.")]
+Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
+IfMatch = Annotated[str | None, HeaderParameter(
+    name="If-Match", required=False, description='The ETag read ("7"); 412 when stale.')]
 
 
 def etag(version: int) -> str:
@@ -137,9 +133,9 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _list_page(filters: ProductFilters, after: int | None, limit: int):
-    with read_session() as session:
-        return list_products(session, filters, after=after, limit=limit)
+def _list_page(reader: Session, filters: ProductFilters, channel: ChannelFilters,
+               after: int | None, limit: int):
+    return list_products(reader, filters, channel, after=after, limit=limit)
 
 
 # A page is mostly Python work (decoding values, building dicts), so a few threads serve
@@ -152,26 +148,29 @@ _PAGE_READERS = anyio.CapacityLimiter(4)
 @get("/products", opt={"roles": READ}, responses=problems(404, 422),
      summary="List products", tags=["products"])
 async def list_products_route(
+    reader: ReadSession,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-    family: str | None = None,
-    category: Annotated[str | None, Parameter(description="With its descendants.")] = None,
-    enabled: bool | None = None,
-    channel: Annotated[str | None, Parameter(description="For status/completeness.")] = None,
-    status: str | None = None,
-    completeness_below: Annotated[int | None, Parameter(ge=0, le=101)] = None,
-    completeness_above: Annotated[int | None, Parameter(ge=0, le=100)] = None,
-    locale: str | None = None,
-    updated_since: datetime | None = None,
-    q: Annotated[str | None, Parameter(description="Search text.", max_length=200)] = None,
+    family: FromQuery[str | None] = None,
+    category: Annotated[str | None, QueryParameter(description="With its descendants.")] = None,
+    enabled: FromQuery[bool | None] = None,
+    channel: Annotated[str | None, QueryParameter(
+        description="For status/completeness.")] = None,
+    status: FromQuery[str | None] = None,
+    completeness_below: Annotated[int | None, QueryParameter(ge=0, le=101)] = None,
+    completeness_above: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
+    locale: FromQuery[str | None] = None,
+    updated_since: FromQuery[datetime | None] = None,
+    q: Annotated[str | None, QueryParameter(description="Search text.", max_length=200)] = None,
 ) -> Page[ProductOut]:
-    filters = ProductFilters(
-        family=family, category=category, enabled=enabled, channel=channel, status=status,
-        completeness_below=completeness_below, completeness_above=completeness_above,
-        locale=locale, updated_since=_aware(updated_since), search=q)
+    filters = ProductFilters(family=family, category=category, enabled=enabled,
+                             updated_since=_aware(updated_since), search=q)
+    by_channel = ChannelFilters(channel=channel, status=status,
+                                completeness_below=completeness_below,
+                                completeness_above=completeness_above, locale=locale)
     after = decode_cursor(cursor)
-    items, last = await anyio.to_thread.run_sync(_list_page, filters, after, limit,
-                                                 limiter=_PAGE_READERS)
+    items, last = await anyio.to_thread.run_sync(_list_page, reader, filters, by_channel,
+                                                 after, limit, limiter=_PAGE_READERS)
     # The page leaves as built (the dicts have ProductOut's shape): validating it into
     # models first would only be undone by the serializer.
     return {"items": items, "next_cursor": encode_cursor(last) if last is not None else None,
@@ -180,10 +179,9 @@ async def list_products_route(
 
 @post("/products", opt={"roles": WRITE_CONTENT}, sync_to_thread=True, status_code=201,
       responses=problems(409, 422), summary="Create a product", tags=["products"])
-def create_product_route(request: Request, data: ProductIn) -> Response[ProductOut]:
-    with session_scope() as session:
-        product = create_product(session, data, request.user)
-    return _product_response(product, 201)
+def create_product_route(request: Request, data: JSONBody[ProductIn],
+                         session: WriteSession) -> Response[ProductOut]:
+    return _product_response(create_product(session, data, request.user, source=SOURCE), 201)
 
 
 @get("/products/{sku:str}", opt={"roles": READ}, tags=["products"],
@@ -191,7 +189,11 @@ def create_product_route(request: Request, data: ProductIn) -> Response[ProductO
      responses={**problems(404), 304: ResponseSpec(
          None, description="Not modified: If-None-Match holds the current ETag")},
      summary="Read a product (ETag: its version; If-None-Match answers 304)")
-async def get_product_route(sku: str, scope: Scope) -> Response[ProductOut]:
+async def get_product_route(sku: Sku, scope: Scope) -> Response[ProductOut]:
+    # The API's hottest path takes no injected session: on SQLite it is one statement on
+    # the serving thread's own connection, run right here on the event loop (faster than a
+    # hop to a worker thread), and its stored values go out as they are (see
+    # pim.catalog.read.fetch_product_json). Other engines read in a thread.
     if_none_match = header_of(scope, b"if-none-match")
     if reads_block_briefly(get_engine()):
         body, version = fetch_product_json(sku)
@@ -206,69 +208,63 @@ async def get_product_route(sku: str, scope: Scope) -> Response[ProductOut]:
 @patch("/products/{sku:str}", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
        responses=problems(404, 412, 422), tags=["products"],
        summary="Merge changes into a product (absent fields untouched, null data clears)")
-def patch_product_route(request: Request, sku: str, data: ProductPatch,
-                        if_match: IfMatch = None) -> Response[ProductOut]:
-    expected = parse_if_match(if_match)
-    with session_scope() as session:
-        product = patch_product(session, sku, data, request.user, expected)
-    return _product_response(product)
+def patch_product_route(request: Request, sku: Sku, data: JSONBody[ProductPatch],
+                        session: WriteSession, if_match: IfMatch = None
+                        ) -> Response[ProductOut]:
+    return _product_response(patch_product(session, sku, data, request.user,
+                                           parse_if_match(if_match), source=SOURCE))
 
 
 @post("/products/{sku:str}/disable", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
       status_code=200, responses=problems(404, 412), tags=["products"],
       summary="Disable a product (products are never deleted: history keeps them)")
-def disable_product_route(request: Request, sku: str, if_match: IfMatch = None
-                          ) -> Response[ProductOut]:
-    expected = parse_if_match(if_match)
-    with session_scope() as session:
-        product = patch_product(session, sku, ProductPatch(enabled=False), request.user, expected)
-    return _product_response(product)
+def disable_product_route(request: Request, sku: Sku, session: WriteSession,
+                          if_match: IfMatch = None) -> Response[ProductOut]:
+    return _product_response(patch_product(session, sku, ProductPatch(enabled=False),
+                                           request.user, parse_if_match(if_match),
+                                           source=SOURCE))
 
 
 @get("/products/{sku:str}/associations", opt={"roles": READ}, sync_to_thread=True,
      responses=problems(404), summary="A product's associations", tags=["products"])
-def get_associations_route(sku: str) -> dict[str, list[dict[str, Any]]]:
-    with read_session() as session:
-        return get_product(session, sku)["associations"]
+def get_associations_route(sku: Sku, reader: ReadSession) -> dict[str, list[dict[str, Any]]]:
+    return get_product(reader, sku)["associations"]
 
 
 @put("/products/{sku:str}/associations", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
      responses=problems(404, 412, 422), tags=["products"],
      summary="Replace the links of the association types given (others untouched)")
-def put_associations_route(request: Request, sku: str, data: dict[str, list[AssociationIn]],
-                           if_match: IfMatch = None) -> Response[ProductOut]:
-    expected = parse_if_match(if_match)
-    body = ProductPatch.model_validate({"associations": association_body(data)})
-    with session_scope() as session:
-        product = patch_product(session, sku, body, request.user, expected)
-    return _product_response(product)
+def put_associations_route(request: Request, sku: Sku,
+                           data: JSONBody[dict[str, list[AssociationIn]]],
+                           session: WriteSession, if_match: IfMatch = None
+                           ) -> Response[ProductOut]:
+    return _product_response(replace_associations(session, sku, data, request.user,
+                                                  parse_if_match(if_match), source=SOURCE))
 
 
 @get("/products/{sku:str}/history", opt={"roles": READ}, sync_to_thread=True,
      responses=problems(404), summary="Every version: who, when, source, diff",
      tags=["products"])
-def history_route(sku: str) -> list[HistoryEntryOut]:
-    with read_session() as session:
-        return [HistoryEntryOut(**history_out(e)) for e in product_history(session, sku)]
+def history_route(sku: Sku, reader: ReadSession) -> list[HistoryEntryOut]:
+    return [HistoryEntryOut(**history_out(e)) for e in product_history(reader, sku)]
 
 
 @post("/products/{sku:str}/restore", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
       status_code=200, responses=problems(404, 412, 422), tags=["products"],
       summary="Make an old version current again (as a new version)")
-def restore_route(request: Request, sku: str, data: RestoreIn, if_match: IfMatch = None
-                  ) -> Response[ProductOut]:
-    expected = parse_if_match(if_match)
-    with session_scope() as session:
-        restore_product(session, sku, data.version, actor=request.user.name, source="api",
-                        expected_version=expected)
-        product = get_product(session, sku)
-    return _product_response(product)
+def restore_route(request: Request, sku: Sku, data: JSONBody[RestoreIn],
+                  session: WriteSession, if_match: IfMatch = None) -> Response[ProductOut]:
+    restore_product(session, sku, data.version, actor=request.user.name, source=SOURCE,
+                    expected_version=parse_if_match(if_match))
+    return _product_response(get_product(session, sku))
 
 
 @patch("/products", opt={"roles": WRITE_CONTENT}, media_type=NDJSON, status_code=200,
        operation_class=NdjsonBodyOperation, responses=problems(415), tags=["products"],
        summary="Bulk upsert: NDJSON in (one product a line), one status line out per line")
 async def bulk_upsert_route(request: Request) -> Stream:
+    # No injected session: the lines are written in batches of BULK_BATCH, one transaction
+    # each, while the answer streams (pim.catalog.edits.write_bulk_lines).
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in (NDJSON, "application/jsonl", "application/json-seq"):
         raise HTTPException(status_code=415,
@@ -281,17 +277,20 @@ async def bulk_upsert_route(request: Request) -> Stream:
         spool.write(chunk)
     spool.seek(0)
 
+    def write(batch: list[tuple[int, str]]) -> list[dict[str, Any]]:
+        return write_bulk_lines(batch, actor, source=SOURCE)
+
     async def statuses():
         try:
             batch: list[tuple[int, str]] = []
             for number, text in numbered_lines(iter(lambda: spool.read(64 * 1024), b"")):
                 batch.append((number, text))
                 if len(batch) >= BULK_BATCH:
-                    for line in await anyio.to_thread.run_sync(write_bulk_batch, batch, actor):
+                    for line in await anyio.to_thread.run_sync(write, batch):
                         yield json.dumps(line, default=str) + "\n"
                     batch = []
             if batch:
-                for line in await anyio.to_thread.run_sync(write_bulk_batch, batch, actor):
+                for line in await anyio.to_thread.run_sync(write, batch):
                     yield json.dumps(line, default=str) + "\n"
         finally:
             spool.close()
@@ -299,41 +298,45 @@ async def bulk_upsert_route(request: Request) -> Stream:
     return Stream(statuses(), media_type=NDJSON)
 
 
+def numbered_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, str]]:
+    """Split a byte stream into (1-based line number, text) of its non-empty lines."""
+    buffer = b""
+    number = 0
+    for chunk in chunks:
+        buffer += chunk
+        *complete, buffer = buffer.split(b"\n")
+        for raw in complete:
+            number += 1
+            if raw.strip():
+                yield number, raw.decode("utf-8", errors="replace")
+    if buffer.strip():
+        yield number + 1, buffer.decode("utf-8", errors="replace")
+
+
 @get("/product-models", opt={"roles": READ}, sync_to_thread=True, responses=problems(),
      summary="List product models", tags=["product models"])
-def list_models_route(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
-                      family: str | None = None) -> Page[ProductModelOut]:
-    after = decode_cursor(cursor)
-    with read_session() as session:
-        items, last = list_product_models(session, family=family, after=after, limit=limit)
-    return Page[ProductModelOut](items=items, limit=limit,
+def list_models_route(reader: ReadSession, limit: Limit = DEFAULT_LIMIT,
+                      cursor: Cursor = None, family: FromQuery[str | None] = None
+                      ) -> Page[ProductModelOut]:
+    items, last = list_product_models(reader, family=family, after=decode_cursor(cursor),
+                                      limit=limit)
+    return Page[ProductModelOut](items=items, limit=limit,  # type: ignore[arg-type]
                                  next_cursor=encode_cursor(last) if last is not None else None)
 
 
 @get("/product-models/{code:str}", opt={"roles": READ}, sync_to_thread=True,
      responses=problems(404), summary="Read a product model", tags=["product models"])
-def get_model_route(code: str) -> ProductModelOut:
-    with read_session() as session:
-        return ProductModelOut(**get_product_model(session, code))
+def get_model_route(code: FromPath[str], reader: ReadSession) -> ProductModelOut:
+    return ProductModelOut(**get_product_model(reader, code))
 
 
 @put("/product-models/{code:str}", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
      responses=problems(404, 422), tags=["product models"],
      summary="Create or merge-update a product model")
-def put_model_route(request: Request, code: str, data: ProductModelIn) -> ProductModelOut:
-    record = to_record(code, ProductPatch(values=data.values, categories=data.categories,
-                                          family=data.family, parent=data.parent))
-    record.kind, record.family_variant = "product_model", data.family_variant
-    with session_scope() as session:
-        [result] = write_product_models(session, [record], actor=request.user.name,
-                                        source="api")
-        if not result.ok:
-            from pim.api.problems import refused_errors
-
-            errors = refused_errors(result.errors, record.values)
-            raise Invalid(f"{code} refused: " + "; ".join(e["message"] for e in errors),
-                          errors=errors)
-        return ProductModelOut(**get_product_model(session, code))
+def put_model_route(request: Request, code: FromPath[str], data: JSONBody[ProductModelIn],
+                    session: WriteSession) -> ProductModelOut:
+    return ProductModelOut(**put_product_model(session, code, data, request.user,
+                                               source=SOURCE))
 
 
 ROUTES = [

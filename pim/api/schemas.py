@@ -7,38 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pim.catalog.schemas import AssociationIn, ValueIn
-
-
-class ProductPatch(BaseModel):
-    """A partial product: absent fields are untouched, a value with ``data: null`` clears it."""
-
-    model_config = ConfigDict(extra="forbid")
-    sku: str | None = Field(None, description="If given, must equal the SKU in the path.")
-    family: str | None = None
-    parent: str | None = Field(None, description='"" detaches the product from its model.')
-    categories: list[str] | None = None
-    enabled: bool | None = None
-    values: dict[str, list[ValueIn]] = {}
-    associations: dict[str, list[AssociationIn]] | None = None
-
-
-class BulkLineStatus(BaseModel):
-    line: int
-    sku: str | None
-    status: Literal["created", "updated", "unchanged", "refused"]
-    version: int | None = None
-    errors: list[dict[str, Any]] = []
-
-
-class ProductModelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    family_variant: str | None = None
-    family: str | None = None
-    parent: str | None = None
-    categories: list[str] | None = None
-    values: dict[str, list[ValueIn]] = {}
-
 
 class ProductModelOut(BaseModel):
     code: str

@@ -5,12 +5,16 @@ Structure entities are keyed by code, so writes are ``PUT /{kind}/{code}``: crea
 replace (200) with the full representation, idempotent.
 """
 
+# No `from __future__ import annotations`: Litestar reads the routes' return types, which
+# name each kind's out model (a closure variable) and must be evaluated where defined.
 
 from typing import Any
 
-from litestar import Request, Response, delete, get, put
+from litestar import Response, delete, get, put
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.orm import Session
 
+from channels.definition import ChannelDefinition
 from pim.api.openapi import created, problems
 from pim.api.schemas import (
     AttributeOut,
@@ -20,10 +24,12 @@ from pim.api.schemas import (
     OptionIn,
     OptionOut,
 )
+from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import MANAGE, READ
 from pim.catalog.structure import apply_structure, delete_structure, load_context
-from pim.db import read_session, session_scope
-from pim.errors import NotFound
+from pim.errors import Invalid, NotFound
+from pim.workflow.channels import definition_json, get_channel, list_channels
+from pim.workflow.completeness import apply_channel_and_recompute
 
 # path segment -> (structure kind, context attribute, out model, out conversion)
 _KINDS = {
@@ -71,21 +77,14 @@ def read_structure(session: Session, segment: str, code: str | None = None):
     return _OUT[segment](entries[code])
 
 
-def write_structure(segment: str, code: str, data: dict[str, Any]) -> Response:
+def write_structure(session: Session, segment: str, code: str,
+                    data: dict[str, Any]) -> Response:
     kind, attr = _KINDS[segment]
     data = {k: v for k, v in data.items() if k != "code"}
-    with session_scope() as session:
-        existed = code in getattr(load_context(session), attr)
-        apply_structure(session, kind, code, data)
-        session.flush()
-        out = read_structure(session, segment, code)
-    return Response(out, status_code=200 if existed else 201)
-
-
-def remove_structure(segment: str, code: str) -> None:
-    kind, _ = _KINDS[segment]
-    with session_scope() as session:
-        delete_structure(session, kind, code)
+    existed = code in getattr(load_context(session), attr)
+    apply_structure(session, kind, code, data)
+    session.flush()
+    return Response(read_structure(session, segment, code), status_code=200 if existed else 201)
 
 
 def _routes(segment: str, out_model, tag: str) -> list:
@@ -93,29 +92,28 @@ def _routes(segment: str, out_model, tag: str) -> list:
 
     @get(f"/{segment}", opt={"roles": READ}, sync_to_thread=True, responses=problems(),
          summary=f"List {tag}", tags=["structure"], operation_id=f"list_{segment}")
-    def list_route() -> list[out_model]:  # type: ignore[valid-type]
-        with read_session() as session:
-            return read_structure(session, segment)
+    def list_route(reader: ReadSession) -> list[out_model]:  # type: ignore[valid-type]
+        return read_structure(reader, segment)
 
     @get(f"/{segment}/{{code:str}}", opt={"roles": READ}, sync_to_thread=True,
          responses=problems(404), summary=f"Read one of the {tag}", tags=["structure"],
          operation_id=f"get_{segment}")
-    def get_route(code: str) -> out_model:  # type: ignore[valid-type]
-        with read_session() as session:
-            return read_structure(session, segment, code)
+    def get_route(code: FromPath[str], reader: ReadSession) -> out_model:  # type: ignore[valid-type]
+        return read_structure(reader, segment, code)
 
     @put(f"/{segment}/{{code:str}}", opt={"roles": MANAGE}, sync_to_thread=True,
          responses=problems(404, 409, 422) | created(out_model),
          summary=f"Create (201) or replace (200) one of the {tag}",
          tags=["structure"], operation_id=f"put_{segment}")
-    def put_route(code: str, data: dict[str, Any]) -> Response[out_model]:  # type: ignore
-        return write_structure(segment, code, data)
+    def put_route(code: FromPath[str], data: JSONBody[dict[str, Any]],
+                  session: WriteSession) -> Response[out_model]:  # type: ignore[valid-type]
+        return write_structure(session, segment, code, data)
 
     @delete(f"/{segment}/{{code:str}}", opt={"roles": MANAGE}, sync_to_thread=True,
             responses=problems(404, 409), summary=f"Delete one of the {tag}",
             tags=["structure"], operation_id=f"delete_{segment}")
-    def delete_route(code: str) -> None:
-        remove_structure(segment, code)
+    def delete_route(code: FromPath[str], session: WriteSession) -> None:
+        delete_structure(session, _KINDS[segment][0], code)
 
     return [list_route, get_route, put_route, delete_route]
 
@@ -130,65 +128,57 @@ def _options(session: Session, attribute: str) -> list[dict[str, Any]]:
 
 @get("/attributes/{attribute:str}/options", opt={"roles": READ}, sync_to_thread=True,
      responses=problems(404), summary="Options of a select attribute", tags=["structure"])
-def list_options_route(attribute: str) -> list[OptionOut]:
-    with read_session() as session:
-        return _options(session, attribute)
+def list_options_route(attribute: FromPath[str], reader: ReadSession) -> list[OptionOut]:
+    return _options(reader, attribute)  # type: ignore[return-value]
 
 
 @put("/attributes/{attribute:str}/options/{code:str}", opt={"roles": MANAGE},
      sync_to_thread=True, responses=problems(404, 422) | created(OptionOut), tags=["structure"],
      summary="Create (201) or replace (200) an option")
-def put_option_route(attribute: str, code: str, data: OptionIn) -> Response[OptionOut]:
-    with session_scope() as session:
-        existed = any(o["code"] == code for o in _options(session, attribute))
-        apply_structure(session, "attribute_option", code,
-                        {"attribute": attribute, **data.model_dump()})
-        session.flush()
-        out = next(o for o in _options(session, attribute) if o["code"] == code)
-    return Response(out, status_code=200 if existed else 201)
+def put_option_route(attribute: FromPath[str], code: FromPath[str], data: JSONBody[OptionIn],
+                     session: WriteSession) -> Response[OptionOut]:
+    existed = any(o["code"] == code for o in _options(session, attribute))
+    apply_structure(session, "attribute_option", code,
+                    {"attribute": attribute, **data.model_dump()})
+    session.flush()
+    out = next(o for o in _options(session, attribute) if o["code"] == code)
+    return Response(out, status_code=200 if existed else 201)  # type: ignore[arg-type]
 
 
 @delete("/attributes/{attribute:str}/options/{code:str}", opt={"roles": MANAGE},
         sync_to_thread=True, responses=problems(404), tags=["structure"],
         summary="Delete an option")
-def delete_option_route(attribute: str, code: str) -> None:
-    with session_scope() as session:
-        delete_structure(session, "attribute_option", code, attribute=attribute)
+def delete_option_route(attribute: FromPath[str], code: FromPath[str],
+                        session: WriteSession) -> None:
+    delete_structure(session, "attribute_option", code, attribute=attribute)
 
 
-def _channel_routes() -> list:
-    from channels.definition import ChannelDefinition
-    from pim.workflow.channels import apply_channel, definition_json, get_channel, list_channels
+# Channels answer with their definition as JSON (decimals as strings, as pydantic writes
+# them); Litestar's schema for ChannelDefinition itself would promise numbers.
 
-    # Answers are the definition as JSON (decimals as strings, as pydantic writes them);
-    # Litestar's schema for ChannelDefinition itself would promise numbers.
+@get("/channels", opt={"roles": READ}, sync_to_thread=True, responses=problems(),
+     summary="List channels", tags=["channels"])
+def list_channels_route(reader: ReadSession) -> list[dict[str, Any]]:
+    return [definition_json(d) for d in list_channels(reader)]
 
-    @get("/channels", opt={"roles": READ}, sync_to_thread=True, responses=problems(),
-         summary="List channels", tags=["channels"])
-    def list_channels_route() -> list[dict[str, Any]]:
-        with read_session() as session:
-            return [definition_json(d) for d in list_channels(session)]
 
-    @get("/channels/{code:str}", opt={"roles": READ}, sync_to_thread=True,
-         responses=problems(404), summary="Read a channel definition", tags=["channels"])
-    def get_channel_route(code: str) -> dict[str, Any]:
-        with read_session() as session:
-            return definition_json(get_channel(session, code))
+@get("/channels/{code:str}", opt={"roles": READ}, sync_to_thread=True,
+     responses=problems(404), summary="Read a channel definition", tags=["channels"])
+def get_channel_route(code: FromPath[str], reader: ReadSession) -> dict[str, Any]:
+    return definition_json(get_channel(reader, code))
 
-    @put("/channels/{code:str}", opt={"roles": MANAGE}, sync_to_thread=True,
-         responses=problems(422), summary="Create or replace a channel", tags=["channels"])
-    def put_channel_route(request: Request, code: str, data: ChannelDefinition
-                          ) -> dict[str, Any]:
-        from pim.errors import Invalid
 
-        if data.code != code:
-            raise Invalid("the channel code in the body must match the path",
-                          errors=[{"field": "code", "message": f"must be {code!r}"}])
-        with session_scope() as session:
-            apply_channel(session, data)
-        return definition_json(data)
-
-    return [list_channels_route, get_channel_route, put_channel_route]
+@put("/channels/{code:str}", opt={"roles": MANAGE}, sync_to_thread=True,
+     responses=problems(422), tags=["channels"],
+     summary="Create or replace a channel (its completeness is recomputed in the background "
+             "when its definition or schema changed)")
+def put_channel_route(code: FromPath[str], data: JSONBody[ChannelDefinition],
+                      session: WriteSession) -> dict[str, Any]:
+    if data.code != code:
+        raise Invalid("the channel code in the body must match the path",
+                      errors=[{"field": "code", "message": f"must be {code!r}"}])
+    apply_channel_and_recompute(session, data)
+    return definition_json(data)
 
 
 ROUTES = [
@@ -197,5 +187,5 @@ ROUTES = [
     *_routes("families", FamilyOut, "families"),
     *_routes("family-variants", FamilyVariantOut, "family variants"),
     *_routes("categories", CategoryOut, "categories"),
-    *_channel_routes(),
+    list_channels_route, get_channel_route, put_channel_route,
 ]

@@ -18,15 +18,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from litestar import Request, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from pim.api.openapi import problems
 from pim.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import MANAGE
-from pim.db import read_session, session_scope
 from pim.errors import Invalid, NotFound
 from pim.net import UnsafeTarget, webhook_policy
 from pim.webhooks import (
+    change_subscription,
     create_subscription,
     delete_subscription,
     disable_subscription,
@@ -38,7 +39,6 @@ from pim.webhooks import (
     redeliver,
     redeliver_failed_since,
     rotate_secret,
-    update_subscription,
 )
 from pim.webhooks.models import EVENT_TYPES
 from pim.webhooks.schemas import (
@@ -58,10 +58,13 @@ _HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NUL = re.compile("\x00")
 
-SubscriptionId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="The subscription.")]
-DeliveryId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="The delivery.")]
-DeliveryStatus = Literal["pending", "succeeded", "failed", "cancelled"]
-ChannelCode = Annotated[str | None, Parameter(max_length=100, description="Channel code.")]
+SubscriptionId = Annotated[int, PathParameter(ge=1, le=MAX_ID,
+                                              description="The subscription.")]
+DeliveryId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The delivery.")]
+DeliveryStatus = Annotated[Literal["pending", "succeeded", "failed", "cancelled"] | None,
+                           QueryParameter()]
+ChannelCode = Annotated[str | None, QueryParameter(max_length=100,
+                                                   description="Channel code.")]
 _EVENTS = ", ".join(f"`{e}`" for e in EVENT_TYPES)
 
 
@@ -127,10 +130,9 @@ def _resolved(work):
 
 @get("/webhooks", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(422),
      tags=TAGS, summary="List webhook subscriptions (never their secrets)")
-def list_webhooks_route(channel: ChannelCode = None, active: bool | None = None
-                        ) -> list[SubscriptionOut]:
-    with read_session() as session:
-        return list_subscriptions(session, channel=_plain("channel", channel), active=active)
+def list_webhooks_route(reader: ReadSession, channel: ChannelCode = None,
+                        active: FromQuery[bool | None] = None) -> list[SubscriptionOut]:
+    return list_subscriptions(reader, channel=_plain("channel", channel), active=active)
 
 
 @post("/webhooks", opt={"roles": MANAGE}, sync_to_thread=True, status_code=201,
@@ -141,24 +143,23 @@ def list_webhooks_route(channel: ChannelCode = None, active: bool | None = None
                    "or metadata address unless `PIM_WEBHOOK_ALLOW_HOSTS` lists it; nothing is "
                    "sent to it until an event happens. Keep `secret` now: it is not shown "
                    "again (rotate it to get a new one)."))
-def create_webhook_route(data: SubscriptionIn) -> Response[SubscriptionWithSecret]:
+def create_webhook_route(data: JSONBody[SubscriptionIn], session: WriteSession
+                         ) -> Response[SubscriptionWithSecret]:
     body = data.model_copy(update={"url": checked_url(data.url),
                                    "channel": _plain("channel", data.channel),
                                    "description": _plain("description", data.description, _NUL)})
-    with session_scope() as session:
-        try:
-            created = _resolved(lambda: create_subscription(session, body))
-        except NotFound as error:  # the only thing it looks up is the channel
-            raise _refused("channel", error.message) from None
+    try:
+        created = _resolved(lambda: create_subscription(session, body))
+    except NotFound as error:  # the only thing it looks up is the channel
+        raise _refused("channel", error.message) from None
     return Response(created, status_code=201,
                     headers={"Location": f"/api/v1/webhooks/{created.id}"})
 
 
 @get("/webhooks/{subscription_id:int}", opt={"roles": MANAGE}, sync_to_thread=True,
      responses=problems(404), tags=TAGS, summary="A webhook subscription (never its secret)")
-def get_webhook_route(subscription_id: SubscriptionId) -> SubscriptionOut:
-    with read_session() as session:
-        return get_subscription(session, subscription_id)
+def get_webhook_route(subscription_id: SubscriptionId, reader: ReadSession) -> SubscriptionOut:
+    return get_subscription(reader, subscription_id)
 
 
 @patch("/webhooks/{subscription_id:int}", opt={"roles": MANAGE}, sync_to_thread=True,
@@ -168,44 +169,36 @@ def get_webhook_route(subscription_id: SubscriptionId) -> SubscriptionOut:
                     "(pending deliveries wait); `active: true` enables it, clears its flag and "
                     "failure count, and sends what waited."))
 def patch_webhook_route(request: Request, subscription_id: SubscriptionId,
-                        data: SubscriptionChanges) -> SubscriptionOut:
+                        data: JSONBody[SubscriptionChanges], session: WriteSession
+                        ) -> SubscriptionOut:
     changes = data.model_copy(update={
         "url": checked_url(data.url) if data.url is not None else None,
         "description": _plain("description", data.description, _NUL)})
-    with session_scope() as session:
-        current = _resolved(lambda: update_subscription(session, subscription_id, changes))
-        if data.active is False and current.active:
-            current = disable_subscription(session, subscription_id,
-                                           f"disabled by {request.user.name}")
-        elif data.active is True and not current.active:
-            current = enable_subscription(session, subscription_id)
-        return current
+    return _resolved(lambda: change_subscription(session, subscription_id, changes,
+                                                 changed_by=request.user.name))
 
 
 @delete("/webhooks/{subscription_id:int}", opt={"roles": MANAGE}, sync_to_thread=True,
         responses=problems(404), tags=TAGS,
         summary="Delete a subscription with its delivery log (nothing more is sent)")
-def delete_webhook_route(subscription_id: SubscriptionId) -> None:
-    with session_scope() as session:
-        delete_subscription(session, subscription_id)
+def delete_webhook_route(subscription_id: SubscriptionId, session: WriteSession) -> None:
+    delete_subscription(session, subscription_id)
 
 
 @post("/webhooks/{subscription_id:int}/disable", opt={"roles": MANAGE}, sync_to_thread=True,
       status_code=200, responses=problems(404), tags=TAGS,
       summary="Stop sending (pending deliveries wait until it is enabled)")
-def disable_webhook_route(request: Request, subscription_id: SubscriptionId
-                          ) -> SubscriptionOut:
-    with session_scope() as session:
-        return disable_subscription(session, subscription_id,
-                                    f"disabled by {request.user.name}")
+def disable_webhook_route(request: Request, subscription_id: SubscriptionId,
+                          session: WriteSession) -> SubscriptionOut:
+    return disable_subscription(session, subscription_id, f"disabled by {request.user.name}")
 
 
 @post("/webhooks/{subscription_id:int}/enable", opt={"roles": MANAGE}, sync_to_thread=True,
       status_code=200, responses=problems(404), tags=TAGS,
       summary="Resume sending: clears the flag and the failure count, sends what waited")
-def enable_webhook_route(subscription_id: SubscriptionId) -> SubscriptionOut:
-    with session_scope() as session:
-        return enable_subscription(session, subscription_id)
+def enable_webhook_route(subscription_id: SubscriptionId, session: WriteSession
+                         ) -> SubscriptionOut:
+    return enable_subscription(session, subscription_id)
 
 
 @post("/webhooks/{subscription_id:int}/rotate-secret", opt={"roles": MANAGE},
@@ -216,11 +209,11 @@ def enable_webhook_route(subscription_id: SubscriptionId) -> SubscriptionOut:
                    "secret, so the receiver can switch over without dropping a webhook."))
 def rotate_webhook_secret_route(
     subscription_id: SubscriptionId,
-    grace_hours: Annotated[float, Parameter(
+    session: WriteSession,
+    grace_hours: Annotated[float, QueryParameter(
         ge=0, le=MAX_GRACE_HOURS, description="How long the previous secret signs too.")] = 24,
 ) -> SubscriptionWithSecret:
-    with session_scope() as session:
-        return rotate_secret(session, subscription_id, grace=timedelta(hours=grace_hours))
+    return rotate_secret(session, subscription_id, grace=timedelta(hours=grace_hours))
 
 
 # -- the delivery log -------------------------------------------------------------------------
@@ -230,19 +223,18 @@ def rotate_webhook_secret_route(
      summary="A subscription's deliveries, newest first (one page; attempts via each one)")
 def list_deliveries_route(
     subscription_id: SubscriptionId,
-    status: DeliveryStatus | None = None,
-    since: Annotated[datetime | None, Parameter(
+    reader: ReadSession,
+    status: DeliveryStatus = None,
+    since: Annotated[datetime | None, QueryParameter(
         description="Created at or after (UTC unless a zone is given).")] = None,
-    limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Page size.")]
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size.")]
     = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Parameter(max_length=200,
-                                            description="next_cursor of the previous page.")]
-    = None,
+    cursor: Annotated[str | None, QueryParameter(
+        max_length=200, description="next_cursor of the previous page.")] = None,
 ) -> Page[DeliveryOut]:
     before = decode_cursor(cursor)
-    with read_session() as session:
-        items = list_deliveries(session, subscription_id, status=status,
-                                since=_aware("since", since), limit=limit, before_id=before)
+    items = list_deliveries(reader, subscription_id, status=status,
+                            since=_aware("since", since), limit=limit, before_id=before)
     last = items[-1].id if len(items) == limit else None
     return Page[DeliveryOut](items=items, limit=limit,
                              next_cursor=encode_cursor(last) if last is not None else None)
@@ -254,19 +246,17 @@ def list_deliveries_route(
       description=("In their original order, each with its original `webhook-id`. Messages "
                    "already pending again or delivered since are skipped, so asking twice "
                    "sends once. 409 when the subscription is disabled."))
-def redeliver_failed_route(subscription_id: SubscriptionId, data: RedeliverFailedIn
-                           ) -> RedeliveredCount:
+def redeliver_failed_route(subscription_id: SubscriptionId, data: JSONBody[RedeliverFailedIn],
+                           session: WriteSession) -> RedeliveredCount:
     since = _aware("since", data.since)
-    with session_scope() as session:
-        return RedeliveredCount(count=redeliver_failed_since(session, subscription_id, since))
+    return RedeliveredCount(count=redeliver_failed_since(session, subscription_id, since))
 
 
 @get("/webhook-deliveries/{delivery_id:int}", opt={"roles": MANAGE}, sync_to_thread=True,
      responses=problems(404), tags=TAGS,
      summary="One delivery with its attempts (time, status, latency, response body prefix)")
-def get_delivery_route(delivery_id: DeliveryId) -> DeliveryOut:
-    with read_session() as session:
-        return get_delivery(session, delivery_id)
+def get_delivery_route(delivery_id: DeliveryId, reader: ReadSession) -> DeliveryOut:
+    return get_delivery(reader, delivery_id)
 
 
 @post("/webhook-deliveries/{delivery_id:int}/redeliver", opt={"roles": MANAGE},
@@ -275,9 +265,8 @@ def get_delivery_route(delivery_id: DeliveryId) -> DeliveryOut:
       description=("Whatever the delivery's status. The new delivery queues behind whatever "
                    "is pending for the same product and locale. 409 when the subscription is "
                    "disabled."))
-def redeliver_route(delivery_id: DeliveryId) -> Response[DeliveryOut]:
-    with session_scope() as session:
-        copy = redeliver(session, delivery_id)
+def redeliver_route(delivery_id: DeliveryId, session: WriteSession) -> Response[DeliveryOut]:
+    copy = redeliver(session, delivery_id)
     return Response(copy, status_code=201,
                     headers={"Location": f"/api/v1/webhook-deliveries/{copy.id}"})
 

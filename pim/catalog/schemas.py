@@ -185,6 +185,34 @@ class ProductIn(BaseModel):
     associations: dict[str, list[AssociationIn]] | None = None
 
 
+class ProductPatch(BaseModel):
+    """A partial product: absent fields are untouched, a value with ``data: null`` clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+    sku: str | None = Field(None, description="If given, must equal the SKU in the path.")
+    family: str | None = None
+    parent: str | None = Field(None, description='"" detaches the product from its model.')
+    categories: list[str] | None = None
+    enabled: bool | None = None
+    values: dict[str, list[ValueIn]] = {}
+    associations: dict[str, list[AssociationIn]] | None = None
+
+
+class BulkLine(ProductIn):
+    """One line of a bulk upsert: a product, optionally with the version it was read at."""
+
+    version: int | None = None
+
+
+class ProductModelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    family_variant: str | None = None
+    family: str | None = None
+    parent: str | None = None
+    categories: list[str] | None = None
+    values: dict[str, list[ValueIn]] = {}
+
+
 class ProductOut(BaseModel):
     sku: str
     family: str | None

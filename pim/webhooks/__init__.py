@@ -8,6 +8,7 @@ functions named here.
 
 from pim.webhooks.events import record_event
 from pim.webhooks.service import (
+    change_subscription,
     create_subscription,
     delete_subscription,
     disable_subscription,
@@ -23,7 +24,7 @@ from pim.webhooks.service import (
 )
 
 __all__ = [
-    "create_subscription", "delete_subscription", "disable_subscription",
+    "change_subscription", "create_subscription", "delete_subscription", "disable_subscription",
     "enable_subscription", "get_delivery", "get_subscription", "list_deliveries",
     "list_subscriptions", "record_event", "redeliver", "redeliver_failed_since",
     "rotate_secret", "update_subscription",

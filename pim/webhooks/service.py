@@ -15,6 +15,7 @@ from pim.webhooks.jobs import wake_subscriptions
 from pim.webhooks.models import EVENT_TYPES, Attempt, Delivery, Message, Subscription
 from pim.webhooks.schemas import (
     DeliveryOut,
+    SubscriptionChanges,
     SubscriptionIn,
     SubscriptionOut,
     SubscriptionPatch,
@@ -83,6 +84,19 @@ def update_subscription(session: Session, subscription_id: int,
         row.description = patch.description
     session.flush()
     return SubscriptionOut.of(row)
+
+
+def change_subscription(session: Session, subscription_id: int, changes: SubscriptionChanges,
+                        *, changed_by: str) -> SubscriptionOut:
+    """Change a subscription's URL, events or description, then its active state: ``False``
+    disables it (as ``disable_subscription``), ``True`` enables it (as
+    ``enable_subscription``); absent fields are untouched."""
+    current = update_subscription(session, subscription_id, changes)
+    if changes.active is False and current.active:
+        current = disable_subscription(session, subscription_id, f"disabled by {changed_by}")
+    elif changes.active is True and not current.active:
+        current = enable_subscription(session, subscription_id)
+    return current
 
 
 def delete_subscription(session: Session, subscription_id: int) -> None:

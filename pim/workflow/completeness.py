@@ -24,6 +24,7 @@ from decimal import ROUND_DOWN, Decimal
 from sqlalchemy import bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from channels.definition import ChannelDefinition
 from pim.catalog.structure import load_context
 from pim.db import (
     GC_THRESHOLD,
@@ -34,7 +35,10 @@ from pim.db import (
     session_factory,
     utcnow,
 )
+from pim.errors import NotFound
+from pim.jobs import enqueue
 from pim.records import CatalogContext
+from pim.workflow.channels import apply_channel, get_channel
 from pim.workflow.checks import check_product
 from pim.workflow.loading import (
     BATCH_SIZE,
@@ -43,8 +47,13 @@ from pim.workflow.loading import (
     iter_product_id_batches,
     load_channel_runtimes,
     load_products,
+    load_products_by_sku,
 )
 from pim.workflow.models import Channel, Completeness, CompletenessDirty
+
+# The jobs (pim.workflow.jobs): drain the dirty queue; recompute whole channels.
+COMPLETENESS_REFRESH = "completeness.refresh"
+COMPLETENESS_RECOMPUTE = "completeness.recompute"
 
 
 @dataclass
@@ -285,3 +294,42 @@ def product_completeness(session: Session, product_id: int) -> list[dict]:
     return [{"channel": r.channel_code, "locale": r.locale, "required": r.required,
              "present": r.present, "percent": r.percent, "passed": r.passed,
              "errors": r.errors, "computed_at": r.computed_at} for r in rows]
+
+
+def check_product_now(session: Session, sku: str, channel: str | None = None) -> list[dict]:
+    """The product checked now (not the stored rows) against each channel, or ``channel``:
+    per channel whether it carries the product, whether it passes, and each locale's check
+    with every error pointing at the attribute, locale and scope to fix."""
+    if channel is not None:
+        get_channel(session, channel)  # NotFound for an unknown channel
+    setup = ProjectionSetup.load(session, [channel] if channel else None)
+    product = load_products_by_sku(session, [sku], setup.models).get(sku)
+    if product is None:
+        raise NotFound(f"product {sku!r} does not exist")
+    checks = []
+    for runtime in setup.runtimes.values():
+        result = check_product(product, runtime, setup.context)
+        checks.append({"channel": runtime.code, "in_assortment": result.in_assortment,
+                       "passed": result.passed,
+                       "locales": [check.as_dict() for _, check in result.variants]})
+    return checks
+
+
+def completeness_overview(session: Session, channel: str | None = None) -> dict:
+    """The summary per channel and locale, products waiting for a refresh, and channels
+    whose rows predate their configuration."""
+    if channel is not None:
+        get_channel(session, channel)  # NotFound for an unknown channel
+    return {"rows": completeness_summary(session, channel),
+            "pending_refresh": pending_refresh_count(session),
+            "stale_channels": stale_channels(session)}
+
+
+def apply_channel_and_recompute(session: Session, definition: ChannelDefinition) -> bool:
+    """Create or update a channel; when its configuration changed (its rows are stale),
+    recompute its completeness in the background once ``session`` commits. True when it
+    changed. (``pim channel apply`` runs the same job inline, with a progress bar.)"""
+    changed = apply_channel(session, definition)
+    if changed:
+        enqueue(COMPLETENESS_RECOMPUTE, {"channels": [definition.code]}, session=session)
+    return changed

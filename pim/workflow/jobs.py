@@ -11,19 +11,17 @@ from sqlalchemy import func, select
 from pim.catalog.models import Product
 from pim.db import session_factory
 from pim.jobs import JobContext, enqueue, job
-from pim.workflow.completeness import recompute_all, refresh_dirty_completeness
-
-COMPLETENESS_REFRESH = "completeness.refresh"
-COMPLETENESS_RECOMPUTE = "completeness.recompute"
+from pim.workflow.completeness import (
+    COMPLETENESS_RECOMPUTE,
+    COMPLETENESS_REFRESH,
+    recompute_all,
+    refresh_dirty_completeness,
+)
 
 
 def enqueue_completeness_refresh() -> None:
     """After a big write committed: drain the dirty queue in the background."""
     enqueue(COMPLETENESS_REFRESH, {})
-
-
-def enqueue_completeness_recompute(channels: list[str] | None = None) -> None:
-    enqueue(COMPLETENESS_RECOMPUTE, {"channels": channels})
 
 
 @job(COMPLETENESS_REFRESH, max_attempts=3)

@@ -1,23 +1,23 @@
-"""Listing products and product models with filters, one keyset page at a time.
+"""Listing products and product models by catalog fields, one keyset page at a time.
 
-This is a read service (the transport calls it, it builds the queries); it belongs with the
-catalog and moves there when the search slice takes over text search.
+Filters on what other slices keep (a channel's workflow status or completeness) are added by
+those slices as further conditions (``pim.workflow.listing``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from pim.catalog.models import Category, Product, ProductCategory, ProductModel
 from pim.catalog.product_models import model_state
 from pim.catalog.read import PAGE_COLUMNS, products_out
-from pim.errors import Invalid, NotFound
-from pim.workflow.models import Completeness, ProductChannelStatus
+from pim.errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,23 +25,20 @@ class ProductFilters:
     family: str | None = None
     category: str | None = None  # with its descendants
     enabled: bool | None = None
-    channel: str | None = None  # what status and completeness refer to
-    status: str | None = None
-    completeness_below: int | None = None  # some locale of the channel below this percent
-    completeness_above: int | None = None  # every locale of the channel at or above it
-    locale: str | None = None  # narrows completeness to one locale
     updated_since: datetime | None = None
-    search: str | None = None
+    search: str | None = None  # in the SKU and the product's search text
 
 
-def list_products(session: Session, filters: ProductFilters, *, after: int | None,
-                  limit: int) -> tuple[list[dict[str, Any]], int | None]:
+def list_products(session: Session, filters: ProductFilters, *, after: int | None, limit: int,
+                  conditions: Iterable[ColumnElement[bool]] = ()
+                  ) -> tuple[list[dict[str, Any]], int | None]:
     """One page of products (as ProductOut dicts) and the id to continue after (or None).
-    Plain columns, no ORM objects: a page is 50 to 500 products."""
+    Plain columns, no ORM objects: a page is 50 to 500 products. ``conditions`` narrow
+    the page further (on ``Product``)."""
     query = select(*PAGE_COLUMNS).order_by(Product.id).limit(limit + 1)
     if after is not None:
         query = query.where(Product.id > after)
-    for condition in _conditions(session, filters):
+    for condition in [*product_conditions(session, filters), *conditions]:
         query = query.where(condition)
     rows = session.execute(query).all()
     more = len(rows) > limit
@@ -49,8 +46,8 @@ def list_products(session: Session, filters: ProductFilters, *, after: int | Non
     return products_out(session, rows), (rows[-1].id if more and rows else None)
 
 
-def _conditions(session: Session, f: ProductFilters) -> list[Any]:
-    conditions: list[Any] = []
+def product_conditions(session: Session, f: ProductFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if f.family:
         conditions.append(Product.family_code == f.family)
     if f.enabled is not None:
@@ -69,25 +66,6 @@ def _conditions(session: Session, f: ProductFilters) -> list[Any]:
             select(ProductCategory.product_id)
             .join(Category, Category.id == ProductCategory.category_id)
             .where(ProductCategory.product_id == Product.id, Category.path.like(path + "%"))))
-    wants_channel = (f.status, f.completeness_below, f.completeness_above)
-    if any(v is not None for v in wants_channel) and not f.channel:
-        raise Invalid("status and completeness filters need a channel",
-                      errors=[{"field": "channel", "message": "required with these filters"}])
-    if f.status:
-        conditions.append(exists(select(ProductChannelStatus.product_id).where(
-            ProductChannelStatus.product_id == Product.id,
-            ProductChannelStatus.channel_code == f.channel,
-            ProductChannelStatus.status == f.status)))
-    scope = [Completeness.product_id == Product.id, Completeness.channel_code == f.channel]
-    if f.locale:
-        scope.append(Completeness.locale == f.locale)
-    if f.completeness_below is not None:
-        conditions.append(exists(select(Completeness.product_id).where(
-            *scope, Completeness.percent < f.completeness_below)))
-    if f.completeness_above is not None:
-        conditions.append(exists(select(Completeness.product_id).where(*scope)))
-        conditions.append(~exists(select(Completeness.product_id).where(
-            *scope, Completeness.percent < f.completeness_above)))
     return conditions
 
 

@@ -1,0 +1,192 @@
+"""Edits by people and API clients: a body in, ``write_products`` (or
+``write_product_models``), one answer out.
+
+Single writes refuse with a ``DomainError`` whose ``errors`` point at the body
+(``values.name[0].data``): 422 with field paths in the API, a highlighted field in the UI;
+412 (stale version), 404 and 409 likewise. The bulk upsert answers one status per input line
+and never lets a bad line block the others.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pim.auth.actor import Actor
+from pim.catalog.models import Product
+from pim.catalog.product_models import write_product_models
+from pim.catalog.products import CatalogCache, WriteResult, write_products
+from pim.catalog.read import get_product, get_product_model
+from pim.catalog.schemas import AssociationIn, BulkLine, ProductIn, ProductModelIn, ProductPatch
+from pim.db import session_scope
+from pim.errors import Conflict, Invalid, NotFound, StaleVersion, field_path
+from pim.records import AssociationLink, ProductRecord
+
+BULK_BATCH = 500  # bulk lines written per transaction
+
+
+def to_record(sku: str, body: ProductIn | ProductPatch) -> ProductRecord:
+    associations = None
+    if body.associations is not None:
+        associations = {t: [AssociationLink(a.sku, a.quantity) for a in links]
+                        for t, links in body.associations.items()}
+    return ProductRecord(
+        sku=sku, family=body.family, parent=body.parent, categories=body.categories,
+        enabled=body.enabled, values=_body_values(body), associations=associations,
+    )
+
+
+def refused_errors(errors: list[dict[str, Any]], values: dict[str, list[dict[str, Any]]]
+                   ) -> list[dict[str, Any]]:
+    """Point write errors at the body: attribute/locale/scope -> ``values.name[0].data``."""
+    out = []
+    for error in errors:
+        error = dict(error)
+        if "attribute" in error and not error.get("field"):
+            entries = values.get(error["attribute"]) or []
+            index = next((i for i, e in enumerate(entries)
+                          if isinstance(e, dict) and e.get("locale") == error.get("locale")
+                          and e.get("scope") == error.get("scope")), None)
+            error["field"] = (f"values.{error['attribute']}[{index}].data" if index is not None
+                              else f"values.{error['attribute']}")
+        out.append(error)
+    return out
+
+
+def _raise_refused(result: WriteResult, values: dict[str, Any], expected: int | None) -> None:
+    if any(e.get("field") == "version" for e in result.errors):
+        raise StaleVersion(result.sku, expected or 0, result.version or 0)
+    errors = refused_errors(result.errors, values)
+    detail = "; ".join(f"{e.get('field')}: {e['message']}" for e in errors)
+    raise Invalid(f"{result.sku} refused: {detail}", errors=errors)
+
+
+def _body_values(body: BaseModel) -> dict[str, Any]:
+    return {code: [v.model_dump() for v in entries]
+            for code, entries in body.values.items()}  # type: ignore[attr-defined]
+
+
+def create_product(session: Session, body: ProductIn, actor: Actor, *,
+                   source: str) -> dict[str, Any]:
+    """Create the product (Conflict when the SKU exists); the product as stored."""
+    [result] = write_products(session, [to_record(body.sku, body)], actor=actor.name,
+                              source=source, expected_versions={body.sku: 0})
+    if not result.ok:
+        if any(e.get("field") == "version" for e in result.errors):
+            raise Conflict(f"product {body.sku!r} already exists; PATCH it instead")
+        _raise_refused(result, _body_values(body), None)
+    return get_product(session, body.sku)
+
+
+def current_version(session: Session, sku: str) -> int:
+    version = session.scalar(select(Product.version).where(Product.sku == sku))
+    if version is None:
+        raise NotFound(f"product {sku!r} does not exist")
+    return version
+
+
+def patch_product(session: Session, sku: str, body: ProductPatch, actor: Actor,
+                  expected: int | None, *, source: str) -> dict[str, Any]:
+    """Merge ``body`` into the product; ``expected`` is the version the client read (If-Match)
+    or None (the current one). The product as stored."""
+    if body.sku not in (None, sku):
+        raise Invalid("the SKU of a product cannot change",
+                      errors=[{"field": "sku", "message": f"must be {sku!r}"}])
+    current = current_version(session, sku)
+    [result] = write_products(session, [to_record(sku, body)], actor=actor.name, source=source,
+                              expected_versions={sku: expected if expected is not None
+                                                 else current})
+    if not result.ok:
+        _raise_refused(result, _body_values(body), expected)
+    return get_product(session, sku)
+
+
+def replace_associations(session: Session, sku: str,
+                         associations: dict[str, list[AssociationIn]], actor: Actor,
+                         expected: int | None, *, source: str) -> dict[str, Any]:
+    """Replace the links of the association types given (others untouched)."""
+    body = ProductPatch.model_validate(
+        {"associations": {t: [a.model_dump() for a in links]
+                          for t, links in associations.items()}})
+    return patch_product(session, sku, body, actor, expected, source=source)
+
+
+def put_product_model(session: Session, code: str, body: ProductModelIn, actor: Actor, *,
+                      source: str) -> dict[str, Any]:
+    """Create or merge-update a product model; the model as stored."""
+    record = to_record(code, ProductPatch(values=body.values, categories=body.categories,
+                                          family=body.family, parent=body.parent))
+    record.kind, record.family_variant = "product_model", body.family_variant
+    [result] = write_product_models(session, [record], actor=actor.name, source=source)
+    if not result.ok:
+        errors = refused_errors(result.errors, record.values)
+        raise Invalid(f"{code} refused: " + "; ".join(e["message"] for e in errors),
+                      errors=errors)
+    return get_product_model(session, code)
+
+
+# -- the bulk upsert ------------------------------------------------------------------------
+
+
+def _parse_line(number: int, text: str) -> tuple[ProductRecord | None, dict[str, Any] | None]:
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        return None, {"line": number, "sku": None, "status": "refused", "version": None,
+                      "errors": [{"field": None, "message": f"invalid JSON: {error}"}]}
+    sku = data.get("sku") if isinstance(data, dict) else None
+    try:
+        body = BulkLine.model_validate(data)
+    except ValidationError as error:
+        errors = [{"field": field_path(e["loc"]), "message": e["msg"]} for e in error.errors()]
+        return None, {"line": number, "sku": sku if isinstance(sku, str) else None,
+                      "status": "refused", "version": None, "errors": errors}
+    record = to_record(body.sku, body)
+    record.version = body.version
+    record.row = number
+    return record, None
+
+
+def _status(number: int, result: WriteResult, values: dict[str, Any]) -> dict[str, Any]:
+    return {"line": number, "sku": result.sku, "status": result.status,
+            "version": result.version, "errors": refused_errors(result.errors, values)}
+
+
+def write_bulk_lines(lines: list[tuple[int, str]], actor: Actor, *,
+                     source: str) -> list[dict[str, Any]]:
+    """Write one batch of (line number, JSON text) products in one transaction of its own;
+    one status per line, in order. A batch the database refuses as a whole (say, a unique
+    value) is written again line by line, each in its own transaction."""
+    statuses: dict[int, dict[str, Any]] = {}
+    records: list[ProductRecord] = []
+    for number, text in lines:
+        record, refused = _parse_line(number, text)
+        if refused is not None:
+            statuses[number] = refused
+        elif record is not None:
+            records.append(record)
+    if records:
+        try:
+            with session_scope() as session:
+                results = write_products(session, records, actor=actor.name, source=source,
+                                         cache=CatalogCache(session))
+        except Exception:  # a database refusal: retry line by line
+            results = [_write_alone(record, actor, source) for record in records]
+        for record, result in zip(records, results, strict=True):
+            statuses[record.row or 0] = _status(record.row or 0, result, record.values)
+    return [statuses[number] for number, _ in lines]
+
+
+def _write_alone(record: ProductRecord, actor: Actor, source: str) -> WriteResult:
+    try:
+        with session_scope() as session:
+            [result] = write_products(session, [record], actor=actor.name, source=source)
+        return result
+    except Exception as error:
+        message = str(getattr(error, "orig", error)).splitlines()[0][:300]
+        return WriteResult(sku=record.sku, status="refused",
+                           errors=[{"field": None, "message": f"not stored: {message}"}])
