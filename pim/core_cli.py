@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
 import click
 
-from pim.errors import DomainError
-
-
-def _json_default(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+from pim import migrate
+from pim.catalog.read import get_product
+from pim.catalog.units import ensure_unit_families
+from pim.catalog.versions import product_history, restore_product
+from pim.cli_support import as_json, command_reader, command_session
+from pim.db import session_factory
+from pim.demo import load_demo
 
 
 @click.group("db")
@@ -25,13 +22,9 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations (and add the standard unit families)."""
-    from pim import migrate
-    from pim.catalog.units import ensure_unit_families
-    from pim.db import session_scope
-
     migrate.upgrade(revision=revision)
     if revision == "head":
-        with session_scope() as session:
+        with command_session() as session:
             ensure_unit_families(session)
     click.echo(f"database at {revision}")
 
@@ -40,8 +33,6 @@ def db_upgrade(revision: str) -> None:
 @click.option("--revision", default="base", show_default=True)
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION."""
-    from pim import migrate
-
     migrate.downgrade(revision=revision)
     click.echo(f"database at {revision}")
 
@@ -51,10 +42,8 @@ def db_downgrade(revision: str) -> None:
 @click.option("--seed", default=1, show_default=True)
 def demo_command(count: int, seed: int) -> None:
     """Load the demo catalog (only into a catalog without products)."""
+    # rich (the progress bar) loads only for the commands that draw one.
     from rich.progress import Progress
-
-    from pim.db import session_factory
-    from pim.demo import load_demo
 
     with Progress(transient=True) as progress:
         task = progress.add_task("demo products", total=count)
@@ -72,6 +61,7 @@ def demo_command(count: int, seed: int) -> None:
 @click.option("--workers", default=1, show_default=True, type=int)
 def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the REST API, the feeds and health (the web UI is on the roadmap)."""
+    # uvicorn loads only to serve; it imports the app itself (factory mode).
     import uvicorn
 
     uvicorn.run("pim.app:create_app", factory=True, host=host, port=port, workers=workers,
@@ -87,32 +77,17 @@ def product_group() -> None:
 @click.argument("sku")
 def product_get(sku: str) -> None:
     """Print the product as JSON (exit 1 when it does not exist)."""
-    from pim.catalog.read import get_product
-    from pim.db import read_session
-
-    with read_session() as session:
-        try:
-            product = get_product(session, sku)
-        except DomainError as error:
-            click.echo(error.message, err=True)
-            sys.exit(1)
-    click.echo(json.dumps(product, indent=2, default=_json_default, ensure_ascii=False))
+    with command_reader() as session:
+        product = get_product(session, sku)
+    click.echo(as_json(product))
 
 
 @product_group.command("history")
 @click.argument("sku")
-def product_history(sku: str) -> None:
+def product_history_command(sku: str) -> None:
     """One line per version: version, when, who, source, changed fields."""
-    from pim.catalog.versions import product_history
-    from pim.db import read_session
-
-    with read_session() as session:
-        try:
-            entries = product_history(session, sku)
-        except DomainError as error:
-            click.echo(error.message, err=True)
-            sys.exit(1)
-        for entry in entries:
+    with command_reader() as session:
+        for entry in product_history(session, sku):
             changes = entry.changes
             fields = ", ".join(d["field"] for d in changes[:6])
             more = f" (+{len(changes) - 6} more)" if len(changes) > 6 else ""
@@ -126,15 +101,8 @@ def product_history(sku: str) -> None:
 @click.option("--as", "actor", default="cli", show_default=True)
 def product_restore(sku: str, version: int, actor: str) -> None:
     """Restore VERSION of SKU as a new version."""
-    from pim.catalog.versions import restore_product
-    from pim.db import session_scope
-
-    try:
-        with session_scope() as session:
-            result = restore_product(session, sku, version, actor=actor, source="cli")
-    except DomainError as error:
-        click.echo(error.message, err=True)
-        sys.exit(1)
+    with command_session() as session:
+        result = restore_product(session, sku, version, actor=actor, source="cli")
     click.echo(f"{sku}: {result.status}, now v{result.version}")
 
 

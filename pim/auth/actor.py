@@ -17,6 +17,7 @@ exceeds its user's role (see ``pim.auth.tokens``).
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 
 from pim.errors import Forbidden
@@ -44,12 +45,14 @@ class Actor:
     user_id: int | None = None
     token_id: int | None = None
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == ADMIN
-
 
 SYSTEM = Actor(name="system", role=ADMIN)
+
+
+def cli_operator() -> Actor:
+    """Whoever runs the ``pim`` command: the operator's tool acts as an admin named after
+    the shell user (``cli:alice``), which history and release records name."""
+    return Actor(name=f"cli:{getpass.getuser()}", role=ADMIN)
 
 
 def require_role(actor: Actor, *roles: str) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from pim.auth.actor import ROLES
-from pim.errors import DomainError
-
-
-def _fail(error: DomainError) -> None:
-    click.echo(f"error: {error.message}", err=True)
-    sys.exit(1)
+from pim.auth.service import create_user, ensure_admin, list_users
+from pim.auth.tokens import create_token, list_tokens, parse_expiry, revoke_token
+from pim.cli_support import command_reader, command_session
+from pim.db import utcnow
 
 
 @click.group("user")
@@ -26,15 +22,10 @@ def user_group() -> None:
 @click.option("--password", default=None, help="Default: a generated password, printed once.")
 def user_create(email: str, role: str, password: str | None) -> None:
     """Create a user (exit 1 when the e-mail is taken)."""
-    from pim.auth.service import create_user
-    from pim.db import session_scope
 
-    try:
-        with session_scope() as session:
-            user, generated = create_user(session, email, role=role, password=password)
-            email = user.email
-    except DomainError as error:
-        _fail(error)
+    with command_session() as session:
+        user, generated = create_user(session, email, role=role, password=password)
+        email = user.email
     click.echo(f"user {email} created ({role})")
     if generated:
         click.echo(f"password: {generated}")
@@ -44,15 +35,10 @@ def user_create(email: str, role: str, password: str | None) -> None:
 @click.argument("email")
 def user_ensure_admin(email: str) -> None:
     """Create the admin user unless it exists (its password is printed the first time)."""
-    from pim.auth.service import ensure_admin
-    from pim.db import session_scope
 
-    try:
-        with session_scope() as session:
-            user, generated = ensure_admin(session, email)
-            email, role = user.email, user.role
-    except DomainError as error:
-        _fail(error)
+    with command_session() as session:
+        user, generated = ensure_admin(session, email)
+        email, role = user.email, user.role
     if generated:
         click.echo(f"admin {email} created; password: {generated}")
     else:
@@ -62,10 +48,8 @@ def user_ensure_admin(email: str) -> None:
 @user_group.command("list")
 def user_list() -> None:
     """One line per user: id, e-mail, role, active."""
-    from pim.auth.service import list_users
-    from pim.db import read_session
 
-    with read_session() as session:
+    with command_reader() as session:
         for user in list_users(session):
             click.echo(f"{user['id']}\t{user['email']}\t{user['role']}\t"
                        f"{'active' if user['active'] else 'inactive'}")
@@ -83,16 +67,11 @@ def token_group() -> None:
 @click.option("--name", default="")
 def token_create(email: str, role: str, expires: str | None, name: str) -> None:
     """Create a token and print it (it is shown this once)."""
-    from pim.auth.tokens import create_token, parse_expiry
-    from pim.db import session_scope
 
-    try:
-        with session_scope() as session:
-            token, raw = create_token(session, email, role=role, name=name,
-                                      expires_at=parse_expiry(expires))
-            token_id, expires_at = token.id, token.expires_at
-    except DomainError as error:
-        _fail(error)
+    with command_session() as session:
+        token, raw = create_token(session, email, role=role, name=name,
+                                  expires_at=parse_expiry(expires))
+        token_id, expires_at = token.id, token.expires_at
     until = f", expires {expires_at:%Y-%m-%d %H:%M}Z" if expires_at else ""
     click.echo(f"token {token_id} ({role}{until}); store it now, it is not shown again:",
                err=True)
@@ -103,14 +82,9 @@ def token_create(email: str, role: str, expires: str | None, name: str) -> None:
 @click.argument("token_id", type=int)
 def token_revoke(token_id: int) -> None:
     """Revoke a token (running servers stop accepting it within seconds)."""
-    from pim.auth.tokens import revoke_token
-    from pim.db import session_scope
 
-    try:
-        with session_scope() as session:
-            revoke_token(session, token_id)
-    except DomainError as error:
-        _fail(error)
+    with command_session() as session:
+        revoke_token(session, token_id)
     click.echo(f"token {token_id} revoked")
 
 
@@ -118,11 +92,9 @@ def token_revoke(token_id: int) -> None:
 @click.option("--user", "email", default=None)
 def token_list(email: str | None) -> None:
     """One line per token: id, prefix, user, role, state, name."""
-    from pim.auth.tokens import list_tokens
-    from pim.db import read_session, utcnow
 
     now = utcnow()
-    with read_session() as session:
+    with command_reader() as session:
         for t in list_tokens(session, user_email=email):
             if t["revoked_at"]:
                 state = "revoked"

@@ -8,8 +8,12 @@ import sys
 
 import click
 
+from importers.errors import ImportFileError
+from importers.profile import profile_path
+from pim.jobs import JobOut, run_inline
 
-def _finish(job, report_path: str | None) -> None:
+
+def _finish(job: JobOut, report_path: str | None) -> None:
     """The outcome, once: the summary and the first errors, or one line saying why the
     import failed (its traceback, for a fault of the hub's, is in the log)."""
     if job.status != "succeeded":
@@ -51,12 +55,7 @@ def _finish(job, report_path: str | None) -> None:
 def import_command(file, profile, media_root, dry_run, report_path, on_error, format_) -> None:
     """Import products (or catalog structure) from a CSV or XLSX file, or a Shopify or
     Magento product CSV."""
-    from pim.jobs import run_inline
-
     if profile:
-        from importers.errors import ImportFileError
-        from importers.profile import profile_path
-
         try:
             profile = str(profile_path(profile).resolve())
         except ImportFileError as error:
@@ -77,8 +76,6 @@ def import_command(file, profile, media_root, dry_run, report_path, on_error, fo
 @click.option("--report", "report_path", type=click.Path(dir_okay=False))
 def import_catalog_command(directory, media_root, dry_run, report_path) -> None:
     """Import a whole catalog exported by Akeneo (structure, models, products)."""
-    from pim.jobs import run_inline
-
     payload = {"directory": os.path.abspath(directory),
                "media_root": media_root and os.path.abspath(media_root), "dry_run": dry_run}
     job = run_inline("import_catalog", payload, created_by="cli",

@@ -9,7 +9,12 @@ import threading
 
 import click
 
+from pim.cli_support import command_reader, command_session
+from pim.config import get_settings
+from pim.jobs.embedded import EmbeddedRunner
 from pim.jobs.models import JOB_STATUSES
+from pim.jobs.registry import load_job_modules, queue_names
+from pim.jobs.service import cancel_job, get_job, list_jobs
 
 
 @click.group("jobs")
@@ -23,13 +28,11 @@ def jobs_group() -> None:
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
 def list_command(status: str | None, kind: str | None, limit: int) -> None:
     """The newest jobs first."""
+    # rich (the table) loads only for the commands that draw one.
     from rich.console import Console
     from rich.table import Table
 
-    from pim.db import read_session
-    from pim.jobs.service import list_jobs
-
-    with read_session() as session:
+    with command_reader() as session:
         jobs = list_jobs(session, status=status, kind=kind, limit=limit)
     table = Table("id", "kind", "status", "progress", "attempts", "created", "by", "message")
     for job in jobs:
@@ -47,15 +50,8 @@ def list_command(status: str | None, kind: str | None, limit: int) -> None:
 @click.argument("job_id")
 def show_command(job_id: str) -> None:
     """One job in full, as JSON."""
-    from pim.db import read_session
-    from pim.errors import NotFound
-    from pim.jobs.service import get_job
-
-    with read_session() as session:
-        try:
-            job = get_job(session, job_id)
-        except NotFound as error:
-            raise click.ClickException(error.message) from error
+    with command_reader() as session:
+        job = get_job(session, job_id)
     click.echo(json.dumps(job.model_dump(mode="json"), indent=2))
 
 
@@ -63,15 +59,8 @@ def show_command(job_id: str) -> None:
 @click.argument("job_id")
 def cancel_command(job_id: str) -> None:
     """Cancel a job that has not finished (a running one stops at its next progress report)."""
-    from pim.db import session_scope
-    from pim.errors import DomainError
-    from pim.jobs.service import cancel_job
-
-    try:
-        with session_scope() as session:
-            job = cancel_job(session, job_id, cancelled_by="cli")
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
+    with command_session() as session:
+        job = cancel_job(session, job_id, cancelled_by="cli")
     click.echo(f"job {job.id} cancelled")
 
 
@@ -87,13 +76,11 @@ def cancel_command(job_id: str) -> None:
 def worker_command(queue_options: tuple[str, ...], with_scheduler: bool, burst: bool,
                    name: str | None) -> None:
     """Run jobs: an rq worker with PIM_REDIS_URL, else the embedded runner in the foreground."""
-    from pim.config import get_settings
-    from pim.jobs.registry import load_job_modules, queue_names
-
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_job_modules()
     if get_settings().redis_url:
+        # rq and redis load only in processes configured for them.
         from pim.jobs.rq_backend import run_rq_worker
 
         queues = [part.strip() for option in queue_options for part in option.split(",")
@@ -106,8 +93,6 @@ def worker_command(queue_options: tuple[str, ...], with_scheduler: bool, burst: 
 
 
 def _run_embedded_in_foreground(burst: bool) -> None:
-    from pim.jobs.embedded import EmbeddedRunner
-
     runner = EmbeddedRunner()
     if burst:
         runner.run_until_idle()

@@ -8,12 +8,25 @@ from pathlib import Path
 
 import click
 
-from pim.db import read_session
-from pim.errors import DomainError
+from pim.auth.actor import cli_operator
+from pim.cli_support import (
+    as_json,
+    command_reader,
+    command_session,
+    parse_time,
+    refusals_reported,
+)
 from pim.publishing.conflicts import channel_conflicts, conflicts_out
+from pim.publishing.exports import write_feed_file
+from pim.publishing.feedkeys import (
+    create_feed_key,
+    feed_key_out,
+    list_feed_keys,
+    revoke_feed_key,
+)
 from pim.publishing.release_cli import release_group
+from pim.publishing.snapshots import publish, withdraw
 from pim.workflow.cli import channel_group
-from pim.workflow.cli_support import as_json, fail, operator, parse_time
 
 
 def _print_report(report) -> None:
@@ -32,17 +45,11 @@ def _print_report(report) -> None:
               help="Publish what passes the schema without review (all, or the --sku given).")
 def publish_command(channel: str, skus: tuple[str, ...], ready: bool) -> None:
     """Publish products to a channel now; lists what was refused and why."""
-    from pim.db import session_scope
-    from pim.publishing.snapshots import publish
-
     if not skus and not ready:
         raise click.UsageError("give --sku (approved products) or --ready")
-    try:
-        with session_scope() as session:
-            report = publish(session, channel, list(skus) or None, ready=ready,
-                             actor=operator())
-    except DomainError as error:
-        fail(error)
+    with command_session() as session:
+        report = publish(session, channel, list(skus) or None, ready=ready,
+                         actor=cli_operator())
     _print_report(report)
 
 
@@ -52,14 +59,8 @@ def publish_command(channel: str, skus: tuple[str, ...], ready: bool) -> None:
 def withdraw_command(channel: str, skus: tuple[str, ...]) -> None:
     """Remove products from a channel; delta feeds (--since) say so, each format in its own
     way (a deleted column, a mode="delete" product, ...: see the README's feed formats)."""
-    from pim.db import session_scope
-    from pim.publishing.snapshots import withdraw
-
-    try:
-        with session_scope() as session:
-            report = withdraw(session, channel, list(skus), actor=operator())
-    except DomainError as error:
-        fail(error)
+    with command_session() as session:
+        report = withdraw(session, channel, list(skus), actor=cli_operator())
     _print_report(report)
 
 
@@ -73,16 +74,10 @@ def feedkey_group() -> None:
 @click.option("--name", default="")
 def feedkey_create(channels: tuple[str, ...], name: str) -> None:
     """Create a key; it is printed once and cannot be shown again."""
-    from pim.db import session_scope
-    from pim.publishing.feedkeys import create_feed_key
-
-    try:
-        with session_scope() as session:
-            plaintext, row = create_feed_key(session, channels, name,
-                                             created_by=operator().name)
-            key_id = row.id
-    except DomainError as error:
-        fail(error)
+    with command_session() as session:
+        plaintext, row = create_feed_key(session, channels, name,
+                                         created_by=cli_operator().name)
+        key_id = row.id
     click.echo(f"feed key {key_id} for {', '.join(sorted(channels))}:")
     click.echo(plaintext)
     click.echo("store it now: it is not shown again", err=True)
@@ -91,10 +86,7 @@ def feedkey_create(channels: tuple[str, ...], name: str) -> None:
 @feedkey_group.command("list")
 def feedkey_list() -> None:
     """Every key: id, prefix, channels, state."""
-    from pim.db import read_session
-    from pim.publishing.feedkeys import feed_key_out, list_feed_keys
-
-    with read_session() as session:
+    with command_reader() as session:
         for row in map(feed_key_out, list_feed_keys(session)):
             state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
             used = f"{row['last_used_at']:%Y-%m-%d %H:%M}" if row["last_used_at"] else "never"
@@ -106,14 +98,8 @@ def feedkey_list() -> None:
 @click.argument("key_id", type=int)
 def feedkey_revoke(key_id: int) -> None:
     """Revoke a key: its next request is refused."""
-    from pim.db import session_scope
-    from pim.publishing.feedkeys import revoke_feed_key
-
-    try:
-        with session_scope() as session:
-            revoke_feed_key(session, key_id)
-    except DomainError as error:
-        fail(error)
+    with command_session() as session:
+        revoke_feed_key(session, key_id)
     click.echo(f"feed key {key_id} revoked")
 
 
@@ -127,13 +113,9 @@ def export_command(channel: str, format_: str, output: str, since: str | None,
                    locale: str | None) -> None:
     """Write a channel's published feed to a file. With --since, a delta: nothing published
     or withdrawn since then writes no file (and says so)."""
-    from pim.publishing.exports import write_feed_file
-
     moment = parse_time(since)
-    try:
+    with refusals_reported():
         written = write_feed_file(channel, format_, Path(output), locale=locale, since=moment)
-    except DomainError as error:
-        fail(error)
     click.echo(written.describe(channel, moment))
 
 
@@ -142,7 +124,7 @@ def export_command(channel: str, format_: str, output: str, since: str | None,
 @click.option("--json", "json_out", is_flag=True)
 def channel_conflicts_command(channels: tuple[str, ...], json_out: bool) -> None:
     """Price differences beyond tolerance, prices below MAP, broken exclusivity."""
-    with read_session() as session:
+    with command_reader() as session:
         report = channel_conflicts(session, list(channels) or None)
     if json_out:
         click.echo(as_json(conflicts_out(report)))

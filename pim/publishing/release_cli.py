@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from pim.db import read_session, session_scope
-from pim.errors import DomainError
+from pim.auth.actor import cli_operator
+from pim.cli_support import as_json, command_reader, command_session, parse_time
 from pim.publishing.releases import (
     add_to_release,
     approve_release,
@@ -17,7 +17,6 @@ from pim.publishing.releases import (
     release_out,
     submit_release,
 )
-from pim.workflow.cli_support import as_json, fail, operator, parse_time
 
 
 @click.group("release")
@@ -26,14 +25,9 @@ def release_group() -> None:
 
 
 def _run(action):
-    """Run ``action(session)`` in one transaction and print the release it returns."""
-    try:
-        with session_scope() as session:
-            release = action(session)
-            out = release_out(release)
-    except DomainError as error:
-        fail(error)
-    return out
+    """Run ``action(session)`` in one transaction; the release it returns, as a dict."""
+    with command_session() as session:
+        return release_out(action(session))
 
 
 def _print(out: dict) -> None:
@@ -49,7 +43,7 @@ def _print(out: dict) -> None:
 def release_create(name: str, publish_at: str | None, description: str) -> None:
     """Create a release."""
     moment = parse_time(publish_at)
-    _print(_run(lambda s: create_release(s, name, actor=operator(), publish_at=moment,
+    _print(_run(lambda s: create_release(s, name, actor=cli_operator(), publish_at=moment,
                                          description=description)))
 
 
@@ -59,21 +53,21 @@ def release_create(name: str, publish_at: str | None, description: str) -> None:
 @click.option("--sku", "skus", multiple=True, required=True)
 def release_add(release_id: int, channel: str, skus: tuple[str, ...]) -> None:
     """Add products (in one channel) to a draft release."""
-    _print(_run(lambda s: add_to_release(s, release_id, channel, list(skus), actor=operator())))
+    _print(_run(lambda s: add_to_release(s, release_id, channel, list(skus), actor=cli_operator())))
 
 
 @release_group.command("submit")
 @click.argument("release_id", type=int)
 def release_submit(release_id: int) -> None:
     """Submit a draft release for review."""
-    _print(_run(lambda s: submit_release(s, release_id, actor=operator())))
+    _print(_run(lambda s: submit_release(s, release_id, actor=cli_operator())))
 
 
 @release_group.command("approve")
 @click.argument("release_id", type=int)
 def release_approve(release_id: int) -> None:
     """Approve a submitted release (schedules it when it has a publish time)."""
-    _print(_run(lambda s: approve_release(s, release_id, actor=operator())))
+    _print(_run(lambda s: approve_release(s, release_id, actor=cli_operator())))
 
 
 @release_group.command("reject")
@@ -81,14 +75,14 @@ def release_approve(release_id: int) -> None:
 @click.option("--reason", default="")
 def release_reject(release_id: int, reason: str) -> None:
     """Send a release back to draft."""
-    _print(_run(lambda s: reject_release(s, release_id, actor=operator(), reason=reason)))
+    _print(_run(lambda s: reject_release(s, release_id, actor=cli_operator(), reason=reason)))
 
 
 @release_group.command("publish")
 @click.argument("release_id", type=int)
 def release_publish(release_id: int) -> None:
     """Publish an approved release now; lists the products refused and why."""
-    out = _run(lambda s: publish_release(s, release_id, actor=operator()))
+    out = _run(lambda s: publish_release(s, release_id, actor=cli_operator()))
     _print(out)
     report = out["report"]
     click.echo(f"{report['published']} published, {report['unchanged']} unchanged, "
@@ -104,17 +98,14 @@ def release_publish(release_id: int) -> None:
 @click.argument("release_id", type=int)
 def release_show(release_id: int) -> None:
     """A release with its items and report, as JSON."""
-    with read_session() as session:
-        try:
-            click.echo(as_json(release_out(get_release(session, release_id))))
-        except DomainError as error:
-            fail(error)
+    with command_reader() as session:
+        click.echo(as_json(release_out(get_release(session, release_id))))
 
 
 @release_group.command("list")
 @click.option("--status", default=None)
 def release_list(status: str | None) -> None:
     """Every release."""
-    with read_session() as session:
+    with command_reader() as session:
         for release in list_releases(session, status):
             _print(release_out(release))

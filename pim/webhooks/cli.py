@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import sys
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 import click
 
-from pim.errors import DomainError
+from pim.cli_support import aware, command_session
+from pim.webhooks.jobs import send_due_deliveries
 from pim.webhooks.models import EVENT_TYPES
-
-
-def _fail(error: DomainError) -> None:
-    click.echo(f"error: {error.message}", err=True)
-    sys.exit(1)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Times typed without a zone are UTC."""
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
+from pim.webhooks.schemas import SubscriptionIn
+from pim.webhooks.service import (
+    create_subscription,
+    disable_subscription,
+    enable_subscription,
+    get_delivery,
+    list_deliveries,
+    list_subscriptions,
+    redeliver,
+    redeliver_failed_since,
+    rotate_secret,
+)
 
 
 def _when(value: datetime | None) -> str:
@@ -28,13 +28,9 @@ def _when(value: datetime | None) -> str:
 
 
 def _run(work):
-    from pim.db import session_scope
-
-    try:
-        with session_scope() as session:
-            return work(session)
-    except DomainError as error:
-        _fail(error)
+    """``work(session)`` in one transaction; what it returns."""
+    with command_session() as session:
+        return work(session)
 
 
 @click.group("webhook")
@@ -50,8 +46,6 @@ def webhook_group() -> None:
 @click.option("--description", default="")
 def webhook_add(channel: str, url: str, events: tuple[str, ...], description: str) -> None:
     """Subscribe URL to a channel's events; prints the id and the secret (shown only once)."""
-    from pim.webhooks.schemas import SubscriptionIn
-    from pim.webhooks.service import create_subscription
 
     data = SubscriptionIn(channel=channel, url=url, description=description,
                           **({"events": list(events)} if events else {}))
@@ -66,7 +60,6 @@ def webhook_add(channel: str, url: str, events: tuple[str, ...], description: st
 @click.option("--channel", default=None)
 def webhook_list(channel: str | None) -> None:
     """Subscriptions (never their secrets)."""
-    from pim.webhooks.service import list_subscriptions
 
     for sub in _run(lambda s: list_subscriptions(s, channel=channel)):
         state = "active" if sub.active else f"disabled ({sub.disabled_reason or '-'})"
@@ -79,7 +72,6 @@ def webhook_list(channel: str | None) -> None:
 @click.argument("subscription_id", type=int)
 def webhook_disable(subscription_id: int) -> None:
     """Stop sending (pending deliveries wait until enabled)."""
-    from pim.webhooks.service import disable_subscription
 
     _run(lambda s: disable_subscription(s, subscription_id))
     click.echo(f"subscription {subscription_id} disabled")
@@ -89,7 +81,6 @@ def webhook_disable(subscription_id: int) -> None:
 @click.argument("subscription_id", type=int)
 def webhook_enable(subscription_id: int) -> None:
     """Resume sending; clears the flag and the failure count."""
-    from pim.webhooks.service import enable_subscription
 
     _run(lambda s: enable_subscription(s, subscription_id))
     click.echo(f"subscription {subscription_id} enabled")
@@ -101,9 +92,6 @@ def webhook_enable(subscription_id: int) -> None:
               help="How long the previous secret keeps signing too.")
 def webhook_rotate_secret(subscription_id: int, grace_hours: float) -> None:
     """Issue a new secret (printed once); both sign until the grace period ends."""
-    from datetime import timedelta
-
-    from pim.webhooks.service import rotate_secret
 
     rotated = _run(lambda s: rotate_secret(s, subscription_id,
                                            grace=timedelta(hours=grace_hours)))
@@ -120,10 +108,9 @@ def webhook_rotate_secret(subscription_id: int, grace_hours: float) -> None:
 def webhook_deliveries(subscription_id: int, status: str | None, since: datetime | None,
                        limit: int, attempts: bool) -> None:
     """The delivery log of a subscription, newest first."""
-    from pim.webhooks.service import get_delivery, list_deliveries
 
     def work(session):
-        rows = list_deliveries(session, subscription_id, status=status, since=_aware(since),
+        rows = list_deliveries(session, subscription_id, status=status, since=aware(since),
                                limit=limit)
         return [get_delivery(session, d.id) for d in rows] if attempts else rows
 
@@ -145,13 +132,12 @@ def webhook_deliveries(subscription_id: int, status: str | None, since: datetime
 def webhook_redeliver(delivery_id: int | None, subscription_id: int | None,
                       since: datetime | None) -> None:
     """Send one delivery again, or everything failed since a time (same webhook-id)."""
-    from pim.webhooks.service import redeliver, redeliver_failed_since
 
     if delivery_id is not None and subscription_id is None and since is None:
         copy = _run(lambda s: redeliver(s, delivery_id))
         click.echo(f"delivery {copy.id} queued (message {copy.message_id})")
     elif delivery_id is None and subscription_id is not None and since is not None:
-        count = _run(lambda s: redeliver_failed_since(s, subscription_id, _aware(since)))
+        count = _run(lambda s: redeliver_failed_since(s, subscription_id, aware(since)))
         click.echo(f"{count} deliveries queued")
     else:
         raise click.UsageError("give a DELIVERY_ID, or --subscription and --since")
@@ -161,7 +147,6 @@ def webhook_redeliver(delivery_id: int | None, subscription_id: int | None,
 @click.option("--limit", type=int, default=100, show_default=True)
 def webhook_dispatch(limit: int) -> None:
     """Send deliveries that are due now and have no job (a safety net for cron)."""
-    from pim.webhooks.jobs import send_due_deliveries
 
     states = send_due_deliveries(limit)
     click.echo(", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "nothing due")

@@ -7,8 +7,20 @@ from __future__ import annotations
 
 import click
 
-from pim.errors import DomainError
-from pim.workflow.cli_support import as_json, fail, operator
+from channels.definition import load_channel
+from pim.auth.actor import cli_operator
+from pim.cli_support import as_json, command_reader, command_session
+from pim.db import session_factory
+from pim.jobs import run_inline
+from pim.workflow import transitions
+from pim.workflow.channels import apply_channel, definition_json, get_channel, list_channels
+from pim.workflow.completeness import (
+    COMPLETENESS_RECOMPUTE,
+    completeness_summary,
+    pending_refresh_count,
+    recompute_all,
+    refresh_dirty_completeness,
+)
 
 # --- Channels.
 
@@ -23,43 +35,26 @@ def channel_group() -> None:
 def channel_apply(path: str) -> None:
     """Create or update a channel from a YAML/JSON definition; recompute its completeness
     when the definition or its schema changed."""
-    from channels.definition import load_channel
-    from pim.db import session_scope
-    from pim.jobs import run_inline
-    from pim.workflow.channels import apply_channel
-    from pim.workflow.jobs import COMPLETENESS_RECOMPUTE
-
     try:
         definition = load_channel(path)
     except (ValueError, OSError) as error:
         raise click.ClickException(f"{path}: {error}") from None
-    with session_scope() as session:
+    with command_session() as session:
         changed = apply_channel(session, definition)
     if not changed:
         click.echo(f"channel {definition.code}: unchanged")
         return
     click.echo(f"channel {definition.code}: applied; recomputing its completeness")
     job = run_inline(COMPLETENESS_RECOMPUTE, {"channels": [definition.code]},
-                     created_by=operator().name)
+                     created_by=cli_operator().name)
     if job.status != "succeeded":
         raise click.ClickException(f"completeness recompute {job.status}: {job.error}")
-
-
-def _recompute_now(channels: list[str] | None) -> None:
-    from pim.db import session_factory
-    from pim.workflow.completeness import recompute_all
-
-    done = recompute_all(session_factory(), channels=channels)
-    click.echo(f"completeness recomputed for {done} products")
 
 
 @channel_group.command("list")
 def channel_list() -> None:
     """Every channel: code, kind, locales, currency."""
-    from pim.db import read_session
-    from pim.workflow.channels import list_channels
-
-    with read_session() as session:
+    with command_reader() as session:
         for channel in list_channels(session):
             click.echo(f"{channel.code:<20} {channel.kind:<12} {','.join(channel.locales):<20} "
                        f"{channel.currency}  {channel.label}")
@@ -69,14 +64,8 @@ def channel_list() -> None:
 @click.argument("code")
 def channel_show(code: str) -> None:
     """A channel's definition as JSON."""
-    from pim.db import read_session
-    from pim.workflow.channels import definition_json, get_channel
-
-    with read_session() as session:
-        try:
-            click.echo(as_json(definition_json(get_channel(session, code))))
-        except DomainError as error:
-            fail(error)
+    with command_reader() as session:
+        click.echo(as_json(definition_json(get_channel(session, code))))
 
 
 # --- Completeness.
@@ -87,18 +76,12 @@ def channel_show(code: str) -> None:
 @click.option("--recompute", is_flag=True, help="Recompute every product first.")
 def completeness_command(channel: str | None, recompute: bool) -> None:
     """Per channel and locale: products, complete, average %, failing."""
-    from pim.db import read_session, session_factory
-    from pim.workflow.completeness import (
-        completeness_summary,
-        pending_refresh_count,
-        refresh_dirty_completeness,
-    )
-
     if recompute:
-        _recompute_now([channel] if channel else None)
+        done = recompute_all(session_factory(), channels=[channel] if channel else None)
+        click.echo(f"completeness recomputed for {done} products")
     else:
         refresh_dirty_completeness(session_factory())
-    with read_session() as session:
+    with command_reader() as session:
         rows = completeness_summary(session, channel)
         pending = pending_refresh_count(session)
     click.echo(f"{'channel':<20} {'locale':<8} {'products':>9} {'complete':>9} "
@@ -119,20 +102,15 @@ def workflow_group() -> None:
 
 
 def _transition(name: str):
+    move = {"submit": transitions.submit_for_review, "approve": transitions.approve,
+            "reject": transitions.reject}[name]
+
     @workflow_group.command(name)
     @click.option("--channel", required=True)
     @click.option("--sku", "skus", multiple=True, required=True)
     def command(channel: str, skus: tuple[str, ...]) -> None:
-        from pim.db import session_scope
-        from pim.workflow import transitions
-
-        move = {"submit": transitions.submit_for_review, "approve": transitions.approve,
-                "reject": transitions.reject}[name]
-        try:
-            with session_scope() as session:
-                moved = move(session, channel, list(skus), actor=operator())
-        except DomainError as error:
-            fail(error)
+        with command_session() as session:
+            moved = move(session, channel, list(skus), actor=cli_operator())
         for row in moved:
             click.echo(f"{row['sku']}: {row['status']} in {row['channel']}")
 
