@@ -13,7 +13,7 @@ from importers.product_rows import ProductRowReader
 from importers.profile import MappingProfile
 from importers.sniff import detect_format
 from importers.structure import STRUCTURE_KINDS, StructureRowReader
-from importers.xlsx_file import XlsxRows
+from importers.xlsx_file import MAX_TOTAL_BYTES, XlsxRows
 from pim.records import CatalogContext, ProductRecord, RowError, StructureRecord
 
 if TYPE_CHECKING:
@@ -52,8 +52,10 @@ class ImportSource:
         media_root: Path | None = None,
         kind: str | None = None,
         seen_skus: dict[str, int] | None = None,
+        max_uncompressed_bytes: int = MAX_TOTAL_BYTES,
     ):
         self.path = path
+        self.max_uncompressed_bytes = max_uncompressed_bytes
         self.context = context
         self.channels = frozenset(channels)
         self.profile = profile or MappingProfile()
@@ -85,7 +87,8 @@ class ImportSource:
 
     def _open_rows(self):
         if self.format == "xlsx":
-            return XlsxRows(self.path, sheet=self.profile.sheet)
+            return XlsxRows(self.path, sheet=self.profile.sheet,
+                            max_uncompressed_bytes=self.max_uncompressed_bytes)
         return CsvRows(self.path, encoding=self.profile.encoding, delimiter=self.profile.delimiter)
 
     def _find_header(self) -> tuple[int, list[str]]:
@@ -155,7 +158,7 @@ class ImportSource:
         (plain, picklable data)."""
         return {"path": self.path, "context": self.context, "channels": self.channels,
                 "profile": self.profile, "media_root": self.media_root, "kind": self.kind,
-                "layout": self.layout}
+                "layout": self.layout, "max_uncompressed_bytes": self.max_uncompressed_bytes}
 
 
 class SourceRecords(Iterator[ImportRecord]):
@@ -222,6 +225,7 @@ def open_source(
     media_root: str | Path | None = None,
     kind: str | None = None,
     layout: str | None = None,
+    max_uncompressed_bytes: int = MAX_TOTAL_BYTES,
 ) -> ImportSource | PlatformSource | AkeneoNdjsonSource:
     """Open a CSV/TSV/TXT or XLSX/XLSM file for import.
 
@@ -231,8 +235,9 @@ def open_source(
     says which it is.
 
     Raises ImportFileError (or a subclass) when the file as a whole cannot be read: empty,
-    corrupt, encrypted, a zip bomb, an unknown encoding. Problems in rows come later, as
-    RowError records from ``records()``.
+    corrupt, encrypted, a zip bomb (a workbook declaring more than
+    ``max_uncompressed_bytes`` uncompressed), an unknown encoding. Problems in rows come
+    later, as RowError records from ``records()``.
     """
     from importers.akeneo_ndjson import AkeneoNdjsonSource
     from importers.platforms import (
@@ -256,4 +261,5 @@ def open_source(
     if is_ndjson(path):
         return AkeneoNdjsonSource(path)
     return ImportSource(path, context=context, channels=channels, profile=profile,
-                        media_root=Path(media_root) if media_root else None, kind=kind)
+                        media_root=Path(media_root) if media_root else None, kind=kind,
+                        max_uncompressed_bytes=max_uncompressed_bytes)

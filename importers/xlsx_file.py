@@ -24,9 +24,9 @@ from importers.errors import ImportFileError, UnsafeFileError
 # shared strings) and peaks at 250 MB RSS under calamine vs 60 MB under openpyxl, which is
 # 16x slower. Up to ~200,000 such rows calamine's memory is acceptable; above, stream.
 CALAMINE_MAX_SHEET_BYTES = 256 * 1024 * 1024
-# Zip-bomb guards, checked on the declared sizes before any member is inflated.
-MAX_MEMBER_BYTES = 2 * 1024**3
-MAX_TOTAL_BYTES = 4 * 1024**3
+# Zip-bomb guards, checked on the declared sizes before any member is inflated. The total is
+# the caller's to choose (the hub passes PIM_XLSX_MAX_UNCOMPRESSED_BYTES); this is its default.
+MAX_TOTAL_BYTES = 512 * 1024**2
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECK_MIN_BYTES = 1024 * 1024  # tiny members legitimately compress very well
 
@@ -36,8 +36,10 @@ _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
-def check_zip_safety(path: Path) -> zipfile.ZipFile:
-    """Open the workbook's zip, refusing corrupt files and zip bombs before parsing."""
+def check_zip_safety(path: Path, max_total_bytes: int = MAX_TOTAL_BYTES) -> zipfile.ZipFile:
+    """Open the workbook's zip, refusing corrupt files and zip bombs before parsing: a
+    workbook whose parts declare more than ``max_total_bytes`` uncompressed, or a large part
+    compressed suspiciously well."""
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -49,19 +51,18 @@ def check_zip_safety(path: Path) -> zipfile.ZipFile:
     for info in archive.infolist():
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > MAX_MEMBER_BYTES or (
-            info.file_size > RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO
-        ):
+        if info.file_size > RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
             archive.close()
             raise UnsafeFileError(
                 f"refused: workbook part {info.filename!r} declares {info.file_size:,} bytes "
                 f"uncompressed (ratio {ratio:.0f}:1); this looks like a zip bomb",
                 path=str(path),
             )
-    if total > MAX_TOTAL_BYTES:
+    if total > max_total_bytes:
         archive.close()
         raise UnsafeFileError(
-            f"refused: the workbook declares {total:,} bytes uncompressed in total",
+            f"refused: the workbook declares {total:,} bytes uncompressed in total, above the "
+            f"limit of {max_total_bytes:,} (PIM_XLSX_MAX_UNCOMPRESSED_BYTES)",
             path=str(path),
         )
     if "xl/workbook.xml" not in archive.namelist():
@@ -119,9 +120,10 @@ def column_index(letters: bytes) -> int:
 class XlsxRows:
     """The rows of one sheet as ``(row_number, cells)``; row numbers are Excel's."""
 
-    def __init__(self, path: Path, *, sheet: str | int | None = None, reader: str = "auto"):
+    def __init__(self, path: Path, *, sheet: str | int | None = None, reader: str = "auto",
+                 max_uncompressed_bytes: int = MAX_TOTAL_BYTES):
         self.path = path
-        with check_zip_safety(path) as archive:
+        with check_zip_safety(path, max_uncompressed_bytes) as archive:
             sheets = list_sheets(archive)
             if not sheets:
                 raise ImportFileError("the workbook has no sheets", path=str(path))

@@ -17,8 +17,6 @@ class Settings(BaseSettings):
     var_dir: Path = Field(DEFAULT_VAR, description="Where the embedded default keeps its files.")
     database_url: str = Field("", description="SQLAlchemy URL; default: SQLite under var/.")
     redis_url: str | None = Field(None, description="Set to run jobs on rq workers.")
-    meilisearch_url: str | None = None
-    meilisearch_key: str | None = None
     media_root: Path | None = Field(None, description="Default: var/media.")
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(None, description="Signs sessions and CSRF tokens.")
@@ -40,7 +38,8 @@ class Settings(BaseSettings):
         "", description="Hosts or CIDRs media downloads may reach despite the SSRF policy.")
     media_download_timeout: float = 30.0
     api_rate_limit: int = Field(600, description="Requests per minute per token.")
-    xlsx_max_uncompressed_bytes: int = 512 * 1024 * 1024
+    xlsx_max_uncompressed_bytes: int = Field(
+        512 * 1024 * 1024, description="A workbook declaring more, uncompressed, is refused.")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -23,7 +23,6 @@ from pim.workflow.channels import apply_channel
 
 LOCALES = ["en_GB", "en_IE", "de_DE", "fr_FR"]
 CURRENCIES = ["GBP", "EUR", "USD"]
-STOCK_SOURCES = ["warehouse_uk", "warehouse_de", "dropship"]
 
 ATTRIBUTES = [
     # code, type, flags

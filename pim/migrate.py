@@ -6,10 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 
 from pim.config import get_settings
-from pim.db import get_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -27,8 +25,3 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
-
-
-def current_heads(url: str | None = None) -> set[str]:
-    with get_engine(url).connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads())

@@ -24,11 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import anyio.to_thread
-from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from pim.auth.actor import ADMIN, Actor, require_role
+from pim.auth.actor import ADMIN, require_role
 from pim.auth.tokens import (
     Authenticated,
     authenticate_token,
@@ -220,6 +219,3 @@ class TokenAuthMiddleware:
 def reset_rate_limits() -> None:
     TokenAuthMiddleware.buckets = None
 
-
-def actor_of(connection: ASGIConnection) -> Actor:
-    return connection.user

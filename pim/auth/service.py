@@ -9,7 +9,13 @@ from sqlalchemy.orm import Session
 
 from pim.auth.actor import ROLES, Actor
 from pim.auth.models import User
-from pim.auth.passwords import MIN_LENGTH, generate_password, hash_password, verify_password
+from pim.auth.passwords import (
+    MIN_LENGTH,
+    generate_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from pim.errors import Conflict, Invalid, NotFound
 
 
@@ -71,8 +77,11 @@ def user_out(user: User) -> dict[str, Any]:
 
 
 def authenticate_password(session: Session, email: str, password: str) -> Actor | None:
-    """The actor for a correct e-mail and password of an active user, else None."""
+    """The actor for a correct e-mail and password of an active user, else None. A hash made
+    with older parameters is replaced in ``session`` (the caller commits)."""
     user = get_user(session, email, missing_ok=True)
     if user is None or not user.active or not verify_password(user.password_hash, password):
         return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     return Actor(name=user.email, role=user.role, user_id=user.id)

@@ -138,7 +138,9 @@ def import_file(ctx: JobContext, *, path: str, profile: str | None = None,
 
     def records(context, channels):
         return open_source(path, context=context, channels=channels, profile=mapping,
-                           media_root=media_root, layout=format).records()
+                           media_root=media_root, layout=format,
+                           max_uncompressed_bytes=get_settings().xlsx_max_uncompressed_bytes
+                           ).records()
 
     return _apply(ctx, records, dry_run=dry_run, on_error=on_error,
                   overwrite_pim_owned=bool(mapping and mapping.overwrite_pim_owned),

@@ -107,38 +107,6 @@ class CatalogCache:
         return self.models[code]
 
 
-def product_state(product: Product, session: Session, *, associations=None, categories=None):
-    """The full state of a stored product, as history keeps it."""
-    if categories is None:
-        categories = sorted(
-            session.scalars(
-                select(Category.code)
-                .join(ProductCategory, ProductCategory.category_id == Category.id)
-                .where(ProductCategory.product_id == product.id)
-            )
-        )
-    if associations is None:
-        associations = {}
-        for type_code, target, quantity in session.execute(
-            select(Association.type_code, Association.target, Association.quantity)
-            .where(Association.product_id == product.id)
-            .order_by(Association.type_code, Association.target)
-        ):
-            associations.setdefault(type_code, []).append({"sku": target, "quantity": quantity})
-    parent = None
-    if product.parent_id is not None:
-        parent = session.scalar(select(ProductModel.code).where(ProductModel.id == product.parent_id))
-    return {
-        "sku": product.sku,
-        "family": product.family_code,
-        "parent": parent,
-        "enabled": product.enabled,
-        "categories": categories,
-        "values": product.values or {},
-        "associations": associations,
-    }
-
-
 def writes_new_products_whole(policy: WritePolicy) -> bool:
     """Whether ``policy`` writes every value a record gives to the product it creates."""
     return _holds_nothing_back(policy, {})

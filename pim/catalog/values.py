@@ -150,10 +150,6 @@ def _number_checker(rules: dict[str, Any]) -> Callable[[Decimal, str], Decimal]:
     return check
 
 
-def _check_number(value: Decimal, rules: dict[str, Any], what: str = "value") -> Decimal:
-    return _number_checker(rules)(value, what)
-
-
 _REMEMBERED_TEXTS = 1024
 
 
@@ -268,10 +264,6 @@ def _text_checker(rules: dict[str, Any], default_max: int) -> Callable[[Any], st
     return check
 
 
-def _check_text(value: Any, rules: dict[str, Any], default_max: int) -> str:
-    return _text_checker(rules, default_max)(value)
-
-
 def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
     """``spec``'s checks with its rules, unit family and currencies looked up once.
 
@@ -351,11 +343,6 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
         raise Refused(f"unknown attribute type {kind!r}")
 
     return unknown_type
-
-
-def clean_data(spec: AttributeSpec, data: Any, context: CatalogContext) -> Any:
-    """Return ``data`` in canonical form for ``spec``'s type, or raise ``Refused``."""
-    return compile_cleaner(spec, context)(data)
 
 
 def _clean_media(data: Any) -> str:

@@ -22,7 +22,6 @@ from pim.jobs.models import Job
 
 PENDING = ("queued", "scheduled")
 ACTIVE = ("queued", "scheduled", "running")
-FINISHED = ("succeeded", "failed", "cancelled")
 
 _NO_SYNC = {"synchronize_session": False}
 

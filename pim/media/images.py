@@ -32,7 +32,6 @@ ALLOWED_TYPES: dict[str, tuple[str, str | None]] = {
 }
 
 # Pillow decodes only these formats here, whatever plug-ins it has.
-PILLOW_FORMATS = [fmt for _, fmt in ALLOWED_TYPES.values() if fmt]
 
 
 @dataclass(frozen=True)

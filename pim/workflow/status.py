@@ -59,11 +59,6 @@ def statuses_of(session: Session, channel: str, product_ids: Iterable[int]
     return found
 
 
-def status_of(session: Session, channel: str, product_id: int) -> str:
-    row = session.get(ProductChannelStatus, (product_id, channel))
-    return row.status if row else DRAFT
-
-
 def set_statuses(session: Session, channel: str, changes: dict[int, dict], *,
                  actor: str | None) -> None:
     """Write ``{product_id: {column: value}}`` for one channel: update rows that exist,

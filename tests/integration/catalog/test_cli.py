@@ -280,3 +280,25 @@ def test_the_shipped_shopify_profile_reads_pounds_and_the_uk_warehouse(
     assert hat["values"]["price"][0]["data"][0]["currency"] == "GBP"
     with session_factory(db)() as s:
         assert {stock.source for stock in s.scalars(select(Stock))} == {"warehouse_uk"}
+
+
+def test_a_workbook_inflating_beyond_the_configured_limit_is_refused(
+        cli, db, demo_structure, tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    from pim.config import reset_settings
+
+    path = tmp_path / "products.xlsx"
+    book = Workbook()
+    book.active.append(["sku", "family"])
+    book.active.append(["EL-1", "electronics"])
+    book.save(path)
+    monkeypatch.setenv("PIM_XLSX_MAX_UNCOMPRESSED_BYTES", "1000")
+    reset_settings()
+    try:
+        result = CliRunner().invoke(main, ["import", str(path)])
+    finally:
+        monkeypatch.delenv("PIM_XLSX_MAX_UNCOMPRESSED_BYTES")
+        reset_settings()
+    assert result.exit_code == 1
+    assert "PIM_XLSX_MAX_UNCOMPRESSED_BYTES" in result.output and counts(db)[0] == 0

@@ -159,6 +159,17 @@ def test_zip_bomb_disguised_as_xlsx_is_refused_before_parsing(tmp_path, context)
         open_source(path, context=context)
 
 
+def test_a_workbook_inflating_beyond_the_given_limit_is_refused(tmp_path, context):
+    """The limit is the caller's (the hub passes PIM_XLSX_MAX_UNCOMPRESSED_BYTES): parts that
+    compress no better than real sheets still add up to it."""
+    path = tmp_path / "big.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row/>" * 20_000)
+    with pytest.raises(UnsafeFileError, match="above the limit of 100,000"):
+        open_source(path, context=context, max_uncompressed_bytes=100_000)
+
+
 def test_zip_without_a_workbook_is_a_clear_error(tmp_path, context):
     path = tmp_path / "other.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
