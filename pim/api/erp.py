@@ -4,10 +4,11 @@ names the ERP's address and the products it refused)."""
 from __future__ import annotations
 
 from litestar import get
+from litestar.params import FromPath
 
 from pim.api.openapi import problems
+from pim.api.sessions import ReadSession
 from pim.auth.actor import WRITE_CONTENT
-from pim.db import read_session
 from pim.erp import ErpConnectorOut, get_connector, list_connectors
 
 TAGS = ["erp"]
@@ -16,16 +17,14 @@ TAGS = ["erp"]
 @get("/erp/connectors", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
      responses=problems(), summary="ERP connectors, their watermarks and last pulls",
      tags=TAGS)
-def list_connectors_route() -> list[ErpConnectorOut]:
-    with read_session() as session:
-        return list_connectors(session)
+def list_connectors_route(reader: ReadSession) -> list[ErpConnectorOut]:
+    return list_connectors(reader)
 
 
 @get("/erp/connectors/{name:str}", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
      responses=problems(404), summary="One ERP connector", tags=TAGS)
-def get_connector_route(name: str) -> ErpConnectorOut:
-    with read_session() as session:
-        return get_connector(session, name)
+def get_connector_route(name: FromPath[str], reader: ReadSession) -> ErpConnectorOut:
+    return get_connector(reader, name)
 
 
 ROUTES = [list_connectors_route, get_connector_route]

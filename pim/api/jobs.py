@@ -18,6 +18,7 @@ from datetime import UTC
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
+import yaml
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.openapi.datastructures import ResponseSpec
@@ -28,6 +29,8 @@ from litestar.response import File
 from sqlalchemy.orm import Session
 
 import exporters
+from importers import ImportFileError
+from importers.profile import parse_profile
 from pim.api.job_schemas import (
     CatalogImportUpload,
     ExportIn,
@@ -135,11 +138,6 @@ def _store_upload(upload: UploadFile, suffixes: tuple[str, ...]) -> Path:
 
 def _store_profile(text: str, folder: Path) -> str:
     """Check a YAML mapping profile now (422 naming ``profile``) and keep it beside the file."""
-    import yaml
-
-    from importers import ImportFileError
-    from importers.profile import parse_profile
-
     try:
         parse_profile(yaml.safe_load(text) or {}, source="profile")
     except yaml.YAMLError as error:

@@ -8,6 +8,12 @@ from datetime import datetime
 
 import click
 
+from importers.erp import ConnectorConfigError, load_connector_file
+from pim.cli_support import command_reader
+from pim.erp.jobs import pull_payload, schedule_next_pull
+from pim.erp.state import list_connectors
+from pim.jobs import run_inline
+
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
@@ -25,10 +31,6 @@ def erp_group() -> None:
 def pull_command(connector_file: str, full: bool) -> None:
     """Pull one connector now (a job run here, with progress); schedules the next pull
     when the file has a schedule."""
-    from importers.erp import ConnectorConfigError, load_connector_file
-    from pim.erp.jobs import pull_payload, schedule_next_pull
-    from pim.jobs import run_inline
-
     try:
         config = load_connector_file(connector_file)
     except ConnectorConfigError as error:
@@ -56,13 +58,11 @@ def pull_command(connector_file: str, full: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def status_command(as_json: bool) -> None:
     """Every connector: its watermark, last pull and next scheduled pull."""
+    # rich (the table) loads only for the commands that draw one.
     from rich.console import Console
     from rich.table import Table
 
-    from pim.db import read_session
-    from pim.erp.state import list_connectors
-
-    with read_session() as session:
+    with command_reader() as session:
         connectors = list_connectors(session)
     if as_json:
         click.echo(json.dumps([c.model_dump(mode="json") for c in connectors], indent=2))
