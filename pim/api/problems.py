@@ -1,7 +1,17 @@
 """RFC 9457 problem details: every error the API, the feeds and Litestar itself raise leaves
 as ``application/problem+json`` with ``type``, ``title``, ``status``, ``detail``,
 ``instance`` and an ``errors`` list whose entries carry a ``field`` path
-(``values.name[0].data``) and a ``message``."""
+(``values.name[0].data``) and a ``message``.
+
+Our own handlers, not Litestar's ``ProblemDetailsPlugin`` (checked against Litestar 2.25):
+the plugin turns an ``HTTPException`` into a problem whose ``title`` is the exception's
+detail and whose Litestar validation errors go out as a bare ``extra`` list of
+``{"message", "key", "source"}`` (``values.name.0.data``, no field path in our form), it
+leaves out the members it has no value for (the API promises all six, ``errors`` always a
+list), and it has no handler for an unexpected exception (our 500 is a problem too, logged).
+Keeping the promised shape through it would mean a conversion function per exception type
+in its ``exception_to_problem_detail_map``: these same handlers, one indirection further.
+"""
 
 from __future__ import annotations
 
