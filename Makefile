@@ -40,10 +40,12 @@ services:
 tryton:
 	bash .ci/tryton.sh >/dev/null
 
-## lint: ruff, then the import contracts of pyproject.toml (the slices, the pure packages)
+## lint: ruff, the import contracts (the slices, the pure packages) and the type checker,
+## as configured in pyproject.toml
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -76,7 +76,8 @@ class ConflictReport:
 
     @property
     def messages(self) -> list[str]:
-        found = [*self.exclusivity_conflicts, *self.map_violations, *self.price_conflicts]
+        found: list[ExclusivityConflict | MapViolation | PriceConflict] = [
+            *self.exclusivity_conflicts, *self.map_violations, *self.price_conflicts]
         return [conflict.message for conflict in found]
 
 
@@ -130,14 +131,15 @@ def find_conflicts(
     for sku in sorted(by_sku):
         sold = sorted(by_sku[sku], key=lambda x: x.channel)
         for listing in sold:
-            if _below_map(listing):
+            price, map_price = listing.price, listing.map_price
+            if price is not None and map_price is not None and price < map_price:
                 report.map_violations.append(
                     MapViolation(
                         sku,
                         listing.channel,
                         listing.currency,
-                        listing.price,
-                        listing.map_price,
+                        price,
+                        map_price,
                         f"{sku} in {listing.channel} is advertised at {listing.price} "
                         f"{listing.currency}, below its minimum advertised price "
                         f"{listing.map_price} {listing.currency}",
@@ -152,12 +154,6 @@ def find_conflicts(
             if conflict:
                 report.price_conflicts.append(conflict)
     return report
-
-
-def _below_map(listing: ChannelListing) -> bool:
-    if listing.price is None or listing.map_price is None:
-        return False
-    return listing.price < listing.map_price
 
 
 def _price_spread(sku, currency, listings, tolerance) -> PriceConflict | None:

@@ -22,7 +22,7 @@ from pim.records import CatalogContext, ChannelVariant, ValueProblem
 try:  # the Rust engine is optional; the pure-Python one is always there
     import jsonschema_rs
 except ImportError:  # pragma: no cover - depends on the environment
-    jsonschema_rs = None
+    jsonschema_rs = None  # type: ignore[assignment]
 
 Engine = Literal["auto", "rust", "python"]
 PathSegment = str | int
@@ -244,7 +244,7 @@ def _output_field_of(code: str, reverse: dict[str, Any], fields: dict[str, Any])
     return f"attributes.{code}"
 
 
-_EMPTY = (None, "", [], {})
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 def _present(fields: dict[str, Any], name: str) -> bool:

@@ -17,7 +17,7 @@ from html import unescape
 from itertools import groupby
 from typing import Any
 
-from pim.records import CatalogContext, ChannelVariant
+from pim.records import CatalogContext, ChannelVariant, ProductRecord
 
 CHUNK_SIZE = 64 * 1024  # big enough that per-chunk overhead vanishes, small enough to stream
 
@@ -61,7 +61,9 @@ class FeedInfo:
     catalog: CatalogContext | None = None
 
 
-Writer = Callable[[Iterable[ChannelVariant], FeedInfo], Iterator[bytes]]
+# A writer reads variants, or records for a format whose ``reads`` is "records".
+Writer = (Callable[[Iterable[ChannelVariant], FeedInfo], Iterator[bytes]]
+          | Callable[[Iterable[ProductRecord], FeedInfo], Iterator[bytes]])
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ def write_table_as_csv(header: Sequence[str], filled: Sequence[str],
     ``write_rows_as_csv``; only the filled cells are looked at."""
     if not filled or [name for name in header if name in filled] != list(filled):
         raise ValueError("filled columns must be header columns, in header order")
-    line_format = ",".join(["%s" if name in filled else "" for name in header])
+    line_format: str | None = ",".join(["%s" if name in filled else "" for name in header])
     if list(filled) == list(header):
         line_format = None  # nothing to place: rows are whole
     return _rfc4180_chunks(rows, line_format, header=list(header))

@@ -103,8 +103,8 @@ _OPTION_VALUES = tuple(COLUMN[f"Option{n} Value"] for n in range(1, MAX_OPTIONS 
 def _rows(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[list[str]]:
     yield list(COLUMNS)
     if feed.delta:
-        for group in feed.withdrawn_groups:
-            yield list(_archived_row(group))
+        for withdrawn in feed.withdrawn_groups:
+            yield list(_archived_row(withdrawn))
     for key, grouped in model_groups(variants):
         group = list(grouped)  # one product's variants: its options are known before row 1
         handle = shopify_handle(key)

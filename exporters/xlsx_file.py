@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable, Iterator
+from typing import IO, cast
 
 from exporters.base import CHUNK_SIZE, FeedInfo, xml_attribute, xml_text
 from exporters.flat_rows import NUMERIC_COLUMNS, PLAIN_NUMBER, flat_header, flat_rows
@@ -70,7 +71,8 @@ _STYLES = (
 
 def write_xlsx(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[bytes]:
     sink = _ChunkSink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5) as zf:
+    with zipfile.ZipFile(cast(IO[bytes], sink), "w", compression=zipfile.ZIP_DEFLATED,
+                         compresslevel=5) as zf:
         zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
         zf.writestr("_rels/.rels", _ROOT_RELS)
         zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)

@@ -18,7 +18,7 @@ from importers.errors import ImportFileError
 from importers.profile import MappingProfile
 from importers.source import ImportRecord, ImportSource
 from importers.structure import extend_context
-from pim.records import CatalogContext, ProductRecord, RowError, StructureRecord
+from pim.records import CatalogContext, ProductRecord, StructureRecord
 
 STRUCTURE_ORDER = (
     ("locales.csv", "locale"),
@@ -104,10 +104,10 @@ def _parents_first(items: Iterator[ImportRecord]) -> Iterator[ImportRecord]:
     nest two levels; deeper chains are handled too). Errors keep their place up front."""
     models: list[ProductRecord] = []
     for item in items:
-        if isinstance(item, RowError):
-            yield item
-        else:
+        if isinstance(item, ProductRecord):
             models.append(item)
+        else:
+            yield item
     by_code = {model.sku.casefold(): model for model in models}
     for model in models:
         if model.parent and model.parent.casefold() in by_code:

@@ -112,6 +112,8 @@ def _parse_attribute_suffixes(name, spec, suffixes, context, channels) -> Column
 
 def check_locale_and_scope(name: str, target: ColumnTarget) -> None:
     spec = target.spec
+    if spec is None:  # a field column: nothing to check
+        return
     if spec.localizable and target.locale is None:
         raise ColumnNameError(f"column {name!r}: attribute {spec.code!r} is localizable; "
                               f"name the locale, e.g. {spec.code}-en_US")

@@ -104,7 +104,9 @@ def read_magento_csv(
 
 def split_outside_quotes(text: str, separator: str) -> list[str]:
     """Split on ``separator`` except inside double quotes (Magento's "fields enclosure")."""
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for ch in text:
         if ch == '"':
             quoted = not quoted
@@ -160,7 +162,7 @@ class _rereadable:  # noqa: N801 - a context manager used like open()
             shutil.copyfileobj(text, self.spool)
         return self._reopen_spool
 
-    def _reopen_spool(self) -> IO[str]:
+    def _reopen_spool(self) -> _Unclosed:
         assert self.spool is not None
         self.spool.seek(0)
         return _Unclosed(self.spool)

@@ -155,7 +155,8 @@ def default_locale(locales: list[str]) -> str | None:
     locale, else its first English one (the platforms' admin language), else its first."""
     ordered = sorted(locales)
     english = [code for code in ordered if code.startswith("en")]
-    return (english or ordered or [None])[0]
+    candidates = english or ordered
+    return candidates[0] if candidates else None
 
 
 def fit_to_catalog(items: Iterable[ImportRecord], context: CatalogContext, *,
@@ -205,7 +206,7 @@ class _CatalogFit:
         return warnings
 
     def fit_associations(self, record: ProductRecord, warnings: list[RowError]) -> dict:
-        fitted = {}
+        fitted: dict[str, Any] = {}
         for kind, links in (record.associations or {}).items():
             names = [self.mapped_associations.get(kind, kind), *ASSOCIATION_ALIASES.get(kind, ())]
             target = next((self.association_types[name.casefold()] for name in names

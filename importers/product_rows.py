@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from importers.cells import CellError, parse_boolean, parse_decimal, split_list
 from importers.columns import (
@@ -29,7 +30,14 @@ from importers.converters import (
 )
 from importers.errors import ImportFileError
 from importers.profile import MappingProfile
-from pim.records import AssociationLink, CatalogContext, ProductRecord, RowError
+from pim.records import (
+    AssociationLink,
+    AttributeSpec,
+    CatalogContext,
+    ProductRecord,
+    RecordKind,
+    RowError,
+)
 
 ProductRow = ProductRecord | RowError
 
@@ -68,7 +76,7 @@ class ProductRowReader:
         header: list[str],
         header_row: int,
         *,
-        kind: str = "product",
+        kind: RecordKind = "product",
         context: CatalogContext,
         channels: set[str] | frozenset[str],
         profile: MappingProfile | None = None,
@@ -127,8 +135,8 @@ class ProductRowReader:
         self.prices: dict[tuple, list[_Column]] = {}
         self.amounts: dict[tuple, _Column] = {}
         self.units: dict[tuple, _Column] = {}
-        self.links: dict[tuple[str, str], _Column] = {}
-        self.quantities: dict[tuple[str, str], _Column] = {}
+        self.links: dict[tuple[str, str | None], _Column] = {}
+        self.quantities: dict[tuple[str, str | None], _Column] = {}
         for column in columns:
             target = column.target
             key = (target.name, target.locale, target.scope)
@@ -138,7 +146,7 @@ class ProductRowReader:
             elif target.role == "value":
                 try:
                     column.convert = make_value_converter(
-                        target.spec, mapping.transforms(defaults) if mapping else defaults,
+                        cast(AttributeSpec, target.spec), mapping.transforms(defaults) if mapping else defaults,
                         mapping.value_map if mapping else {}, self.media_root)
                 except CellError as error:
                     self._header_warning(str(error), column.header)
@@ -160,12 +168,13 @@ class ProductRowReader:
             self.fields.get(name)
             for name in ("family", "family_variant", "parent", "enabled", "categories"))
         identifier = "code" if self.kind == "product_model" else "sku"
-        self.identifier = self.fields.get(identifier) or self.fields.get("sku")
-        if self.identifier is None:
+        identifier_column = self.fields.get(identifier) or self.fields.get("sku")
+        if identifier_column is None:
             raise ImportFileError(f"no {identifier!r} column in the header "
                                   f"({', '.join(h for h in self.header if h)[:200]})")
+        self.identifier: _Column = identifier_column
         self.measurement_factors = {
-            key: unit_factors(column.target.spec, self.context)
+            key: unit_factors(cast(AttributeSpec, column.target.spec), self.context)
             for key, column in self.amounts.items()
         }
 
@@ -183,7 +192,7 @@ class ProductRowReader:
         read_fields = self._read_fields
         # Every column's attributes read once, not once per row. ``first``: no column read
         # before this one in a row gives the same attribute, so its list is new.
-        first = _first_flags([column.target.name for column in self.values]
+        firsts = _first_flags([column.target.name for column in self.values]
                              + [code for code, _, _ in self.prices]
                              + [code for code, _, _ in self.amounts])
         # A profile constant without a column reads the empty cell appended past the end
@@ -192,17 +201,18 @@ class ProductRowReader:
                   [*self.values, *self.amounts.values(), *self.units.values(),
                    *(column for columns in self.prices.values() for column in columns)])
         value_plan = [(_cell_index(column, width), column.default, column.target.name,
-                       column.target.locale, column.target.scope, column.convert, column,
-                       clear and column.index >= 0, next(first))
+                       column.target.locale, column.target.scope,
+                       cast(Converter, column.convert), column,
+                       clear and column.index >= 0, next(firsts))
                       for column in self.values]
         price_plan = [
             (code, locale, scope, [(_cell_index(column, width), column.default,
                                     column.target.currency, column.decimal_comma, column)
                                    for column in columns],
-             next(first))
+             next(firsts))
             for (code, locale, scope), columns in self.prices.items()
         ]
-        measurement_plan = [(*self._measurement_plan(key, column, width), next(first))
+        measurement_plan = [(*self._measurement_plan(key, column, width), next(firsts))
                             for key, column in self.amounts.items()]
         links = self.links
         for row_number, cells in rows:

@@ -136,7 +136,7 @@ class MappingProfile(_Strict):
         # "Source: target" and "Source: ignore" (or null) are the common cases in YAML.
         if not isinstance(columns, dict):
             return columns
-        expanded = {}
+        expanded: dict[str, Any] = {}
         for source, target in columns.items():
             if target is None or target == "ignore":
                 expanded[str(source)] = {"ignore": True}

@@ -44,7 +44,7 @@ import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from os import PathLike
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from pim.records import ProductRecord, RowError
 
@@ -146,7 +146,8 @@ class open_csv_text:  # noqa: N801 - used like open()
             self._opened = open(source, encoding=encoding, newline="")  # noqa: SIM115
             self.stream: IO[str] = self._opened
         elif isinstance(source.read(0), bytes):
-            self.stream = io.TextIOWrapper(source, encoding=encoding, newline="")
+            self.stream = io.TextIOWrapper(cast(IO[bytes], source), encoding=encoding,
+                                           newline="")
         else:
             self.stream = source  # type: ignore[assignment]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from importers.csv_file import CsvRows
 from importers.errors import EmptyFileError, ImportFileError
@@ -14,7 +14,14 @@ from importers.profile import MappingProfile
 from importers.sniff import detect_format
 from importers.structure import STRUCTURE_KINDS, StructureRowReader
 from importers.xlsx_file import MAX_TOTAL_BYTES, XlsxRows
-from pim.records import CatalogContext, ProductRecord, RowError, StructureRecord
+from pim.records import (
+    CatalogContext,
+    ProductRecord,
+    RecordKind,
+    RowError,
+    StructureKind,
+    StructureRecord,
+)
 
 if TYPE_CHECKING:
     from importers.akeneo_ndjson import AkeneoNdjsonSource
@@ -136,13 +143,16 @@ class ImportSource:
             self._find_header()
         self._consumed = True
         ragged_check = self.format == "csv"
+        reader: ProductRowReader | StructureRowReader
         if self.kind in ("product", "product_model"):
             reader = ProductRowReader(
-                self.header, self.header_row, kind=self.kind, context=self.context,
+                self.header, self.header_row, kind=cast(RecordKind, self.kind),
+                context=self.context,
                 channels=self.channels, profile=self.profile, media_root=self.media_root,
                 seen_skus=self.seen_skus)
         elif self.kind in STRUCTURE_KINDS:
-            reader = StructureRowReader(self.header, self.header_row, kind=self.kind)
+            reader = StructureRowReader(self.header, self.header_row,
+                                        kind=cast(StructureKind, self.kind))
         else:
             raise ImportFileError(f"cannot import {self.kind!r} rows", path=str(self.path))
         return SourceRecords(self, reader.records(self._row_iter, ragged_check=ragged_check))

@@ -20,6 +20,7 @@ from pim.records import (
     FamilySpec,
     FamilyVariantSpec,
     RowError,
+    StructureKind,
     StructureRecord,
 )
 
@@ -155,7 +156,7 @@ STRUCTURE_KINDS = frozenset(FIELDS)
 
 
 class StructureRowReader:
-    def __init__(self, header: list[str], header_row: int, *, kind: str):
+    def __init__(self, header: list[str], header_row: int, *, kind: StructureKind):
         if kind not in FIELDS:
             raise ValueError(f"not a structure kind: {kind!r}")
         self.kind = kind

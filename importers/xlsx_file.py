@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from defusedxml import ElementTree
 
@@ -134,7 +135,7 @@ class XlsxRows:
         self.reader = reader
         self.sheet_member = member
         self.total_rows: int | None = None
-        self._calamine_sheet = None
+        self._calamine_sheet: Any = None  # python_calamine's sheet, opened below
         if reader == "calamine":
             self._open_calamine()
 

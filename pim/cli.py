@@ -57,7 +57,7 @@ class _LogFile(logging.FileHandler):
         super().__init__(path, delay=True)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self.stream is None:  # type: ignore[has-type]
+        if self.stream is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         super().emit(record)
 

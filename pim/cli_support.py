@@ -14,7 +14,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, overload
 
 import click
 from sqlalchemy.orm import Session
@@ -68,6 +68,10 @@ def parse_time(text: str | None) -> datetime | None:
     return moment
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: datetime | None) -> datetime | None:
     """A time typed without a zone (click's DateTime) is UTC."""
     if moment is not None and moment.tzinfo is None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import orjson
 from sqlalchemy import (
@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from pim.config import get_settings
@@ -70,6 +70,9 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
+    if TYPE_CHECKING:
+        # Every model of the hub is mapped to a Table (SQLAlchemy types it as a FromClause).
+        __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), dict: JSONType, list: JSONType}
 
@@ -194,7 +197,7 @@ def sqlite_reader(engine: Engine) -> Any:
     if held is None or held[0] is not engine.pool:
         fairy = engine.raw_connection()
         fairy.detach()
-        connection = fairy.dbapi_connection
+        connection: Any = fairy.dbapi_connection
         connection.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
         held = _readers.held = (engine.pool, connection)
     return held[1]
@@ -219,6 +222,12 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def affected(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (``session.execute`` of DML answers a
+    CursorResult, typed as a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def upsert(table: Table, dialect_name: str) -> Any:
@@ -257,12 +266,12 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]], *,
     if compiled.positional:
         # Column by column (map over the rows), then zipped into rows: the per-value work
         # runs in C, about half the cost of a loop over every value of every row.
-        columns = []
-        for name in compiled.positiontup:
+        columns: list[Iterable[Any]] = []
+        for name in compiled.positiontup or ():
             if name in fixed:
                 columns.append(repeat(fixed[name], len(rows)))
-            elif processors[name] is not None:
-                columns.append(map(processors[name], map(itemgetter(name), rows)))
+            elif (process := processors[name]) is not None:
+                columns.append(map(process, map(itemgetter(name), rows)))
             else:
                 columns.append(map(itemgetter(name), rows))
         parameters: list = list(zip(*columns, strict=True))

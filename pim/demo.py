@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from pim.workflow.channels import apply_channel
 LOCALES = ["en_GB", "en_IE", "de_DE", "fr_FR"]
 CURRENCIES = ["GBP", "EUR", "USD"]
 
-ATTRIBUTES = [
+ATTRIBUTES: list[tuple[str, str, dict[str, Any]]] = [
     # code, type, flags
     ("name", "text", {"localizable": True, "group": "marketing"}),
     ("description", "textarea", {"localizable": True, "group": "marketing"}),

@@ -51,6 +51,15 @@ ATTRIBUTE_TYPES: tuple[str, ...] = get_args(AttributeType)
 
 Owner = Literal["erp", "pim"]
 
+RecordKind = Literal["product", "product_model"]
+"""What a ``ProductRecord`` describes."""
+
+StructureKind = Literal[
+    "attribute", "attribute_option", "attribute_group", "family", "family_variant",
+    "category", "channel", "association_type", "locale", "currency", "unit_family",
+]
+"""What a ``StructureRecord`` describes."""
+
 ValueEntry = dict[str, Any]
 """One value: ``{"locale": str | None, "scope": str | None, "data": Any}``."""
 
@@ -124,7 +133,7 @@ class ProductRecord:
     """
 
     sku: str
-    kind: Literal["product", "product_model"] = "product"
+    kind: RecordKind = "product"
     family: str | None = None
     family_variant: str | None = None  # product models only
     parent: str | None = None
@@ -145,19 +154,7 @@ class StructureRecord:
     ``data`` holds the entity's fields in the hub's own vocabulary (see ``pim.catalog``).
     """
 
-    kind: Literal[
-        "attribute",
-        "attribute_option",
-        "attribute_group",
-        "family",
-        "family_variant",
-        "category",
-        "channel",
-        "association_type",
-        "locale",
-        "currency",
-        "unit_family",
-    ]
+    kind: StructureKind
     code: str
     data: dict[str, Any] = field(default_factory=dict)
     row: int | None = None

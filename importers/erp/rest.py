@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -90,8 +91,8 @@ class RestSource:
         full = since is None
         params = dict(self.config.params)
         changed = self.config.changed_since
-        if not full and changed is not None:
-            params[changed.param] = _format_since(since - self.config.overlap, changed.format)  # type: ignore[operator]
+        if since is not None and changed is not None:
+            params[changed.param] = _format_since(since - self.config.overlap, changed.format)
         latest: datetime | None = since
         read = 0
         keys: set[str] = set()
@@ -206,7 +207,7 @@ class RestSource:
             values: dict[str, list] = {}
             for path, target in self.mapping.items():
                 add_value(values, target, shaped(target, dotted(item, path)))
-            stock = None
+            stock: dict[str, Decimal] | None = None
             if self.config.stock:
                 stock = {}
                 for path, source in self.config.stock.items():

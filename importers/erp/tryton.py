@@ -319,7 +319,7 @@ class TrytonSource:
         if not self.rpc.context:
             self.connect()
         full = since is None
-        after = None if full else since - self.config.overlap  # type: ignore[operator]
+        after = None if since is None else since - self.config.overlap
         latest: datetime | None = since
         notes: list[str] = []
         if after is not None and self.price_lists and self._price_lists_changed(after):
@@ -405,7 +405,7 @@ class TrytonSource:
     def _stock_of(self, row: dict[str, Any], extra: dict[str, dict[int, Any]]):
         if not self.locations:
             return None
-        stock = {}
+        stock: dict[str, Decimal] = {}
         for position, (code, source) in enumerate(self.config.stock.items()):
             value = row.get("quantity") if position == 0 else extra.get(code, {}).get(row["id"])
             stock[source] = stock.get(source, Decimal(0)) + quantity(value)

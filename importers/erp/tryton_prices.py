@@ -99,10 +99,10 @@ def _evaluate(node: ast.AST, names: dict[str, Decimal | None]) -> Any:
             return Decimal(repr(value))  # Tryton's decistmt: literals are decimals
         return Decimal(value) if isinstance(value, int) else value
     if isinstance(node, ast.Name):
-        value = names.get(node.id)
-        if value is None:
+        named = names.get(node.id)
+        if named is None:
             raise _Null
-        return value
+        return named
     if isinstance(node, ast.BinOp):
         return _BINARY[type(node.op)](_evaluate(node.left, names), _evaluate(node.right, names))
     if isinstance(node, ast.UnaryOp):

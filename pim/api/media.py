@@ -9,7 +9,7 @@ page. Assets are content-addressed, so the answer may be cached for good.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Response, get, post
 from litestar.datastructures import UploadFile
@@ -84,7 +84,8 @@ def upload_media_route(data: MultipartBody[MediaUpload],
                  "attachments.")
 def media_file_route(sha256: Sha256, reader: ReadSession) -> File:
     stored = asset_file(reader, sha256)
-    disposition = "inline" if stored.media_type.startswith("image/") else "attachment"
+    disposition: Literal["inline", "attachment"] = (
+        "inline" if stored.media_type.startswith("image/") else "attachment")
     return File(path=stored.path, filename=stored.filename, media_type=stored.media_type,
                 content_disposition_type=disposition, headers=SERVED_HEADERS)
 

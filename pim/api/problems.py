@@ -20,6 +20,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
 from pydantic import BaseModel, ConfigDict
 
 from pim.errors import DomainError, StaleVersion, field_path
@@ -82,7 +83,7 @@ def _domain_error(request: Request, error: DomainError) -> Response:
 
 
 def _validation_error(request: Request, error: ValidationException) -> Response:
-    errors = []
+    errors: list[dict[str, Any]] = []
     for item in error.extra or []:
         if isinstance(item, dict):
             field = field_path(item["key"]) if item.get("key") else None
@@ -106,7 +107,7 @@ def _server_error(request: Request, error: Exception) -> Response:
                             instance=request.url.path)
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,

@@ -92,13 +92,13 @@ def _routes(segment: str, out_model, tag: str) -> list:
 
     @get(f"/{segment}", opt={"roles": READ}, sync_to_thread=True, responses=problems(),
          summary=f"List {tag}", tags=["structure"], operation_id=f"list_{segment}")
-    def list_route(reader: ReadSession) -> list[out_model]:  # type: ignore[valid-type]
+    def list_route(reader: ReadSession) -> list[out_model]:
         return read_structure(reader, segment)
 
     @get(f"/{segment}/{{code:str}}", opt={"roles": READ}, sync_to_thread=True,
          responses=problems(404), summary=f"Read one of the {tag}", tags=["structure"],
          operation_id=f"get_{segment}")
-    def get_route(code: FromPath[str], reader: ReadSession) -> out_model:  # type: ignore[valid-type]
+    def get_route(code: FromPath[str], reader: ReadSession) -> out_model:
         return read_structure(reader, segment, code)
 
     @put(f"/{segment}/{{code:str}}", opt={"roles": MANAGE}, sync_to_thread=True,
@@ -106,7 +106,7 @@ def _routes(segment: str, out_model, tag: str) -> list:
          summary=f"Create (201) or replace (200) one of the {tag}",
          tags=["structure"], operation_id=f"put_{segment}")
     def put_route(code: FromPath[str], data: JSONBody[dict[str, Any]],
-                  session: WriteSession) -> Response[out_model]:  # type: ignore[valid-type]
+                  session: WriteSession) -> Response[out_model]:
         return write_structure(session, segment, code, data)
 
     @delete(f"/{segment}/{{code:str}}", opt={"roles": MANAGE}, sync_to_thread=True,

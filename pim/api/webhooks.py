@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, overload
 
 from litestar import Request, Response, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
@@ -79,6 +79,10 @@ def _plain(field: str, value: str | None, forbidden: re.Pattern = _CONTROL) -> s
     return value
 
 
+@overload
+def _aware(field: str, moment: datetime) -> datetime: ...
+@overload
+def _aware(field: str, moment: None) -> None: ...
 def _aware(field: str, moment: datetime | None) -> datetime | None:
     """Times without a zone are UTC."""
     if moment is None:
@@ -92,7 +96,8 @@ def _aware(field: str, moment: datetime | None) -> datetime | None:
 def checked_url(url: str) -> str:
     """What can be said of a URL without the network: http(s), a well-formed host and port,
     no credentials, and a literal address the outbound policy allows."""
-    url = _plain("url", url.strip())
+    url = url.strip()
+    _plain("url", url)
     try:
         parts = webhook_policy().split(url)
         parts.port  # noqa: B018 (raises ValueError when the port is not a number in range)
@@ -100,7 +105,7 @@ def checked_url(url: str) -> str:
         raise _refused("url", error.message) from None
     except ValueError as error:
         raise _refused("url", f"not a valid URL: {error}") from None
-    host = parts.hostname
+    host = parts.hostname or ""  # split() refuses a URL without one
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

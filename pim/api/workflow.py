@@ -91,7 +91,7 @@ def _transition(name: Literal["submit", "approve", "reject"], roles: tuple[str, 
 
     @post(f"/workflow/{{channel:str}}/{name}", opt={"roles": roles}, sync_to_thread=True,
           status_code=_OK, responses=problems(404, 409), tags=["workflow"], summary=summary,
-          operation_id=f"Workflow{name.capitalize()}")
+          operation_id=f"Workflow{name.capitalize()}", name=f"workflow_{name}_route")
     def route(request: Request, channel: FromPath[str], data: JSONBody[SkusIn],
               session: WriteSession) -> TransitionOut:
         try:
@@ -100,7 +100,6 @@ def _transition(name: Literal["submit", "approve", "reject"], roles: tuple[str, 
             raise _pointing_at_skus(error, data.skus) from None
         return TransitionOut(channel=channel, transition=name, results=moved)
 
-    route.__name__ = f"workflow_{name}_route"
     return route
 
 

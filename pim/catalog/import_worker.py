@@ -33,14 +33,14 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from importers import open_source
 from importers.errors import ImportFileError
-from importers.source import SourceRecords
+from importers.source import ImportSource, SourceRecords
 from pim.catalog.state import CreatedProduct, created_product, json_text
 from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, FamilyValueChecks
 from pim.records import CatalogContext, ProductRecord
@@ -132,14 +132,15 @@ class WorkerRecords(Iterator[Any]):
         except OSError:
             self._stderr.close()
             raise
-        _grow_pipe(self._process.stdout)
+        self._stdin, self._stdout = _pipe(self._process.stdin), _pipe(self._process.stdout)
+        _grow_pipe(self._stdout)
         job = {"source": {**source_args, "channels": channels}, "check_values": check_values,
                "read_values": read_values,
                "make_products": MAKE_PRODUCTS if make_products else "never",
                "frame_records": frame_records, "behind_frames": BEHIND_FRAMES}
         try:
-            self._process.stdin.write(_dumps(job))
-            self._process.stdin.close()
+            self._stdin.write(_dumps(job))
+            self._stdin.close()
         except BrokenPipeError:
             pass  # the worker died at once: reading says why
         self._items = self._read()
@@ -158,11 +159,11 @@ class WorkerRecords(Iterator[Any]):
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
-        self._process.stdout.close()
+        self._stdout.close()
         self._stderr.close()
 
-    def _read(self) -> Iterator[Any]:
-        stream = self._process.stdout
+    def _read(self) -> Generator[Any, None, None]:
+        stream = self._stdout
         while True:
             header = stream.read(_HEADER.size)
             if len(header) < _HEADER.size:
@@ -211,7 +212,13 @@ class WorkerRecords(Iterator[Any]):
         return f"\n{output[-4000:]}" if output else ""
 
 
-def _grow_pipe(stream) -> None:
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    if stream is None:  # never: the worker is started with both pipes
+        raise ImportWorkerError("the import worker was started without its pipes")
+    return stream
+
+
+def _grow_pipe(stream: IO[bytes]) -> None:
     try:
         import fcntl  # Unix only: imported where it is used, in this try
 
@@ -286,6 +293,8 @@ def run_worker(job: dict[str, Any], out) -> None:
     frame: list[Any] = []
     try:
         source = open_source(**job["source"])
+        if not isinstance(source, ImportSource):  # never: only convention files come here
+            raise TypeError(f"the import worker reads convention files, not {source!r}")
         checks = (FamilyValueChecks(source.context, source.channels) if job["check_values"]
                   else None)
         read_values, frame_records = job["read_values"], job["frame_records"]

@@ -139,9 +139,9 @@ class ImportReport:
             setattr(self, result.status, getattr(self, result.status) + 1)
         for error in result.errors:
             column = error.get("attribute") or error.get("field")
-            if error.get("locale"):
+            if column and error.get("locale"):
                 column += f"-{error['locale']}"
-            if error.get("scope"):
+            if column and error.get("scope"):
                 column += f"-{error['scope']}"
             self.add_row_error(RowError(row=result.row, sku=result.sku, column=column,
                                         message=error["message"]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from importers import ImportFileError, iter_akeneo_catalog, load_profile, open_source
 from pim.catalog.importing import ImportAborted, ImportReport, apply_import, batch_hook
@@ -87,7 +87,7 @@ def _unsure_encoding(report: ImportReport) -> None:
             "in a mapping profile (encoding: ...)", severity="warning"))
 
 
-def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: str,
+def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: Literal["skip", "abort"],
            overwrite_pim_owned: bool, media_root: str | None = None) -> dict[str, Any]:
     factory = session_factory()
     with factory() as session:
@@ -142,7 +142,9 @@ def import_file(ctx: JobContext, *, path: str, profile: str | None = None,
                            max_uncompressed_bytes=get_settings().xlsx_max_uncompressed_bytes
                            ).records()
 
-    return _apply(ctx, records, dry_run=dry_run, on_error=on_error,
+    if on_error not in ("skip", "abort"):
+        raise PermanentError(f"on_error must be skip or abort, not {on_error!r}")
+    return _apply(ctx, records, dry_run=dry_run, on_error=cast(Literal["skip", "abort"], on_error),
                   overwrite_pim_owned=bool(mapping and mapping.overwrite_pim_owned),
                   media_root=media_root)
 

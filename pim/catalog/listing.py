@@ -81,7 +81,8 @@ def list_product_models(session: Session, *, family: str | None, after: int | No
     rows = rows[:limit]
     parents = dict(session.execute(select(ProductModel.id, ProductModel.code).where(
         ProductModel.id.in_({m.parent_id for m in rows if m.parent_id}))).all())
-    return [model_out(m, parents.get(m.parent_id)) for m in rows], (
+    return [model_out(m, parents.get(m.parent_id) if m.parent_id else None)
+            for m in rows], (
         rows[-1].id if more and rows else None)
 
 

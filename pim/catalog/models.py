@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pim.db import Base, utcnow
+from pim.records import AttributeType, Owner
 
 
 class Locale(Base):
@@ -56,10 +57,10 @@ class Attribute(Base):
     __table_args__ = (CheckConstraint("owner IN ('erp', 'pim')", name="owner"),)
 
     code: Mapped[str] = mapped_column(String(100), primary_key=True)
-    type: Mapped[str] = mapped_column(String(20))
+    type: Mapped[AttributeType] = mapped_column(String(20))
     localizable: Mapped[bool] = mapped_column(Boolean, default=False)
     scopable: Mapped[bool] = mapped_column(Boolean, default=False)
-    owner: Mapped[str] = mapped_column(String(8), default="pim")
+    owner: Mapped[Owner] = mapped_column(String(8), default="pim")
     unique: Mapped[bool] = mapped_column(Boolean, default=False)
     group_code: Mapped[str | None] = mapped_column(
         ForeignKey("attribute_groups.code", ondelete="SET NULL"), index=True

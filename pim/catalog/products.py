@@ -125,7 +125,8 @@ def _ownership_filter(values, old_values, policy: WritePolicy, context):
 
     Runs on validated, canonical values, so an incoming "12" and a stored "12.00" are the
     same value and no false conflict is reported."""
-    errors, conflicts = [], []
+    errors: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
     if _holds_nothing_back(policy, old_values):
         return values, errors, conflicts
     allowed: dict[str, list] = {}
@@ -274,7 +275,8 @@ def _write_products(
         row = {
             "sku": record.sku,
             "family_code": new["family"],
-            "parent_id": cache.model(session, new["parent"])[0] if new["parent"] else None,
+            "parent_id": (parent[0] if new["parent"] and (
+                parent := cache.model(session, new["parent"])) else None),
             "enabled": new["enabled"],
             "values": stored_values,
             "version": version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,8 @@ import msgspec
 import orjson
 from sqlalchemy import Text, bindparam, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from pim.catalog.models import Association, Category, Product, ProductCategory, ProductModel
 from pim.catalog.product_models import model_state
@@ -93,8 +96,8 @@ PRODUCT_COLUMNS = (
 # the response as it is (decoding and re-encoding them was most of a page's Python work).
 PAGE_COLUMNS = tuple(cast(Product.values, Text).label("values") if column is Product.values
                      else column for column in PRODUCT_COLUMNS)
-_IDS = bindparam("ids", expanding=True)
-_PAGE_LINKS = union_all(
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_PAGE_LINKS: CompoundSelect[*tuple[Any, ...]] = union_all(
     select(ProductCategory.product_id.label("product_id"), literal_column("'c'").label("kind"),
            Category.code.label("code"), null().label("target"), null().label("quantity"))
     .join(ProductCategory, ProductCategory.category_id == Category.id)
@@ -105,7 +108,7 @@ _PAGE_LINKS = union_all(
 ).order_by(literal_column("kind"), literal_column("code"), literal_column("target"))
 
 
-def products_out(session: Session, rows: list) -> list[dict[str, Any]]:
+def products_out(session: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
     """ProductOut dicts for rows of PRODUCT_COLUMNS (or PAGE_COLUMNS: values then stay
     JSON text, as msgspec.Raw), in their order."""
     categories: dict[int, list[str]] = {row[0]: [] for row in rows}

@@ -26,6 +26,7 @@ from pim.catalog.models import (
     UnitFamily,
 )
 from pim.catalog.schemas import STRUCTURE_MODELS
+from pim.db import affected
 from pim.errors import Conflict, Invalid, NotFound
 from pim.records import (
     AttributeSpec,
@@ -232,7 +233,7 @@ def delete_structure(session: Session, kind: str, code: str, *, attribute: str |
     if kind == "attribute_option":
         result = session.execute(delete(AttributeOption).where(
             AttributeOption.attribute_code == attribute, AttributeOption.code == code))
-        if not result.rowcount:
+        if not affected(result):
             raise NotFound(f"option {code!r} of {attribute!r} does not exist")
         return
     if kind == "category":
@@ -244,15 +245,16 @@ def delete_structure(session: Session, kind: str, code: str, *, attribute: str |
     model = DELETABLE.get(kind)
     if model is None:
         raise Invalid(f"unknown structure kind {kind!r}")
-    row = session.get(model, code)
-    if row is None:
+    entity = session.get(model, code)
+    if entity is None:
         raise NotFound(f"{kind} {code!r} does not exist")
     if kind == "family":
-        used = session.scalar(select(func.count()).where(Product.family_code == code))
-        used += session.scalar(select(func.count()).where(ProductModel.family_code == code))
+        used = session.scalar(select(func.count()).where(Product.family_code == code)) or 0
+        used += session.scalar(
+            select(func.count()).where(ProductModel.family_code == code)) or 0
         if used:
             raise Conflict(f"family {code} is used by {used} products and models")
-    session.delete(row)
+    session.delete(entity)
     session.flush()
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import nh3
 import orjson
@@ -155,7 +155,7 @@ _REMEMBERED_TEXTS = 1024
 
 def _number_texter(
     rules: dict[str, Any], money: bool = False,
-) -> Callable[[Any, Any], str | Decimal]:
+) -> Callable[..., str | Decimal]:
     """``to_decimal``, ``_number_checker``'s checks, then ``decimal_text`` of the value:
     ``text(raw, what="value")``.
     With ``money``, ``money_text`` of the value, or the checked value itself where that text
@@ -374,7 +374,7 @@ def _measurement_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleane
             raise Refused("a unit is required")
         if units is not None and unit not in units:
             allowed = ", ".join(sorted(units))
-            raise Refused(f"unit {unit!r} is not in unit family {family.code} ({allowed})")
+            raise Refused(f"unit {unit!r} is not in unit family {spec.unit_family} ({allowed})")
         return {"amount": amount_text(data["amount"], "amount"), "unit": unit}
 
     return clean_measurement
@@ -392,7 +392,7 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
         if not isinstance(data, list):
             raise Refused('expected [{"amount": ..., "currency": ...}]')
         seen: set[tuple[str, int]] = set()
-        cleaned = []
+        cleaned: list[dict[str, Any]] = []
         for entry in data:
             if not isinstance(entry, dict) or "currency" not in entry:
                 raise Refused('each price needs "amount" and "currency"')
@@ -417,7 +417,7 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
                 raise Refused(f"two {currency} prices for quantity {min_quantity}")
             seen.add(key)
             if amount.__class__ is not str:
-                amount = money_text(amount)
+                amount = money_text(cast(Decimal, amount))
             if min_quantity == 1:
                 cleaned.append({"amount": amount, "currency": currency})
             else:
@@ -456,11 +456,12 @@ def _date_cleaner(rules: dict[str, Any]) -> Cleaner:
         elif isinstance(data, str):
             text = data.strip()
             try:
-                value = date.fromisoformat(text[:10]) if len(text) >= 10 else None
+                parsed = date.fromisoformat(text[:10]) if len(text) >= 10 else None
             except ValueError:
-                value = None
-            if value is None or (len(text) > 10 and text[10] not in "T "):
+                parsed = None
+            if parsed is None or (len(text) > 10 and text[10] not in "T "):
                 raise Refused(f"{data!r} is not an ISO 8601 date (YYYY-MM-DD)")
+            value = parsed
         else:
             raise Refused(f"expected a date, got {type(data).__name__}")
         if low is not None and value < low:
@@ -600,7 +601,7 @@ def validate_values(
         coordinates = known.coordinates
         out: list = []
         several = len(entries) > 1
-        seen: set[tuple[str | None, str | None]] = set() if several else None
+        seen: set[tuple[str | None, str | None]] = set()
         for entry in entries:
             if not isinstance(entry, dict) or "data" not in entry:
                 problems.append(ValueProblem(code, 'each value needs "locale", "scope", "data"'))

@@ -44,9 +44,9 @@ def pull_command(connector_file: str, full: bool) -> None:
         raise click.ClickException(f"pull failed: {reason.split(': ', 1)[-1]}")
     result = job.result
     click.echo(result["summary"])
-    for error in result["errors"][:20]:
-        click.echo(f"  refused: {error['sku'] or error['erp_key'] or '-'}: {error['message']}",
-                   err=True)
+    for refused in result["errors"][:20]:
+        click.echo(f"  refused: {refused['sku'] or refused['erp_key'] or '-'}: "
+                   f"{refused['message']}", err=True)
     if result["error_count"] > 20:
         click.echo(f"  ... {result['error_count'] - 20} more (pim jobs show {job.id})", err=True)
     for note in result["notes"]:

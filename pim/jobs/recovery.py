@@ -53,7 +53,7 @@ def recover_lost_jobs(*, rq_check: RqCheck | None = None) -> list[str]:
     for job_id, attempt, runner, heartbeat_at in rows:
         reason = lost_reason(runner, heartbeat_at, stale_before=stale_before)
         if reason is None and rq_check is not None and (runner or "").startswith("rq:"):
-            reason = rq_check(job_id, attempt, runner)
+            reason = rq_check(job_id, attempt, runner or "")
         if reason is None:
             continue
         status = state.record_lost(job_id, attempt, reason)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +56,7 @@ _load_lock = threading.Lock()
 
 
 def job(kind: str, *, queue: str = DEFAULT_QUEUE, max_attempts: int = 3,
-        retry_delays: list[float] | tuple[float, ...] | None = None,
+        retry_delays: Sequence[float] | None = None,
         timeout: int = DEFAULT_TIMEOUT) -> Callable[[JobFunction], JobFunction]:
     """Register a module-level function as the job ``kind``."""
     if max_attempts < 1:

@@ -31,14 +31,14 @@ class JobOut(BaseModel):
     dedupe_key: str | None
     runner: str | None
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def progress_percent(self) -> float | None:
         if not self.progress_total:
             return None
         return round(100.0 * min(self.progress_done, self.progress_total) / self.progress_total, 1)
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def duration_seconds(self) -> float | None:
         if self.started_at is None or self.finished_at is None:

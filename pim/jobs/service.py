@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pim.db import utcnow
+from pim.db import affected, utcnow
 from pim.errors import Conflict, Invalid, NotFound
 from pim.jobs.models import JOB_STATUSES, Job
 from pim.jobs.schemas import JobOut
@@ -47,7 +47,7 @@ def cancel_job(session: Session, job_id: str, *, cancelled_by: str | None = None
         update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE))
         .values(status="cancelled", finished_at=utcnow(), message=f"cancelled{who}"),
         execution_options={"synchronize_session": False})
-    if updated.rowcount != 1:
+    if affected(updated) != 1:
         job = get_job(session, job_id)  # raises NotFound
         raise Conflict(f"job {job_id} has already {job.status}")
     session.expire_all()

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
-from pim.db import read_session, session_scope, utcnow
+from pim.db import affected, read_session, session_scope, utcnow
 from pim.jobs.dispatch import Dispatch, dispatch_after_commit
 from pim.jobs.models import Job
 
@@ -72,7 +72,7 @@ def claim_job(job_id: str, *, expected_attempts: int | None, runner: str) -> int
         done = session.execute(update(Job).where(*conditions)
                                .values(**_claim_values(runner, utcnow())),
                                execution_options=_NO_SYNC)
-        if done.rowcount != 1:
+        if affected(done) != 1:
             return None
         return session.scalar(select(Job.attempts).where(Job.id == job_id))
 
@@ -99,7 +99,7 @@ def claim_due_jobs(*, limit: int, runner: str) -> list[tuple[str, int]]:
                 update(Job).where(Job.id == job_id, Job.status.in_(PENDING),
                                   Job.attempts == attempts)
                 .values(**_claim_values(runner, now)), execution_options=_NO_SYNC)
-            if done.rowcount == 1:
+            if affected(done) == 1:
                 claimed.append((job_id, attempts + 1))
     return claimed
 
@@ -122,14 +122,14 @@ def write_progress(job_id: str, attempt: int, done: int, total: int | None,
             update(Job).where(_this_attempt(job_id, attempt))
             .values(progress_done=done, progress_total=total, message=message,
                     heartbeat_at=utcnow()), execution_options=_NO_SYNC)
-        return result.rowcount == 1
+        return affected(result) == 1
 
 
 def touch_heartbeat(job_id: str, attempt: int) -> bool:
     with session_scope() as session:
         result = session.execute(update(Job).where(_this_attempt(job_id, attempt))
                                  .values(heartbeat_at=utcnow()), execution_options=_NO_SYNC)
-        return result.rowcount == 1
+        return affected(result) == 1
 
 
 def record_success(job_id: str, attempt: int, result: dict[str, Any], *, done: int,
@@ -140,7 +140,7 @@ def record_success(job_id: str, attempt: int, result: dict[str, Any], *, done: i
             .values(status="succeeded", result=result, finished_at=utcnow(),
                     progress_done=done, progress_total=total, message=message),
             execution_options=_NO_SYNC)
-        return updated.rowcount == 1
+        return affected(updated) == 1
 
 
 def record_failure(job_id: str, attempt: int, error: str, *,
@@ -180,7 +180,7 @@ def retry_in_place(job_id: str, attempt: int, error: str) -> bool:
                     error=f"attempt {attempt} of {max_attempts} failed: {error}",
                     message=f"attempt {attempt} of {max_attempts} failed; retrying"),
             execution_options=_NO_SYNC)
-        return updated.rowcount == 1
+        return affected(updated) == 1
 
 
 def record_lost(job_id: str, attempt: int, reason: str) -> str | None:
@@ -207,7 +207,7 @@ def _transition(session, job: Job, attempt: int, values: dict[str, Any]) -> str 
     the runners once the transaction commits."""
     updated = session.execute(update(Job).where(_this_attempt(job.id, attempt)).values(**values),
                               execution_options=_NO_SYNC)
-    if updated.rowcount != 1:
+    if affected(updated) != 1:
         return None
     if values["status"] in PENDING:
         dispatch_after_commit(session, Dispatch(job.id, job.kind, attempt, values["run_at"]))
@@ -221,4 +221,4 @@ def record_interrupted(job_id: str, attempt: int, reason: str) -> bool:
             update(Job).where(_this_attempt(job_id, attempt))
             .values(status="cancelled", finished_at=utcnow(), message=reason),
             execution_options=_NO_SYNC)
-        return updated.rowcount == 1
+        return affected(updated) == 1

@@ -10,7 +10,7 @@ pointing at the asset and changes nothing; the same bytes are stored once.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from pim.media.errors import MediaTooLarge, UnsupportedMedia
 from pim.media.fetch import DownloadFailed
 from pim.media.service import fetch_url, store_download
 from pim.net import UnsafeTarget
-from pim.records import ProductRecord, ValueKey, get_value
+from pim.records import ProductRecord, RecordKind, ValueKey, get_value
 
 MEDIA_DOWNLOAD = "media_download"
 
@@ -31,7 +31,7 @@ MEDIA_DOWNLOAD = "media_download"
 @job(MEDIA_DOWNLOAD, queue="media", max_attempts=3)
 def media_download(ctx: JobContext, *, url: str, sku: str, attribute: str,
                    locale: str | None = None, scope: str | None = None,
-                   kind: Literal["product", "product_model"] = "product",
+                   kind: RecordKind = "product",
                    source: str | None = None) -> dict[str, Any]:
     """Download ``url`` into the media store and set ``sku``'s value to the asset's path."""
     key = ValueKey(attribute, locale, scope)
@@ -60,7 +60,7 @@ def media_download(ctx: JobContext, *, url: str, sku: str, attribute: str,
     return {"status": status, **where, "path": asset.path, "sha256": asset.sha256}
 
 
-def current_value(session: Session, kind: str, sku: str, key: ValueKey) -> Any:
+def current_value(session: Session, kind: RecordKind, sku: str, key: ValueKey) -> Any:
     query = select(Product.values).where(Product.sku == sku) if kind == "product" else \
         select(ProductModel.values).where(ProductModel.code == sku)
     values = session.scalar(query)
@@ -69,7 +69,7 @@ def current_value(session: Session, kind: str, sku: str, key: ValueKey) -> Any:
     return get_value(values, key)
 
 
-def set_media_value(session: Session, kind: str, sku: str, key: ValueKey, path: str, *,
+def set_media_value(session: Session, kind: RecordKind, sku: str, key: ValueKey, path: str, *,
                     actor: str | None, source: str) -> str:
     """Write the asset path through the catalog's one write path. The value being replaced
     is the URL the import itself wrote, so a pim-owned attribute is not a conflict here."""

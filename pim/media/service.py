@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.exc import IntegrityError
@@ -54,7 +54,7 @@ def store_blob(session: Session, blob: Blob, *, filename: str,
     return asset
 
 
-def store_upload(session: Session, stream: BinaryIO, filename: str | None) -> Asset:
+def store_upload(session: Session, stream: IO[bytes], filename: str | None) -> Asset:
     """Store an uploaded file (the API)."""
     settings = get_settings()
     name = clean_filename(filename)

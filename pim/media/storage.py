@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 from pim.config import get_settings
 from pim.media.errors import MediaTooLarge
@@ -77,7 +77,7 @@ def receive(chunks: Iterable[bytes], *, max_bytes: int, name: str = "the file") 
     return Blob(path, digest.hexdigest(), size)
 
 
-def read_chunks(stream: BinaryIO) -> Iterable[bytes]:
+def read_chunks(stream: IO[bytes]) -> Iterable[bytes]:
     while chunk := stream.read(CHUNK):
         yield chunk
 

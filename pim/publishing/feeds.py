@@ -26,7 +26,7 @@ from pim.db import read_session, utcnow
 from pim.errors import Invalid, NotFound
 from pim.publishing.models import Snapshot
 from pim.publishing.published_records import iter_published_records
-from pim.records import ChannelVariant
+from pim.records import ChannelVariant, ProductRecord
 from pim.workflow.channels import get_channel
 
 STREAM_CHUNK = 500
@@ -145,6 +145,7 @@ def feed_version(session: Session, channel: str, locale: str, *,
 
 def _chunks(exporter, channel: str, locale: str, since, info) -> Iterator[bytes]:
     with read_session() as session:
+        items: Iterator[ProductRecord] | Iterator[ChannelVariant]
         if exporter.reads == "records":  # the catalog's data as published (Akeneo)
             items = iter_published_records(session, channel, locale, since=since)
         else:

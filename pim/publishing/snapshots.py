@@ -126,8 +126,8 @@ def _publish_batch(session, setup, products: list[LoadedProduct], report: Publis
     current = _current_snapshots(session, runtime.code, [p.sku for p in products])
     passing: list[tuple[LoadedProduct, list]] = []
     for product in products:
-        row = statuses.get(product.id)
-        status = row.status if row else "draft"
+        known = statuses.get(product.id)
+        status = known.status if known else "draft"
         if skip_withdrawn and status == WITHDRAWN:
             continue
         if check_status and status not in PUBLISHABLE_STATUSES:
@@ -145,7 +145,9 @@ def _publish_batch(session, setup, products: list[LoadedProduct], report: Publis
             continue
         passing.append((product, result.variants))
 
-    rows, superseded, published_ids = [], [], {}
+    rows: list[dict[str, Any]] = []
+    superseded: list[int] = []
+    published_ids: dict[int, dict[str, Any]] = {}
     for product, variants in passing:
         wrote = False
         for variant, _ in variants:
@@ -169,8 +171,9 @@ def _publish_batch(session, setup, products: list[LoadedProduct], report: Publis
             wrote = True
         if not wrote:
             report.unchanged.append(product.sku)
-        row = statuses.get(product.id)
-        if wrote or row is None or row.status != PUBLISHED or row.changed_since_published:
+        known = statuses.get(product.id)
+        if (wrote or known is None or known.status != PUBLISHED
+                or known.changed_since_published):
             published_ids[product.id] = {"status": PUBLISHED, "changed_since_published": False,
                                          "published_version": product.record.version}
     _write_snapshots(session, superseded, rows)
@@ -195,7 +198,9 @@ def withdraw(session: Session, channel: str, skus: Iterable[str], *,
         ids = dict(session.execute(select(Product.sku, Product.id)
                                    .where(Product.sku.in_(chunk))).all())
         current = _current_snapshots(session, channel, chunk)
-        rows, superseded, statuses = [], [], {}
+        rows: list[dict[str, Any]] = []
+        superseded: list[int] = []
+        statuses: dict[int, dict[str, Any]] = {}
         for sku in chunk:
             live = [s for (s_sku, _), s in current.items() if s_sku == sku and not s.withdrawn]
             if not live:

@@ -23,6 +23,7 @@ from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from pim.config import get_settings
+from pim.db import affected
 from pim.webhooks.delivery import AttemptResult, Claim, describe, retry_delay
 from pim.webhooks.models import Attempt, Delivery, Message, Subscription
 from pim.webhooks.settings import get_send_settings
@@ -105,13 +106,12 @@ def release_claims_of(session: Session, subscription_id: int, claimer: str,
                       now: datetime) -> int:
     """Make the deliveries ``claimer`` still holds due again (a rerun of a job whose worker
     died mid-batch sends them again at once, same webhook-id)."""
-    return session.execute(
+    return affected(session.execute(
         update(Delivery)
         .where(Delivery.subscription_id == subscription_id, Delivery.status == "pending",
                Delivery.claimed_by == claimer)
         .values(claimed_by=None, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False)))
 
 
 @dataclass
@@ -262,9 +262,9 @@ def disable_after_failures(session: Session, subscription_id: int) -> str | None
     given up; returns the reason when it did."""
     limit = get_settings().webhook_disable_after
     reason = f"disabled after {limit} consecutive failed deliveries"
-    done = session.execute(
+    done = affected(session.execute(
         update(_subscriptions)
         .where(_subscriptions.c.id == subscription_id, _subscriptions.c.active.is_(True),
                _subscriptions.c.consecutive_failures >= limit)
-        .values(active=False, disabled_reason=reason)).rowcount
+        .values(active=False, disabled_reason=reason)))
     return reason if done else None

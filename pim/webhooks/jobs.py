@@ -69,7 +69,7 @@ def wake_subscriptions(session: Session | None, subscription_ids: Iterable[int],
                    for row in session.execute(SENDERS, {"ids": ids})}
     now = utcnow()
     keys = {send_key(i, senders[i][0]): i for i in ids
-            if i in senders and (senders[i][1] is None or senders[i][1] <= now)}
+            if i in senders and ((until := senders[i][1]) is None or until <= now)}
     if not keys:
         return  # every one has a send job under way
     joined = set(session.scalars(EXISTING_JOBS, {"keys": list(keys)}))

@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from pim.db import read_session, session_scope, utcnow
+from pim.db import affected, read_session, session_scope, utcnow
 from pim.net import UnsafeTarget, webhook_policy
 from pim.webhooks.batch import (
     BatchRecord,
@@ -101,14 +101,14 @@ def start_sending(subscription_id: int, claimer: str, lease_seconds: float,
     with session_scope() as session:
         wait_for_publications(session, subscription_id)
         now = utcnow()
-        taken = session.execute(
+        taken = affected(session.execute(
             update(Subscription)
             .where(Subscription.id == subscription_id,
                    or_(Subscription.sender.is_(None), Subscription.sender_until <= now,
                        Subscription.sender == claimer))
             .values(sender=claimer, sender_until=now + timedelta(seconds=lease_seconds),
                     send_generation=Subscription.send_generation + 1)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
         if not taken:
             session.execute(update(Subscription).where(Subscription.id == subscription_id)
                             .values(send_generation=Subscription.send_generation + 1)

@@ -173,7 +173,7 @@ def get_delivery(session: Session, delivery_id: int) -> DeliveryOut:
 def new_delivery_of(session: Session, original: Delivery) -> Delivery:
     """A fresh pending delivery of the same message (same webhook-id), queued behind
     whatever is pending for its ordering key."""
-    subscription = session.get(Subscription, original.subscription_id)
+    subscription = get_subscription_row(session, original.subscription_id)
     if not subscription.active:
         raise Conflict(f"webhook subscription {subscription.id} is disabled; enable it first")
     [sequence] = next_sequences(session, [subscription], original.ordering_key)

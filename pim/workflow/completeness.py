@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -123,8 +124,8 @@ def write_changed_rows(session: Session, product_ids: list[int], channels: list[
     if not channels:
         return 0
     stored: dict[int, dict[tuple, tuple]] = {}
-    for row in session.execute(_STORED_ROWS, {"ids": product_ids, "channels": channels}):
-        stored.setdefault(row[0], {})[row[1:3]] = tuple(row[3:])
+    for found in session.execute(_STORED_ROWS, {"ids": product_ids, "channels": channels}):
+        stored.setdefault(found[0], {})[found[1:3]] = tuple(found[3:])
     fresh: dict[int, dict[tuple, tuple]] = {}
     for row in rows:
         fresh.setdefault(row["product_id"], {})[(row["channel_code"], row["locale"])] = tuple(
@@ -195,7 +196,7 @@ def recompute_all(session_factory: Callable[[], Session], *, channels: list[str]
     with session_factory() as session:
         setup = ProjectionSetup.load(session, channels)
         batches = list(iter_product_id_batches(session, batch_size))
-        url = session.get_bind().url.render_as_string(hide_password=False)
+        url = session.get_bind().engine.url.render_as_string(hide_password=False)
     codes = list(setup.runtimes)
     workers = min(workers or os.cpu_count() or 1, len(batches))
     done = 0
@@ -223,7 +224,7 @@ def recompute_all(session_factory: Callable[[], Session], *, channels: list[str]
     return done
 
 
-_WORKER: dict[str, object] = {}
+_WORKER: dict[str, Any] = {}
 
 
 def _start_worker(url: str, codes: list[str]) -> None:

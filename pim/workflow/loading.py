@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -121,7 +122,7 @@ class ModelCache:
         along, so a two-level tree (the usual) costs one query."""
         missing = {i for i in ids if i not in self._by_id}
         while missing:
-            rows = []
+            rows: list[Any] = []
             for chunk in chunks(sorted(missing), _IN_CHUNK):
                 rows += session.execute(_MODELS, {"ids": chunk}).all()
             parents = set()

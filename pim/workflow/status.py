@@ -31,9 +31,12 @@ def mark_changed_since_published(session: Session, product_ids: list[int]) -> No
 
 
 def _expire_statuses(session: Session, product_ids: set[int]) -> None:
-    for key, row in list(session.identity_map.items()):
-        if key[0] is ProductChannelStatus and key[1][0] in product_ids:
-            session.expire(row, ["changed_since_published", "updated_at"])
+    for state in list(session.identity_map.all_states()):
+        if (state.class_ is ProductChannelStatus and state.key is not None
+                and state.key[1][0] in product_ids):
+            row = state.obj()
+            if row is not None:
+                session.expire(row, ["changed_since_published", "updated_at"])
 
 
 _STATUS = ProductChannelStatus.__table__
@@ -66,7 +69,7 @@ def set_statuses(session: Session, channel: str, changes: dict[int, dict], *,
     if not changes:
         return
     now = utcnow()
-    existing = set()
+    existing: set[int] = set()
     for chunk in chunks(sorted(changes), 900):
         existing.update(session.scalars(select(ProductChannelStatus.product_id).where(
             ProductChannelStatus.channel_code == channel,
