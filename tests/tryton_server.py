@@ -88,6 +88,15 @@ class TrytonServer:
                 [str(self.venv / "bin" / "trytond"), "-c", str(config),
                  *(["-d", *self.preload] if self.preload else [])],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self._wait_until_it_answers()
+        except BaseException:
+            self.stop()  # never leave a server behind a failed start
+            raise
+        return self
+
+    def _wait_until_it_answers(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -95,10 +104,9 @@ class TrytonServer:
             try:
                 httpx.post(f"{self.url}/rpc/", json={"id": 0, "method": "common.server.version",
                                                       "params": []}, timeout=2)
-                return self
+                return
             except httpx.TransportError:
                 time.sleep(0.2)
-        self.stop()
         raise RuntimeError(f"trytond did not answer within {START_TIMEOUT:.0f} s")
 
     def stop(self) -> None:

@@ -387,6 +387,8 @@ def parse_connector(data: Any, *, path: str | None = None) -> TrytonConnector | 
     """Validate a connector file's content; the error names every faulty key."""
     if not isinstance(data, dict):
         raise ConnectorConfigError("expected a mapping of keys (connector, url, ...)", path=path)
+    if "path" in data:  # set by load_connector_file, never by the file itself
+        raise ConnectorConfigError("Extra inputs are not permitted", key="path", path=path)
     kind = data.get("connector")
     if kind not in ("tryton", "rest"):
         raise ConnectorConfigError(

@@ -174,7 +174,7 @@ def _pull(config: Config, report: PullReport, session_factory: sessionmaker[Sess
             elif isinstance(item, ErpStock):
                 stock.append(item)
             elif isinstance(item, RowError):
-                report.read += item.severity == "error"
+                report.read += 1  # an ERP product that could not be read whole
                 report.refused += item.severity == "error"
                 report.add_error(item.sku, item.message, warning=item.severity == "warning")
             elif isinstance(item, PullEnd):

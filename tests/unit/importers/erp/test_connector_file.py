@@ -71,6 +71,7 @@ def test_schedule_and_durations():
      "mapping.list_price.currency"),
     ({"stock": {"WH": "Warehouse UK"}}, "stock"),
     ({"colour": "blue"}, "colour"),
+    ({"path": "/elsewhere.yaml"}, "path"),
 ])
 def test_errors_name_the_key(change, key):
     data = {k: v for k, v in {**MINIMAL, **change}.items()}
