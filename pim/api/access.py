@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from litestar import Request, get, post
+from litestar import Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy import event
 
 from pim.api.openapi import problems
-from pim.api.schemas import MeOut, TokenCreated, TokenIn, TokenOut, UserCreated, UserIn, UserOut
+from pim.api.schemas import (
+    MeOut,
+    RoleIn,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+    UserCreated,
+    UserIn,
+    UserOut,
+)
 from pim.api.security import forget_token
 from pim.api.sessions import ReadSession, WriteSession
+from pim.auth.access import set_user_active, set_user_role
 from pim.auth.actor import MANAGE, READ
 from pim.auth.service import create_user, list_users, user_out
 from pim.auth.tokens import create_token, list_tokens, parse_expiry, revoke_token, token_out
@@ -33,6 +43,29 @@ def list_users_route(reader: ReadSession) -> list[UserOut]:
 def create_user_route(data: JSONBody[UserIn], session: WriteSession) -> UserCreated:
     user, generated = create_user(session, data.email, role=data.role, password=data.password)
     return UserCreated(**user_out(user), password=generated)
+
+
+@post("/users/{email:str}/disable", opt={"roles": MANAGE}, sync_to_thread=True,
+      status_code=HTTP_200_OK, responses=problems(404, 409),
+      summary="Disable a user (their tokens are refused from the next request on)",
+      tags=["access"])
+def disable_user_route(email: FromPath[str], session: WriteSession) -> UserOut:
+    return UserOut(**user_out(set_user_active(session, email, False)))
+
+
+@post("/users/{email:str}/enable", opt={"roles": MANAGE}, sync_to_thread=True,
+      status_code=HTTP_200_OK, responses=problems(404), summary="Enable a user again",
+      tags=["access"])
+def enable_user_route(email: FromPath[str], session: WriteSession) -> UserOut:
+    return UserOut(**user_out(set_user_active(session, email, True)))
+
+
+@put("/users/{email:str}/role", opt={"roles": MANAGE}, sync_to_thread=True,
+     responses=problems(404, 409, 422),
+     summary="Change a user's role (their tokens never act beyond it)", tags=["access"])
+def set_user_role_route(email: FromPath[str], data: JSONBody[RoleIn],
+                        session: WriteSession) -> UserOut:
+    return UserOut(**user_out(set_user_role(session, email, data.role)))
 
 
 @get("/tokens", opt={"roles": MANAGE}, sync_to_thread=True, responses=problems(),
@@ -62,5 +95,6 @@ def revoke_token_route(token_id: FromPath[int], session: WriteSession) -> TokenO
     return TokenOut(**token_out(token, email))
 
 
-ROUTES = [me_route, list_users_route, create_user_route, list_tokens_route,
+ROUTES = [me_route, list_users_route, create_user_route, disable_user_route,
+          enable_user_route, set_user_role_route, list_tokens_route,
           create_token_route, revoke_token_route]

@@ -89,6 +89,11 @@ class UserIn(BaseModel):
     password: str | None = Field(None, min_length=10, max_length=1024)
 
 
+class RoleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["admin", "editor", "reviewer", "viewer"]
+
+
 class UserOut(BaseModel):
     id: int
     email: str

@@ -3,8 +3,10 @@
 - Every ``/api`` request carries ``Authorization: Bearer pim_...``. The token resolves to an
   :class:`~pim.auth.actor.Actor` (``request.user``). Resolutions are cached in-process for
   ``TOKEN_CACHE_SECONDS`` so a read costs no extra query; expiry is still checked on every
-  request, a revocation through the API takes effect at once in this process, and one made
-  elsewhere (the CLI, another worker) within ``TOKEN_CACHE_SECONDS``.
+  request, and a revocation, a disabled user or a changed role takes effect at the next
+  request in every process on the machine (the CLI's changes too): a cached resolution
+  counts only under the access generation it was made in
+  (``pim.auth.access.access_generation``, one ``stat`` per request).
 - Each route declares the roles it admits in ``opt={"roles": ...}``; the middleware enforces
   it right after authentication (a route that declares nothing is admin-only: forgetting
   fails closed). Not a Litestar guard: a guard call copies the route handler, a tenth of a
@@ -27,6 +29,7 @@ import anyio.to_thread
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from pim.auth.access import access_generation
 from pim.auth.actor import ADMIN, require_role
 from pim.auth.tokens import (
     Authenticated,
@@ -48,6 +51,7 @@ _BEARER = {"WWW-Authenticate": 'Bearer realm="pim"'}
 class _Cached:
     auth: Authenticated
     at: float
+    generation: tuple[int, int]
 
 
 _token_cache: dict[str, _Cached] = {}
@@ -101,13 +105,17 @@ def touches_recorded() -> None:
 
 def _cached(key: str) -> Authenticated | None:
     cached = _token_cache.get(key)
-    if cached is not None and time.monotonic() - cached.at < TOKEN_CACHE_SECONDS:
+    if (cached is not None and time.monotonic() - cached.at < TOKEN_CACHE_SECONDS
+            and cached.generation == access_generation()):
         return cached.auth
     return None
 
 
 async def _resolve_and_cache(key: str, raw: str) -> Authenticated | None:
     done = _resolving[key] = anyio.Event()
+    # Read before resolving: a change committed while the database is asked moves the
+    # generation on, so what this resolution finds is not trusted past it.
+    generation = access_generation()
     try:
         auth = await anyio.to_thread.run_sync(_resolve, raw)
     finally:
@@ -119,7 +127,7 @@ async def _resolve_and_cache(key: str, raw: str) -> Authenticated | None:
         return None
     if len(_token_cache) >= _CACHE_LIMIT:
         _token_cache.clear()
-    _token_cache[key] = _Cached(auth, time.monotonic())
+    _token_cache[key] = _Cached(auth, time.monotonic(), generation)
     return auth
 
 

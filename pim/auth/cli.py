@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pim.auth.access import set_user_active, set_user_role
 from pim.auth.actor import ROLES
 from pim.auth.service import create_user, ensure_admin, list_users
 from pim.auth.tokens import create_token, list_tokens, parse_expiry, revoke_token
@@ -53,6 +54,37 @@ def user_list() -> None:
         for user in list_users(session):
             click.echo(f"{user['id']}\t{user['email']}\t{user['role']}\t"
                        f"{'active' if user['active'] else 'inactive'}")
+
+
+@user_group.command("disable")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    """Disable a user: their tokens and sessions are refused from the next request on."""
+
+    with command_session() as session:
+        email = set_user_active(session, email, False).email
+    click.echo(f"user {email} disabled")
+
+
+@user_group.command("enable")
+@click.argument("email")
+def user_enable(email: str) -> None:
+    """Enable a disabled user again (their unrevoked, unexpired tokens work again)."""
+
+    with command_session() as session:
+        email = set_user_active(session, email, True).email
+    click.echo(f"user {email} enabled")
+
+
+@user_group.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+def user_set_role(email: str, role: str) -> None:
+    """Change a user's role (tokens never act beyond it, from the next request on)."""
+
+    with command_session() as session:
+        email = set_user_role(session, email, role).email
+    click.echo(f"user {email} is now {role}")
 
 
 @click.group("token")

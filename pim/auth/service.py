@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pim.auth.access import may_act
 from pim.auth.actor import ROLES, Actor
 from pim.auth.models import User
 from pim.auth.passwords import (
@@ -80,7 +81,7 @@ def authenticate_password(session: Session, email: str, password: str) -> Actor 
     """The actor for a correct e-mail and password of an active user, else None. A hash made
     with older parameters is replaced in ``session`` (the caller commits)."""
     user = get_user(session, email, missing_ok=True)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None or not may_act(user.active) or not verify_password(user.password_hash, password):
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pim.auth.access import may_act, revoke_access
 from pim.auth.actor import ROLES, Actor, role_covers
 from pim.auth.models import ApiToken, User
 from pim.db import utcnow
@@ -81,7 +82,7 @@ def create_token(
     user = session.scalar(select(User).where(User.email == user_email.strip().lower()))
     if user is None:
         raise NotFound(f"user {user_email} does not exist")
-    if not user.active:
+    if not may_act(user.active):
         raise Invalid(f"user {user.email} is not active")
     if not role_covers(user.role, role):
         raise Forbidden(f"a {role} token exceeds the role of {user.email} ({user.role})")
@@ -100,6 +101,7 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()
+        revoke_access(session, token.user_id)  # every process's token cache, at once
     return token
 
 
@@ -132,7 +134,7 @@ def authenticate_token(session: Session, raw: str, *, now: datetime | None = Non
     if row is None:
         return None
     token_id, role, expires_at, revoked_at, last_used, user_id, email, user_role, active = row
-    if revoked_at is not None or not active or (expires_at is not None and expires_at <= now):
+    if revoked_at is not None or not may_act(active) or (expires_at is not None and expires_at <= now):
         return None
     if not role_covers(user_role, role):
         return None

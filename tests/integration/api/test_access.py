@@ -64,6 +64,9 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("PUT", "/api/v1/channels/{code:str}"): {A},
     ("GET", "/api/v1/users"): {A},
     ("POST", "/api/v1/users"): {A},
+    ("POST", "/api/v1/users/{email:str}/disable"): {A},
+    ("POST", "/api/v1/users/{email:str}/enable"): {A},
+    ("PUT", "/api/v1/users/{email:str}/role"): {A},
     ("GET", "/api/v1/tokens"): {A},
     ("POST", "/api/v1/tokens"): {A},
     ("POST", "/api/v1/tokens/{token_id:int}/revoke"): {A},
@@ -75,7 +78,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
 # Concrete values that never change data: unknown codes, ids and SKUs, empty bodies.
 PARAMS = {"{sku:str}": "NO-SUCH-SKU", "{code:str}": "no_such_code", "{attribute:str}": "colour",
           "{token_id:int}": "999999", "{key_id:int}": "999999", "{channel:str}": "webshop-uk",
-          "{format:str}": "ndjson"}
+          "{format:str}": "ndjson", "{email:str}": "nobody@pim.test"}
 
 for _part in (matrix_jobs, matrix_workflow, matrix_webhooks, matrix_media, matrix_erp):
     MATRIX.update(_part.ROWS)
@@ -140,7 +143,7 @@ def test_an_expired_token_is_refused(client, world):
     cached = security._token_cache[security.hash_token(raw)]
     security._token_cache[security.hash_token(raw)] = security._Cached(
         type(cached.auth)(cached.auth.actor, cached.auth.token_id, utcnow() - timedelta(1)),
-        cached.at)
+        cached.at, cached.generation)
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
@@ -153,6 +156,83 @@ def test_a_revoked_token_is_refused_at_once(client, world):
     revoked = client.post(f"/api/v1/tokens/{token_id}/revoke", headers=world.auth(A))
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_disabled_users_tokens_are_refused_at_once_and_back_when_enabled(client, world):
+    headers = world.auth(E)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # cached now
+    disabled = client.post("/api/v1/users/editor@pim.test/disable", headers=world.auth(A))
+    assert disabled.status_code == 200 and disabled.json()["active"] is False
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    enabled = client.post("/api/v1/users/editor@pim.test/enable", headers=world.auth(A))
+    assert enabled.status_code == 200 and enabled.json()["active"] is True
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
+def test_a_user_disabled_by_another_process_is_refused_at_the_next_request(client, world):
+    """The CLI runs in its own process: the server's token cache still holds the token,
+    and the access generation tells it to look again."""
+    from click.testing import CliRunner
+
+    from pim.cli import main
+
+    headers = world.auth(V)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    result = CliRunner().invoke(main, ["user", "disable", "viewer@pim.test"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_demoted_users_tokens_lose_the_role_at_once(client, world):
+    from pim.auth.service import create_user
+    from pim.db import session_scope
+
+    with session_scope() as session:
+        create_user(session, "second@pim.test", role="admin", password="correct horse 2")
+    _, raw = add_token("second@pim.test", "admin")
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/api/v1/users", headers=headers).status_code == 200
+    demoted = client.put("/api/v1/users/second@pim.test/role", json={"role": "editor"},
+                         headers=world.auth(A))
+    assert demoted.status_code == 200 and demoted.json()["role"] == "editor"
+    # an admin token of a user who is an editor now: refused, not merely demoted
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_the_last_active_admin_cannot_be_disabled_or_demoted(client, world):
+    from pim.auth.service import create_user
+    from pim.db import session_scope
+
+    refused = client.post("/api/v1/users/admin@pim.test/disable", headers=world.auth(A))
+    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "email"
+    assert client.put("/api/v1/users/admin@pim.test/role", json={"role": "viewer"},
+                      headers=world.auth(A)).status_code == 409
+    with session_scope() as session:
+        create_user(session, "second@pim.test", role="admin", password="correct horse 2")
+    assert client.post("/api/v1/users/admin@pim.test/disable",
+                       headers=world.auth(A)).status_code == 200
+
+
+def test_user_commands_disable_enable_and_set_role(world):
+    from click.testing import CliRunner
+
+    from pim.auth.access import user_is_active
+    from pim.auth.service import get_user
+    from pim.cli import main
+    from pim.db import session_scope
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["user", "disable", "editor@pim.test"]).exit_code == 0
+    with session_scope() as session:
+        assert not user_is_active(session, get_user(session, "editor@pim.test").id)
+    assert runner.invoke(main, ["user", "enable", "editor@pim.test"]).exit_code == 0
+    changed = runner.invoke(main, ["user", "set-role", "editor@pim.test", "viewer"])
+    assert changed.exit_code == 0 and "now viewer" in changed.output
+    with session_scope() as session:
+        user = get_user(session, "editor@pim.test")
+        assert user.active and user.role == "viewer"
+    missing = runner.invoke(main, ["user", "disable", "nobody@pim.test"])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
 
 
 def test_a_token_cannot_exceed_its_users_role(client, world):
