@@ -42,10 +42,14 @@ START_TIMEOUT = 60.0
 
 
 def ensure_tryton() -> Path:
-    """The Tryton virtualenv, installed first when missing or out of date."""
-    done = subprocess.run(["bash", str(ROOT / ".ci" / "tryton.sh")], check=False,
-                          capture_output=True, text=True, env={**os.environ,
-                                                               "PIM_TRYTON_HOME": str(HOME)})
+    """The Tryton virtualenv, installed first when missing or out of date (one installer
+    at a time: pytest-xdist workers may all ask at once)."""
+    HOME.mkdir(parents=True, exist_ok=True)
+    with open(HOME / "install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = subprocess.run(["bash", str(ROOT / ".ci" / "tryton.sh")], check=False,
+                              capture_output=True, text=True,
+                              env={**os.environ, "PIM_TRYTON_HOME": str(HOME)})
     if done.returncode != 0:
         raise RuntimeError(f"installing Tryton failed:\n{done.stderr[-3000:]}")
     venv = Path(done.stdout.strip().splitlines()[-1])

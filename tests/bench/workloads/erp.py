@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.bench.harness import Measurement, workload
+from tests.bench.harness import Measurement, wire_hub, workload
 from tests.bench.workloads.catalog import _fresh_sqlite, _use_database
 
 PASSWORD_ENV = "PIM_BENCH_TRYTON_PASSWORD"
@@ -125,6 +125,7 @@ def erp_full_pull(size: int) -> Measurement:
     """A full pull of ``size`` Tryton products (default mapping onto the demo's spare parts,
     stock of one location) into a fresh SQLite hub, pages of 200. Baseline: the bare
     ``search_read`` loop over the same pages and fields, no writes."""
+    wire_hub()
     from pim.erp import pull
 
     tryton = _Tryton(size)
@@ -158,6 +159,7 @@ def erp_incremental_pull(size: int) -> Measurement:
     """Among ``size`` Tryton products already pulled, one product's price changes; an
     incremental pull finds it and writes it. Ten rounds; the latencies are whole pulls
     (login, change search, id list for deletions, stock moves, writes, watermark)."""
+    wire_hub()
     from pim.erp import pull
 
     tryton = _Tryton(size)
