@@ -29,6 +29,7 @@ publications costs a handful of jobs, not one per delivery:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -274,8 +275,15 @@ def send_subscription(subscription_id: int, claimer: str, *, resume: bool = Fals
             if schedule is not None and start.state.active:
                 schedule(subscription_id, start.held_by_other_until)
             return record.states
-        stopped = send_batches(start.state, claimer, budget_end, record) \
-            if start.state.active else "disabled"
+        try:
+            stopped = send_batches(start.state, claimer, budget_end, record) \
+                if start.state.active else "disabled"
+        except BaseException:
+            # Let the lease go if the database lets us (the job is retried, and meanwhile
+            # publications wake another); the batch's own lease keeps its deliveries.
+            with contextlib.suppress(Exception):
+                stop_sending(subscription_id, claimer)
+            raise
         generation = stop_sending(subscription_id, claimer)
         if stopped == "idle" and has_due(subscription_id):
             if time.monotonic() < budget_end:

@@ -263,3 +263,28 @@ def test_a_send_job_run_twice_sends_nothing_twice(hooks):
         assert send_now(sub.id, "job:same") == {"succeeded": 5}
         assert send_now(sub.id, "job:same", resume=True) == {}
     assert len(receiver.requests) == 5
+
+
+def test_a_job_that_fails_mid_batch_lets_the_lease_go_and_its_rerun_resends(hooks,
+                                                                           monkeypatch):
+    from pim.db import read_session
+    from pim.webhooks import sender
+    from pim.webhooks.jobs import send_now
+    from pim.webhooks.models import Subscription
+
+    def broken(self, claims, deadline):
+        raise RuntimeError("the database went away")
+
+    with Receiver() as receiver:
+        sub = hooks.subscribe(receiver)
+        for n in range(3):
+            hooks.publish(sku=f"SKU-{n}")
+        with monkeypatch.context() as patched:
+            patched.setattr(sender.BatchSender, "send", broken)
+            with pytest.raises(RuntimeError):
+                send_now(sub.id, "job:flaky")
+        with read_session() as session:
+            assert session.get(Subscription, sub.id).sender is None
+        assert {d.status for d in hooks.deliveries(sub.id)} == {"pending"}
+        assert send_now(sub.id, "job:flaky", resume=True) == {"succeeded": 3}
+    assert len(receiver.requests) == 3 and all(r.verified for r in receiver.requests)
