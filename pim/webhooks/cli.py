@@ -144,10 +144,11 @@ def webhook_redeliver(delivery_id: int | None, subscription_id: int | None,
 
 
 @webhook_group.command("dispatch")
-@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--limit", type=int, default=100, show_default=True,
+              help="Subscriptions at most.")
 def webhook_dispatch(limit: int) -> None:
-    """Send deliveries that are due now and have no job (a safety net for cron)."""
-
+    """Send what is due now, subscription by subscription, here (a safety net for cron;
+    a subscription whose send job is under way is left to it)."""
     states = send_due_deliveries(limit)
     click.echo(", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "nothing due")
 
