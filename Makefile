@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 ADMIN   ?= admin@pim.local
 
-.PHONY: run test bench services tryton lint clean
+.PHONY: run test bench services tryton frontend browser lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,16 +16,22 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## run: set up, migrate the SQLite database under var/, load the demo once, create the admin
-## user once (its password is printed the first time) and serve on http://127.0.0.1:8000
-run: $(STAMP)
+## user once (its password is kept in var/admin-password), print how to sign in and serve
+## the web UI and the API on http://127.0.0.1:8000
+run: $(STAMP) frontend
 	$(PIM) db upgrade
 	$(PIM) demo
-	$(PIM) user ensure-admin $(ADMIN)
+	$(PIM) user ensure-admin $(ADMIN) --password-file var/admin-password
+	@echo
+	@echo "  Open http://$(HOST):$(PORT)/ and sign in"
+	@echo "  e-mail:   $(ADMIN)"
+	@echo "  password: $$(cat var/admin-password 2>/dev/null || echo '(set before this checkout kept it; pim user ensure-admin --help)')"
+	@echo
 	$(PIM) serve --host $(HOST) --port $(PORT)
 
 ## test: set up, make sure PostgreSQL and Redis answer, install the Tryton server the ERP
 ## tests start, run the whole suite on SQLite and PostgreSQL
-test: $(STAMP) services tryton
+test: $(STAMP) services tryton frontend browser
 	$(VENV)/bin/pytest
 
 ## bench: the benchmark harness; prints a table and writes var/bench.json
@@ -35,6 +41,14 @@ bench: $(STAMP) services tryton
 
 services:
 	bash .ci/services.sh
+
+## frontend: the web UI's front-end packages (pim/web/package-lock.json) into pim/web/node_modules
+frontend:
+	bash .ci/frontend.sh
+
+## browser: Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium)
+browser:
+	bash .ci/browser.sh
 
 ## tryton: the Tryton server of the ERP tests, in its own virtualenv (var/tryton/venv)
 tryton:

@@ -1,4 +1,4 @@
-"""The Litestar application: REST API, feeds and health. ``create_app()`` is what
+"""The Litestar application: REST API, feeds, health and the web UI. ``create_app()`` is what
 ``pim serve`` (uvicorn, factory mode) calls; it wires the slices (``pim.wiring``) first."""
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from pim.api.security import forget_all_tokens, reset_rate_limits
 from pim.api.sessions import DEPENDENCIES
 from pim.config import get_settings
 from pim.jobs import start_embedded_runner, stop_embedded_runner
+from pim.web import asset_route, favicon_route, template_config, web_router
+from pim.web.assets import current_asset_url
 from pim.wiring import connect_listeners
 
 log = logging.getLogger("pim.app")
@@ -43,7 +45,8 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
     connect_listeners()
     reset_rate_limits()
     forget_all_tokens()
-    handlers: list[Any] = [health_route, api_router(), *FEED_ROUTES]
+    handlers: list[Any] = [health_route, api_router(), *FEED_ROUTES, asset_route,
+                           favicon_route, web_router()]
     openapi = OpenAPIConfig(
         title="PIM hub API",
         version="1.0.0",
@@ -58,7 +61,11 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
             "feedKey": SecurityScheme(type="apiKey", name="X-Feed-Key", security_scheme_in="header",
                                       description="A distributor feed key (feeds only)."),
         }),
-        render_plugins=[SwaggerRenderPlugin()],
+        # Swagger UI from the hub's own copy of swagger-ui-dist (no CDN: works offline).
+        render_plugins=[SwaggerRenderPlugin(
+            js_url=current_asset_url("swagger-ui-bundle.js"),
+            css_url=current_asset_url("swagger-ui.css"),
+            standalone_preset_js_url=current_asset_url("swagger-ui-standalone-preset.js"))],
         use_handler_docstrings=False,
     )
     return Litestar(
@@ -66,6 +73,7 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
         dependencies=DEPENDENCIES,  # the routes' sessions (pim.api.sessions)
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
+        template_config=template_config(),
         on_startup=[_start_runner] if start_jobs else [],
         on_shutdown=[_stop_runner],
         request_max_body_size=None,

@@ -1,6 +1,6 @@
 """Every slice's models, imported once so the metadata is complete (Alembic, tests)."""
 
-from pim.auth.models import ApiToken, User
+from pim.auth.models import ApiToken, User, WebSession
 from pim.catalog.models import (
     Association,
     AssociationType,
@@ -34,4 +34,5 @@ __all__ = [
     "FamilyVariant", "FeedKey", "FeedVersion", "HistoryEntry", "Job", "Locale", "Message",
     "Product", "ProductCategory", "ProductChannelStatus", "ProductModel", "Release",
     "ReleaseItem", "Snapshot", "Stock", "Subscription", "UnitFamily", "User",
+    "WebSession",
 ]

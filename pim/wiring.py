@@ -29,6 +29,8 @@ import pim.publishing.jobs
 import pim.webhooks.jobs
 import pim.workflow.jobs  # noqa: F401
 from pim import listeners
+from pim.auth.access import access_changed
+from pim.auth.web_sessions import end_sessions_of_disabled_user
 from pim.catalog import listeners as catalog
 from pim.media.importing import import_media_hook
 from pim.publishing import events as publishing
@@ -54,4 +56,6 @@ def connect_listeners() -> None:
         catalog.import_hooks.connect(import_media_hook)
         # publishing -> webhooks: each event becomes deliveries, in the same transaction.
         publishing.event_recorded.connect(record_publishing_event)
+        # auth -> auth: a disabled user's web sessions end (they are refused at once anyway).
+        access_changed.connect(end_sessions_of_disabled_user)
         listeners.mark_connected()

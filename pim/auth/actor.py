@@ -55,9 +55,15 @@ def cli_operator() -> Actor:
     return Actor(name=f"cli:{getpass.getuser()}", role=ADMIN)
 
 
+def may(actor: Actor, roles: tuple[str, ...]) -> bool:
+    """Whether the actor holds one of ``roles`` (admin always does): what pages ask to hide
+    a control the service would refuse."""
+    return actor.role == ADMIN or actor.role in roles
+
+
 def require_role(actor: Actor, *roles: str) -> None:
     """Raise Forbidden unless the actor holds one of ``roles`` (admin always passes)."""
-    if actor.role == ADMIN or actor.role in roles:
+    if may(actor, roles):
         return
     wanted = ", ".join(roles) or ADMIN
     raise Forbidden(f"{actor.name} ({actor.role}) may not do this; needs role: {wanted}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from pim.auth.access import set_user_active, set_user_role
@@ -34,13 +37,22 @@ def user_create(email: str, role: str, password: str | None) -> None:
 
 @user_group.command("ensure-admin")
 @click.argument("email")
-def user_ensure_admin(email: str) -> None:
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the generated password here (readable by its owner only), so "
+                   "`make run` can show it again on later runs.")
+def user_ensure_admin(email: str, password_file: Path | None) -> None:
     """Create the admin user unless it exists (its password is printed the first time)."""
 
     with command_session() as session:
         user, generated = ensure_admin(session, email)
         email, role = user.email, user.role
     if generated:
+        if password_file is not None:
+            password_file.parent.mkdir(parents=True, exist_ok=True)
+            password_file.unlink(missing_ok=True)
+            fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(generated)
         click.echo(f"admin {email} created; password: {generated}")
     else:
         click.echo(f"user {email} exists ({role}); password unchanged")

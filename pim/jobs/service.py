@@ -38,6 +38,21 @@ def list_jobs(session: Session, *, status: str | None = None, kind: str | None =
     return [JobOut.model_validate(job) for job in session.scalars(query)]
 
 
+def recent_jobs(session: Session, *, kinds: tuple[str, ...] | None = None,
+                exclude_kinds: tuple[str, ...] = (), limit: int = 10) -> list[JobOut]:
+    """The newest jobs first, of ``kinds`` (all when None) but not of ``exclude_kinds``: the
+    dashboard's "recent imports" and "recent jobs" (without the webhook sends that would
+    crowd out everything else)."""
+    if not 1 <= limit <= MAX_LIST:
+        raise Invalid(f"limit must be between 1 and {MAX_LIST}")
+    query = select(Job).order_by(Job.created_at.desc(), Job.id).limit(limit)
+    if kinds is not None:
+        query = query.where(Job.kind.in_(kinds))
+    if exclude_kinds:
+        query = query.where(Job.kind.not_in(exclude_kinds))
+    return [JobOut.model_validate(job) for job in session.scalars(query)]
+
+
 def cancel_job(session: Session, job_id: str, *, cancelled_by: str | None = None) -> JobOut:
     """Cancel a job that has not finished. A pending job never starts; a running one stops
     at its next progress report (job functions check in through ``ctx.progress``), and

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from pim.db import utcnow
@@ -70,6 +70,19 @@ def list_subscriptions(session: Session, *, channel: str | None = None,
         query = query.where(Subscription.channel_code == channel)
     if active is not None:
         query = query.where(Subscription.active.is_(active))
+    return [SubscriptionOut.of(row) for row in session.scalars(query)]
+
+
+def failing_subscriptions(session: Session) -> list[SubscriptionOut]:
+    """Subscriptions that need someone: disabled after failures, or active and failing
+    (deliveries given up in a row, or attempts failing right now: an open circuit)."""
+    now = utcnow()
+    query = (select(Subscription).where(or_(
+        and_(Subscription.active.is_(False), Subscription.disabled_reason.is_not(None)),
+        and_(Subscription.active.is_(True), or_(
+            Subscription.consecutive_failures > 0, Subscription.circuit_failures > 0,
+            Subscription.circuit_open_until > now))))
+        .order_by(Subscription.active, Subscription.id))
     return [SubscriptionOut.of(row) for row in session.scalars(query)]
 
 

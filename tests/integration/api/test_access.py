@@ -91,6 +91,8 @@ def app_routes(app) -> set[tuple[str, str]]:
         if route.path.startswith("/schema"):
             continue
         for handler in getattr(route, "route_handlers", []):
+            if handler.opt.get("web"):
+                continue  # the web UI's pages: tests/integration/web/test_access.py
             for method in handler.http_methods:
                 if method not in ("HEAD", "OPTIONS"):
                     found.add((method, route.path))
