@@ -3,6 +3,7 @@ problem+json (API), a message (CLI) or a highlighted field (UI)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 
@@ -41,15 +42,24 @@ class Conflict(DomainError):
 
 
 class StaleVersion(DomainError):
+    """A conditional write whose condition no longer holds: the versions it names (often
+    one; none when it named no version the hub issued) are not the current one."""
+
     status = 412
     title = "Precondition failed"
 
-    def __init__(self, sku: str, expected: int, current: int):
-        super().__init__(
-            f"{sku}: version {expected} is stale (current version is {current}); "
-            "reload and apply your change again"
-        )
-        self.expected, self.current = expected, current
+    def __init__(self, sku: str, expected: int | Collection[int], current: int, *,
+                 note: str = ""):
+        named = sorted({expected} if isinstance(expected, int) else set(expected))
+        if len(named) == 1:
+            what = f"version {named[0]} is stale"
+        elif named:
+            what = f"versions {', '.join(map(str, named))} are stale"
+        else:
+            what = "no version named is current"
+        super().__init__(f"{sku}: {what} (current version is {current}); "
+                         f"{note + '; ' if note else ''}reload and apply your change again")
+        self.expected, self.current = named, current
 
 
 class Forbidden(DomainError):

@@ -50,6 +50,19 @@ class NdjsonBodyOperation(Operation):
 
 
 @dataclass
+class IfMatchOperation(Operation):
+    """A conditional write: the If-Match header, which the handler reads from the request
+    (every header line; pim.api.conditions)."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [*(self.parameters or []), Parameter(
+            name="If-Match", param_in="header", required=False,
+            schema=Schema(type=OpenAPIType.STRING),
+            description='ETags read before ("7"), or *. Strong comparison: W/"7" never '
+                        "matches; 412 when none is the current version.")]
+
+
+@dataclass
 class IfNoneMatchOperation(Operation):
     """A conditional GET: the If-None-Match header, which the handler reads from the raw
     request headers (a declared header parameter cost a fifth of a product read)."""

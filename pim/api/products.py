@@ -18,12 +18,18 @@ import anyio.to_thread
 from litestar import MediaType, Request, Response, get, patch, post, put
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.types import ASGIApp, Scope
 from sqlalchemy.orm import Session
 
-from pim.api.openapi import IfNoneMatchOperation, NdjsonBodyOperation, problems
+from pim.api.conditions import etag, if_match_condition, none_match
+from pim.api.openapi import (
+    IfMatchOperation,
+    IfNoneMatchOperation,
+    NdjsonBodyOperation,
+    problems,
+)
 from pim.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from pim.api.schemas import HistoryEntryOut, ProductModelOut, RestoreIn
 from pim.api.sessions import ReadSession, WriteSession
@@ -39,7 +45,7 @@ from pim.catalog.edits import (
 from pim.catalog.listing import ProductFilters, list_product_models
 from pim.catalog.read import fetch_product_json, get_product, get_product_model
 from pim.catalog.schemas import AssociationIn, ProductIn, ProductModelIn, ProductOut, ProductPatch
-from pim.catalog.versions import product_history, restore_product
+from pim.catalog.versions import VersionCondition, product_history, restore_product
 from pim.db import get_engine, reads_block_briefly
 from pim.history.service import history_out
 from pim.workflow.listing import ChannelFilters, list_products
@@ -49,38 +55,15 @@ NDJSON = "application/x-ndjson"
 Sku = FromPath[str]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size.")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
-IfMatch = Annotated[str | None, HeaderParameter(
-    name="If-Match", required=False, description='The ETag read ("7"); 412 when stale.')]
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
+def headers_of(scope: Scope, name: bytes) -> list[str]:
+    """A request header's values (one per header line), read from the raw ASGI headers."""
+    return [value.decode("latin-1") for key, value in scope["headers"] if key == name]
 
 
-def parse_if_match(header: str | None) -> int | None:
-    """The version named by If-Match (``"7"``, ``W/"7"`` or ``7``); None for absent or ``*``.
-    An ETag this API never issued matches no version: -1, so the write answers 412."""
-    if header is None or header.strip() in ("", "*"):
-        return None
-    text = header.split(",")[0].strip().removeprefix("W/").strip('"')
-    return int(text) if text.isdigit() and len(text) < 10 else -1
-
-
-def header_of(scope: Scope, name: bytes) -> str | None:
-    """A request header's value (the first), read from the raw ASGI headers."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
-def none_match(header: str | None, version: int) -> bool:
-    """Whether a GET's If-None-Match lets the product through (RFC 9110: weak comparison;
-    ``*`` matches any stored product, so it never does)."""
-    if header is None:
-        return True
-    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
-    return not ("*" in tags or etag(version) in tags)
+def if_match(request: Request) -> VersionCondition | None:
+    return if_match_condition(request.headers.getall("if-match", []))
 
 
 def _product_response(product: dict[str, Any], status: int = 200) -> Response:
@@ -196,7 +179,7 @@ async def get_product_route(sku: Sku, scope: Scope) -> Response[ProductOut]:
     # the serving thread's own connection, run right here on the event loop (faster than a
     # hop to a worker thread), and its stored values go out as they are (see
     # pim.catalog.read.fetch_product_json). Other engines read in a thread.
-    if_none_match = header_of(scope, b"if-none-match")
+    if_none_match = headers_of(scope, b"if-none-match")
     if reads_block_briefly(get_engine()):
         body, version = fetch_product_json(sku)
     else:
@@ -209,23 +192,22 @@ async def get_product_route(sku: Sku, scope: Scope) -> Response[ProductOut]:
 
 
 @patch("/products/{sku:str}", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
-       responses=problems(404, 412, 422), tags=["products"],
+       responses=problems(404, 412, 422), tags=["products"], operation_class=IfMatchOperation,
        summary="Merge changes into a product (absent fields untouched, null data clears)")
 def patch_product_route(request: Request, sku: Sku, data: JSONBody[ProductPatch],
-                        session: WriteSession, if_match: IfMatch = None
-                        ) -> Response[ProductOut]:
+                        session: WriteSession) -> Response[ProductOut]:
     return _product_response(patch_product(session, sku, data, request.user,
-                                           parse_if_match(if_match), source=SOURCE))
+                                           if_match(request), source=SOURCE))
 
 
 @post("/products/{sku:str}/disable", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
       status_code=200, responses=problems(404, 412), tags=["products"],
+      operation_class=IfMatchOperation,
       summary="Disable a product (products are never deleted: history keeps them)")
-def disable_product_route(request: Request, sku: Sku, session: WriteSession,
-                          if_match: IfMatch = None) -> Response[ProductOut]:
+def disable_product_route(request: Request, sku: Sku, session: WriteSession
+                          ) -> Response[ProductOut]:
     return _product_response(patch_product(session, sku, ProductPatch(enabled=False),
-                                           request.user, parse_if_match(if_match),
-                                           source=SOURCE))
+                                           request.user, if_match(request), source=SOURCE))
 
 
 @get("/products/{sku:str}/associations", opt={"roles": READ}, sync_to_thread=True,
@@ -235,14 +217,13 @@ def get_associations_route(sku: Sku, reader: ReadSession) -> dict[str, list[dict
 
 
 @put("/products/{sku:str}/associations", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
-     responses=problems(404, 412, 422), tags=["products"],
+     responses=problems(404, 412, 422), tags=["products"], operation_class=IfMatchOperation,
      summary="Replace the links of the association types given (others untouched)")
 def put_associations_route(request: Request, sku: Sku,
                            data: JSONBody[dict[str, list[AssociationIn]]],
-                           session: WriteSession, if_match: IfMatch = None
-                           ) -> Response[ProductOut]:
+                           session: WriteSession) -> Response[ProductOut]:
     return _product_response(replace_associations(session, sku, data, request.user,
-                                                  parse_if_match(if_match), source=SOURCE))
+                                                  if_match(request), source=SOURCE))
 
 
 @get("/products/{sku:str}/history", opt={"roles": READ}, sync_to_thread=True,
@@ -254,11 +235,12 @@ def history_route(sku: Sku, reader: ReadSession) -> list[HistoryEntryOut]:
 
 @post("/products/{sku:str}/restore", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
       status_code=200, responses=problems(404, 412, 422), tags=["products"],
+      operation_class=IfMatchOperation,
       summary="Make an old version current again (as a new version)")
 def restore_route(request: Request, sku: Sku, data: JSONBody[RestoreIn],
-                  session: WriteSession, if_match: IfMatch = None) -> Response[ProductOut]:
+                  session: WriteSession) -> Response[ProductOut]:
     restore_product(session, sku, data.version, actor=request.user.name, source=SOURCE,
-                    expected_version=parse_if_match(if_match))
+                    condition=if_match(request))
     return _product_response(get_product(session, sku))
 
 

@@ -22,6 +22,7 @@ from pim.catalog.product_models import write_product_models
 from pim.catalog.products import CatalogCache, WriteResult, write_products
 from pim.catalog.read import get_product, get_product_model
 from pim.catalog.schemas import AssociationIn, BulkLine, ProductIn, ProductModelIn, ProductPatch
+from pim.catalog.versions import VersionCondition
 from pim.db import session_scope
 from pim.errors import Conflict, Invalid, NotFound, StaleVersion, field_path
 from pim.records import AssociationLink, ProductRecord
@@ -57,9 +58,9 @@ def refused_errors(errors: list[dict[str, Any]], values: dict[str, list[dict[str
     return out
 
 
-def _raise_refused(result: WriteResult, values: dict[str, Any], expected: int | None) -> None:
+def _raise_refused(result: WriteResult, values: dict[str, Any], expected: int) -> None:
     if any(e.get("field") == "version" for e in result.errors):
-        raise StaleVersion(result.sku, expected or 0, result.version or 0)
+        raise StaleVersion(result.sku, expected, result.version or 0)
     errors = refused_errors(result.errors, values)
     detail = "; ".join(f"{e.get('field')}: {e['message']}" for e in errors)
     raise Invalid(f"{result.sku} refused: {detail}", errors=errors)
@@ -78,7 +79,7 @@ def create_product(session: Session, body: ProductIn, actor: Actor, *,
     if not result.ok:
         if any(e.get("field") == "version" for e in result.errors):
             raise Conflict(f"product {body.sku!r} already exists; PATCH it instead")
-        _raise_refused(result, _body_values(body), None)
+        _raise_refused(result, _body_values(body), 0)
     return get_product(session, body.sku)
 
 
@@ -90,29 +91,31 @@ def current_version(session: Session, sku: str) -> int:
 
 
 def patch_product(session: Session, sku: str, body: ProductPatch, actor: Actor,
-                  expected: int | None, *, source: str) -> dict[str, Any]:
-    """Merge ``body`` into the product; ``expected`` is the version the client read (If-Match)
-    or None (the current one). The product as stored."""
+                  condition: VersionCondition | None, *, source: str) -> dict[str, Any]:
+    """Merge ``body`` into the product, only while its version meets ``condition`` (what the
+    client read: If-Match) when one is given. The product as stored."""
     if body.sku not in (None, sku):
         raise Invalid("the SKU of a product cannot change",
                       errors=[{"field": "sku", "message": f"must be {sku!r}"}])
     current = current_version(session, sku)
+    if condition is not None:
+        condition.check(sku, current)
+    # Written only over the version just checked: a writer in between makes it stale (412).
     [result] = write_products(session, [to_record(sku, body)], actor=actor.name, source=source,
-                              expected_versions={sku: expected if expected is not None
-                                                 else current})
+                              expected_versions={sku: current})
     if not result.ok:
-        _raise_refused(result, _body_values(body), expected)
+        _raise_refused(result, _body_values(body), current)
     return get_product(session, sku)
 
 
 def replace_associations(session: Session, sku: str,
                          associations: dict[str, list[AssociationIn]], actor: Actor,
-                         expected: int | None, *, source: str) -> dict[str, Any]:
+                         condition: VersionCondition | None, *, source: str) -> dict[str, Any]:
     """Replace the links of the association types given (others untouched)."""
     body = ProductPatch.model_validate(
         {"associations": {t: [a.model_dump() for a in links]
                           for t, links in associations.items()}})
-    return patch_product(session, sku, body, actor, expected, source=source)
+    return patch_product(session, sku, body, actor, condition, source=source)
 
 
 def put_product_model(session: Session, code: str, body: ProductModelIn, actor: Actor, *,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +13,21 @@ from pim.errors import Invalid, NotFound, StaleVersion
 from pim.history.models import HistoryEntry
 from pim.history.service import get_entry, list_entries
 from pim.records import AssociationLink, ProductRecord
+
+
+@dataclass(frozen=True, slots=True)
+class VersionCondition:
+    """A conditional write: it applies only while the product's version is one of
+    ``versions`` (what an If-Match header names; empty when it names no version the hub
+    issued, so the write is refused). ``note`` says why some of what was named can never
+    match, for the refusal."""
+
+    versions: frozenset[int]
+    note: str = ""
+
+    def check(self, sku: str, current: int) -> None:
+        if current not in self.versions:
+            raise StaleVersion(sku, self.versions, current, note=self.note)
 
 
 def product_history(session: Session, sku: str) -> list[HistoryEntry]:
@@ -23,9 +40,10 @@ def product_history(session: Session, sku: str) -> list[HistoryEntry]:
 
 def restore_product(
     session: Session, sku: str, version: int, *, actor: str | None, source: str,
-    expected_version: int | None = None,
+    condition: VersionCondition | None = None,
 ) -> WriteResult:
-    """Make version ``version`` the current state again, as a new version."""
+    """Make version ``version`` the current state again, as a new version (only while the
+    product's version meets ``condition``, when one is given)."""
     entry = get_entry(session, sku, version)
     if entry is None:
         raise NotFound(f"product {sku!r} has no version {version}")
@@ -45,7 +63,9 @@ def restore_product(
                            **{t: [AssociationLink(link["sku"], link.get("quantity"))
                                   for link in links]
                               for t, links in (state.get("associations") or {}).items()}}
-    expected = expected_version if expected_version is not None else product.version
+    if condition is not None:
+        condition.check(sku, product.version)
+    expected = product.version
     [result] = write_products(
         session, [record], actor=actor, source=f"{source} (restore of v{version})",
         policy=WritePolicy("system"), expected_versions={sku: expected}, replace_values=True,

@@ -43,6 +43,36 @@ def test_patch_with_stale_if_match_is_412_problem(client, world):
     assert stale.headers["etag"] == first.headers["etag"]
 
 
+def test_if_match_is_compared_strongly_and_every_tag_is_read(client, world):
+    editor = world.auth("editor")
+    etag = client.get("/api/v1/products/EL-1", headers=editor).headers["etag"]
+    weak = client.patch("/api/v1/products/EL-1", json={"enabled": False},
+                        headers={**editor, "If-Match": f"W/{etag}"})
+    assert weak.status_code == 412
+    assert "a weak tag never matches a write" in weak.json()["detail"]
+    listed = client.patch("/api/v1/products/EL-1", json={"enabled": False},
+                          headers={**editor, "If-Match": f'"41", {etag}, "42"'})
+    assert listed.status_code == 200, listed.text
+    star = client.post("/api/v1/products/EL-1/disable", headers={**editor, "If-Match": "*"})
+    assert star.status_code == 200
+
+
+def test_if_match_with_an_out_of_range_number_is_412_naming_it(client, world):
+    editor = world.auth("editor")
+    response = client.patch("/api/v1/products/EL-1", json={"enabled": False},
+                            headers={**editor, "If-Match": '"99999999999999999999"'})
+    assert response.status_code == 412
+    assert response.json()["detail"].startswith(
+        "EL-1: version 99999999999999999999 is stale (current version is 1)")
+    assert response.headers["etag"] == '"1"'
+
+
+def test_if_match_on_a_missing_product_is_404_not_412(client, world):
+    response = client.patch("/api/v1/products/NOPE", json={"enabled": False},
+                            headers={**world.auth("editor"), "If-Match": 'W/"1"'})
+    assert response.status_code == 404
+
+
 def test_invalid_value_is_422_with_field_path(client, world):
     body = {"values": {"brand": [{"locale": None, "scope": None, "data": "ok"}],
                        "ean": [{"locale": None, "scope": None, "data": "5012345678901"}]}}
