@@ -6,8 +6,10 @@ STAMP   := $(VENV)/.installed-stamp
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 ADMIN   ?= admin@pim.local
+# pytest-xdist processes for `make test` and `make unit` (auto: one per core)
+WORKERS ?= auto
 
-.PHONY: run test bench services tryton frontend browser lint clean
+.PHONY: run test unit bench services tryton frontend browser lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +32,15 @@ run: $(STAMP) frontend
 	$(PIM) serve --host $(HOST) --port $(PORT)
 
 ## test: set up, make sure PostgreSQL and Redis answer, install the Tryton server the ERP
-## tests start, run the whole suite on SQLite and PostgreSQL
+## tests start, run the whole suite on SQLite and PostgreSQL over $(WORKERS) pytest-xdist
+## workers
 test: $(STAMP) services tryton frontend browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(WORKERS) --durations=20
+
+## unit: the tests that need neither PostgreSQL, Redis nor a browser, without the slow ones
+## (worker processes, Tryton, whole-catalog imports); starts no service
+unit: $(STAMP)
+	$(VENV)/bin/pytest -n $(WORKERS) -m "not postgres and not redis and not browser and not slow"
 
 ## bench: the benchmark harness; prints a table and writes var/bench.json
 bench: $(STAMP) services tryton

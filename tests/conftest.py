@@ -2,10 +2,10 @@
 (a copy of a template file per test) and PostgreSQL (the real server; one database per
 xdist worker, emptied of what the previous test wrote). See tests/databases.py.
 
-Markers are applied here from the fixtures a test uses, so a new test cannot forget them:
-``postgres`` on the PostgreSQL runs of ``db``, ``redis`` on tests using ``redis_url`` (or a
-parameter marked so); with xdist, every ``redis`` test runs on one worker (they share one
-Redis database)."""
+Markers follow the fixtures a test uses, so a new test cannot forget them: ``postgres`` on
+the PostgreSQL runs of ``db``, ``redis`` on tests using ``redis_url`` (or a parameter marked
+so), ``slow`` on tests starting a Tryton server. Under xdist every ``redis`` test runs on
+one worker: they share one Redis database."""
 
 from __future__ import annotations
 
@@ -32,12 +32,38 @@ PG_URL = worker_database_url(PG_BASE_URL, os.environ.get("PYTEST_XDIST_WORKER"))
 REDIS_URL = os.environ.get("PIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+# A test using one of these fixtures gets the marker (a fixture requested lazily, through
+# request.getfixturevalue, is not seen: mark that param, as the jobs' "rq" runner is).
+MARKER_OF_FIXTURE = {
+    "redis_url": "redis",
+    "tryton_server": "slow",  # a real Tryton server, slow to start, slower to install
+}
+
+
+def pytest_configure(config):
+    # The redis tests share one Redis database, so under xdist they run on one worker: they
+    # carry xdist_group("redis"), which only the "loadgroup" distribution honours. `-n N`
+    # alone means "load": switch it here, and on the workers (they parse the command line
+    # again, so they are told through workerinput).
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and workerinput.get("pim_dist") == "loadgroup":
+        config.option.loadgroup = True
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent without xdist
+def pytest_configure_node(node):
+    node.workerinput["pim_dist"] = node.config.option.dist
+
+
 @pytest.hookimpl(tryfirst=True)  # before deselection by -m and xdist's grouping
 def pytest_collection_modifyitems(config, items):
     grouping = config.pluginmanager.hasplugin("xdist")
     for item in items:
-        if "redis_url" in item.fixturenames and not item.get_closest_marker("redis"):
-            item.add_marker(pytest.mark.redis)
+        for fixture, marker in MARKER_OF_FIXTURE.items():
+            if fixture in item.fixturenames and not item.get_closest_marker(marker):
+                item.add_marker(getattr(pytest.mark, marker))
         if grouping and item.get_closest_marker("redis"):
             item.add_marker(pytest.mark.xdist_group("redis"))
 
@@ -138,11 +164,21 @@ def session(db):
     s.close()
 
 
+def _require_marker(request, marker: str) -> None:
+    """Fail a test that reaches a server its markers do not declare (a fixture requested
+    through getfixturevalue): `-m "not redis"` would not have left it out."""
+    if request.node.get_closest_marker(marker) is None:
+        pytest.fail(f"{request.node.nodeid} uses the {marker} server without the "
+                    f"`{marker}` marker: mark it, or the param that requests it "
+                    f"(pytest.param(..., marks=pytest.mark.{marker}))", pytrace=False)
+
+
 @pytest.fixture
-def redis_url(monkeypatch) -> str:
+def redis_url(request) -> str:
     """A clean Redis database on the real server (PIM_TEST_REDIS_URL, db 15 by default)."""
     import redis
 
+    _require_marker(request, "redis")
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
     yield REDIS_URL

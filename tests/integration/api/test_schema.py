@@ -4,6 +4,7 @@ finds no server error and no response that breaks the schema."""
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -24,6 +25,7 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
           status_code_conformance]
 
 
+@pytest.mark.slow
 def test_the_api_keeps_to_its_schema(world, monkeypatch):
     from pim.app import create_app
     from pim.config import reset_settings

@@ -29,6 +29,7 @@ def counts(db):
     return products, models, variants
 
 
+@pytest.mark.slow
 def test_the_akeneo_demo_catalog_loads_whole_and_reports_only_missing_media(
         cli, db, reference_dir, tmp_path):
     report_path = tmp_path / "report.json"
@@ -41,6 +42,7 @@ def test_the_akeneo_demo_catalog_loads_whole_and_reports_only_missing_media(
     assert all("media file" in w["message"] for w in report["warnings"])
 
 
+@pytest.mark.slow
 def test_importing_the_akeneo_catalog_twice_changes_nothing(cli, db, reference_dir):
     cli("import-catalog", reference_dir / "akeneo-icecat")
     result = cli("import-catalog", reference_dir / "akeneo-icecat")

@@ -181,6 +181,7 @@ def test_an_unreadable_row_stops_the_import_with_the_same_error_as_inline(
     assert written[0] == written[1] and written[0] % 100 == 0 and written[0] > 0
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_stops_the_import_and_leaves_whole_batches(
         factory, catalog, tmp_path, monkeypatch):
     started = []

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from pim.db import utcnow
 from pim.jobs import enqueue
 from tests.integration.jobs.conftest import job_row, wait_for_status, wait_until
+
+pytestmark = pytest.mark.slow  # every test starts `pim worker` processes
 
 
 def test_a_job_succeeds_with_its_result_and_full_progress(workers):

@@ -76,6 +76,7 @@ def on_rq(hooks, redis_url, monkeypatch):
     reset_job_settings()
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_order(hooks, on_rq, tmp_path):
     release_first = threading.Event()
 
@@ -110,7 +111,8 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_order(hooks, o
     assert [v for _, v in arrivals[1:]] == [1, 2, 3]  # nothing overtook the interrupted one
 
 
-@pytest.mark.parametrize("runner_kind", ["rq", "embedded"])
+@pytest.mark.slow
+@pytest.mark.parametrize("runner_kind", [pytest.param("rq", marks=pytest.mark.redis), "embedded"])
 def test_a_worker_killed_mid_batch_sends_the_batch_again_with_the_same_webhook_ids(
         hooks, tmp_path, monkeypatch, request, runner_kind):
     """Four requests of a batch are in flight when the worker (rq, or ``pim worker``

@@ -1,6 +1,7 @@
 """Completeness rows follow the catalog: projection through the hub, inline refresh of
 small edits, the dirty queue for big writes, and the summary."""
 
+import pytest
 from sqlalchemy import select
 
 from pim.workflow import hooks
@@ -135,6 +136,7 @@ def test_an_akeneo_requirement_on_the_sku_counts_as_present(catalog):
         assert rows(s, "EL-1")["en_GB"].passed
 
 
+@pytest.mark.slow
 def test_a_parallel_recompute_has_each_worker_write_its_batches(catalog):
     with catalog() as s, s.begin():
         write(s, complete_speaker("EL-1"), incomplete_speaker("EL-2"), complete_speaker("EL-3"))

@@ -3,6 +3,8 @@
 import csv
 import resource
 
+import pytest
+
 from importers import open_source
 from tests.unit.importers.conftest import CHANNELS
 
@@ -20,6 +22,7 @@ def write_large_csv(path, rows: int) -> None:
             for i in range(rows))
 
 
+@pytest.mark.slow
 def test_a_large_csv_streams_with_flat_memory(tmp_path, context):
     path = tmp_path / "large.csv"
     write_large_csv(path, ROWS)
