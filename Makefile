@@ -9,13 +9,28 @@ ADMIN   ?= admin@pim.local
 # pytest-xdist processes for `make test` and `make unit` (auto: one per core)
 WORKERS ?= auto
 
-.PHONY: run test unit bench services tryton frontend browser lint clean
+.PHONY: run test unit bench services tryton frontend browser lint lock clean
 
-$(STAMP): pyproject.toml
+# Dependencies: pyproject.toml names them with the versions that work (the hub's, and the
+# dev extra's test and lint tools); requirements.lock pins the exact version of each, and of
+# theirs, which every machine installs. To add or change one: edit pyproject.toml, run
+# `make lock`, commit both files. The install fails (.ci/check_lock.py) while
+# pyproject.toml asks for something requirements.lock does not pin.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev]'
+	$(VENV)/bin/pip install -q -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps -e .
+	$(VENV)/bin/python .ci/check_lock.py
 	touch $(STAMP)
+
+## lock: pin every dependency in requirements.lock (any platform, Python 3.11 and newer),
+## keeping the pins that still fit; `make lock UPGRADE=--upgrade` takes the newest allowed
+lock:
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q 'uv>=0.5'
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--custom-compile-command 'make lock' --quiet $(UPGRADE) -o requirements.lock
 
 ## run: set up, migrate the SQLite database under var/, load the demo once, create the admin
 ## user once (its password is kept in var/admin-password), print how to sign in and serve
