@@ -93,8 +93,8 @@ def _catalog(size: int) -> tuple[str, str, list[str]]:
 
 
 def _warm_page_cache(path: Path) -> None:
-    """Read the database file once, so the run measures the server and not the disk: the
-    first run after the file left the OS cache served random SKUs from disk (p99 0.7 s)."""
+    """Read the database file once, so the run measures the server and not the disk (random
+    SKUs would otherwise be read from disk on a file that has left the OS cache)."""
     with open(path, "rb") as f:
         while f.read(1 << 22):
             pass
