@@ -61,11 +61,14 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
             "feedKey": SecurityScheme(type="apiKey", name="X-Feed-Key", security_scheme_in="header",
                                       description="A distributor feed key (feeds only)."),
         }),
-        # Swagger UI from the hub's own copy of swagger-ui-dist (no CDN: works offline).
+        # Swagger UI from the hub's own copy of swagger-ui-dist (no CDN: works offline), and
+        # our favicon (Litestar's default is one more CDN file).
         render_plugins=[SwaggerRenderPlugin(
             js_url=current_asset_url("swagger-ui-bundle.js"),
             css_url=current_asset_url("swagger-ui.css"),
-            standalone_preset_js_url=current_asset_url("swagger-ui-standalone-preset.js"))],
+            standalone_preset_js_url=current_asset_url("swagger-ui-standalone-preset.js"),
+            favicon=f"<link rel='icon' type='image/svg+xml' "
+                    f"href='{current_asset_url('favicon.svg')}'>")],
         use_handler_docstrings=False,
     )
     return Litestar(
