@@ -30,6 +30,14 @@ class Invalid(DomainError):
         text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return cls(f"{prefix}: {text}" if prefix else text, errors=errors)
 
+    @classmethod
+    def not_one_of(cls, field: str, value: object, allowed: Collection[str], what: str
+                   ) -> Invalid:
+        """``value`` of ``field`` is none of ``allowed`` (a status set, say): the refusal
+        names the value and what it may be."""
+        message = f"{value!r} is not a {what}; one of {', '.join(allowed)}"
+        return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
 
 class NotFound(DomainError):
     status = 404

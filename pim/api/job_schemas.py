@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pim.config import get_settings
 from pim.jobs import JobOut
+from pim.jobs.models import JobStatus
 
 # Payload and result entries that name files on the server: clients see the file name only
 # (the report and the file have their own routes).
@@ -63,7 +64,7 @@ class JobRecord(BaseModel):
 
     id: str
     kind: str
-    status: Literal["queued", "scheduled", "running", "succeeded", "failed", "cancelled"]
+    status: JobStatus
     progress_done: int
     progress_total: int | None
     progress_percent: float | None

@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from litestar import Request, Response, get, post
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 import exporters
 from importers import ImportFileError
 from importers.profile import parse_profile
+from pim.api.filters import one_of
 from pim.api.job_schemas import (
     CatalogImportUpload,
     ExportIn,
@@ -290,7 +291,7 @@ def list_jobs_route(
     reader: ReadSession,
     kind: Annotated[str | None, QueryParameter(max_length=64,
                                                description="import, export, ...")] = None,
-    status: Annotated[Literal[JOB_STATUSES] | None, QueryParameter()] = None,  # type: ignore[valid-type]
+    status: Annotated[str | None, one_of(JOB_STATUSES, "Jobs in this status.")] = None,
     created_by: Annotated[str | None, QueryParameter(max_length=255,
                                                      description="Who started them.")] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIST)] = 50,

@@ -24,6 +24,7 @@ from litestar.types import ASGIApp, Scope
 from sqlalchemy.orm import Session
 
 from pim.api.conditions import etag, if_match_condition, none_match
+from pim.api.filters import one_of
 from pim.api.openapi import (
     IfMatchOperation,
     IfNoneMatchOperation,
@@ -49,6 +50,7 @@ from pim.catalog.versions import VersionCondition, product_history, restore_prod
 from pim.db import get_engine, reads_block_briefly
 from pim.history.service import history_out
 from pim.workflow.listing import ChannelFilters, list_products
+from pim.workflow.models import WORKFLOW_STATUSES
 
 SOURCE = "api"  # the history source of the API's writes
 NDJSON = "application/x-ndjson"
@@ -141,7 +143,9 @@ async def list_products_route(
     enabled: FromQuery[bool | None] = None,
     channel: Annotated[str | None, QueryParameter(
         description="For status/completeness.")] = None,
-    status: FromQuery[str | None] = None,
+    status: Annotated[str | None, one_of(
+        WORKFLOW_STATUSES, "The products in this status in `channel` (a product the "
+        "channel has no status for is a draft); 422 for another.")] = None,
     completeness_below: Annotated[int | None, QueryParameter(ge=0, le=101)] = None,
     completeness_above: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
     locale: FromQuery[str | None] = None,

@@ -15,11 +15,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal, overload
+from typing import Annotated, overload
 
 from litestar import Request, Response, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
+from pim.api.filters import one_of
 from pim.api.openapi import problems
 from pim.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from pim.api.sessions import ReadSession, WriteSession
@@ -40,7 +41,7 @@ from pim.webhooks import (
     redeliver_failed_since,
     rotate_secret,
 )
-from pim.webhooks.models import EVENT_TYPES
+from pim.webhooks.models import DELIVERY_STATUSES, EVENT_TYPES
 from pim.webhooks.schemas import (
     DeliveryOut,
     RedeliveredCount,
@@ -61,8 +62,7 @@ _NUL = re.compile("\x00")
 SubscriptionId = Annotated[int, PathParameter(ge=1, le=MAX_ID,
                                               description="The subscription.")]
 DeliveryId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The delivery.")]
-DeliveryStatus = Annotated[Literal["pending", "succeeded", "failed", "cancelled"] | None,
-                           QueryParameter()]
+DeliveryStatus = Annotated[str | None, one_of(DELIVERY_STATUSES, "Deliveries in this status.")]
 ChannelCode = Annotated[str | None, QueryParameter(max_length=100,
                                                    description="Channel code.")]
 _EVENTS = ", ".join(f"`{e}`" for e in EVENT_TYPES)

@@ -23,6 +23,7 @@ from typing import Annotated, Literal
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
+from pim.api.filters import one_of
 from pim.api.openapi import problems
 from pim.api.sessions import ReadSession, WriteSession
 from pim.api.workflow_schemas import (
@@ -43,6 +44,7 @@ from pim.api.workflow_schemas import (
 from pim.auth.actor import MANAGE, READ, REVIEW, WRITE_CONTENT
 from pim.errors import Conflict, Invalid
 from pim.publishing import releases
+from pim.publishing.models import RELEASE_STATUSES
 from pim.publishing.snapshots import PublishReport, publish, withdraw
 from pim.workflow import transitions
 from pim.workflow.completeness import check_product_now, completeness_overview
@@ -121,8 +123,7 @@ def _release_response(release, status: int = _OK) -> Response[ReleaseOut]:
      tags=["releases"], summary="Every release (or those in one status)")
 def list_releases_route(
     reader: ReadSession,
-    status: Annotated[Literal["draft", "submitted", "approved", "published", "cancelled"] | None,
-                      QueryParameter()] = None,
+    status: Annotated[str | None, one_of(RELEASE_STATUSES, "Releases in this status.")] = None,
 ) -> list[ReleaseOut]:
     return [ReleaseOut(**releases.release_out(r))
             for r in releases.list_releases(reader, status)]

@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pim.publishing.models import ReleaseStatus
+from pim.workflow.models import WorkflowStatus
+
 MAX_SKUS = 1000  # SKUs one request may name; a whole channel is published with ready=true
 
 
@@ -86,7 +89,7 @@ class CompletenessSummaryOut(BaseModel):
 
 class ChannelStatusOut(BaseModel):
     channel: str
-    status: Literal["draft", "in_review", "approved", "published", "withdrawn"]
+    status: WorkflowStatus
     changed_since_published: bool
     published_version: int | None
     updated_at: datetime | None
@@ -111,7 +114,7 @@ class SkusIn(BaseModel):
 class TransitionResult(BaseModel):
     sku: str
     channel: str
-    status: str
+    status: WorkflowStatus
 
 
 class TransitionOut(BaseModel):
@@ -166,7 +169,7 @@ class ReleaseOut(BaseModel):
     id: int
     name: str
     description: str
-    status: Literal["draft", "submitted", "approved", "published", "cancelled"]
+    status: ReleaseStatus
     publish_at: datetime | None
     created_by: str | None
     created_at: datetime

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pim.db import Base, utcnow
 
-JOB_STATUSES = ("queued", "scheduled", "running", "succeeded", "failed", "cancelled")
+JobStatus = Literal["queued", "scheduled", "running", "succeeded", "failed", "cancelled"]
+JOB_STATUSES: tuple[JobStatus, ...] = get_args(JobStatus)
 
 
 class Job(Base):

@@ -7,13 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from pim.jobs.models import JobStatus
+
 
 class JobOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     kind: str
-    status: str
+    status: JobStatus
     payload: dict[str, Any]
     progress_done: int
     progress_total: int | None

@@ -25,7 +25,7 @@ def list_jobs(session: Session, *, status: str | None = None, kind: str | None =
               created_by: str | None = None, limit: int = 50) -> list[JobOut]:
     """The newest jobs first, optionally of one status, kind or person."""
     if status is not None and status not in JOB_STATUSES:
-        raise Invalid(f"status {status!r} is not one of {', '.join(JOB_STATUSES)}")
+        raise Invalid.not_one_of("status", status, JOB_STATUSES, "job status")
     if not 1 <= limit <= MAX_LIST:
         raise Invalid(f"limit must be between 1 and {MAX_LIST}")
     query = select(Job).order_by(Job.created_at.desc(), Job.id).limit(limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,7 +75,8 @@ class FeedKey(Base):
     last_used_at: Mapped[datetime | None]
 
 
-RELEASE_STATUSES = ("draft", "submitted", "approved", "published", "cancelled")
+ReleaseStatus = Literal["draft", "submitted", "approved", "published", "cancelled"]
+RELEASE_STATUSES: tuple[ReleaseStatus, ...] = get_args(ReleaseStatus)
 
 
 class Release(Base):

@@ -21,12 +21,11 @@ from pim.db import utcnow
 from pim.errors import Conflict, Invalid, NotFound
 from pim.jobs import enqueue
 from pim.publishing import events
-from pim.publishing.models import Release, ReleaseItem
+from pim.publishing.models import RELEASE_STATUSES, Release, ReleaseItem
 from pim.publishing.snapshots import publish_products
 from pim.workflow.models import Channel
 
-DRAFT, SUBMITTED, APPROVED, PUBLISHED, CANCELLED = (
-    "draft", "submitted", "approved", "published", "cancelled")
+DRAFT, SUBMITTED, APPROVED, PUBLISHED, CANCELLED = RELEASE_STATUSES
 RELEASE_PUBLISH = "release.publish"  # the job publishing a release at its publish_at
 
 
@@ -53,6 +52,8 @@ def get_release(session: Session, release_id: int) -> Release:
 
 
 def list_releases(session: Session, status: str | None = None) -> list[Release]:
+    if status is not None and status not in RELEASE_STATUSES:
+        raise Invalid.not_one_of("status", status, RELEASE_STATUSES, "release status")
     query = select(Release).order_by(Release.id)
     if status:
         query = query.where(Release.status == status)

@@ -8,7 +8,7 @@ import click
 
 from pim.cli_support import aware, command_session
 from pim.webhooks.jobs import send_due_deliveries
-from pim.webhooks.models import EVENT_TYPES
+from pim.webhooks.models import DELIVERY_STATUSES, EVENT_TYPES
 from pim.webhooks.schemas import SubscriptionIn
 from pim.webhooks.service import (
     create_subscription,
@@ -101,7 +101,7 @@ def webhook_rotate_secret(subscription_id: int, grace_hours: float) -> None:
 
 @webhook_group.command("deliveries")
 @click.argument("subscription_id", type=int)
-@click.option("--status", type=click.Choice(["pending", "succeeded", "failed", "cancelled"]))
+@click.option("--status", type=click.Choice(DELIVERY_STATUSES))
 @click.option("--since", type=click.DateTime(), default=None, help="UTC unless a zone is given.")
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--attempts", is_flag=True, help="Show every attempt too.")

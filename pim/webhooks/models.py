@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -59,6 +60,10 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+DeliveryStatus = Literal["pending", "succeeded", "failed", "cancelled"]
+DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = get_args(DeliveryStatus)
+
+
 class Delivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
@@ -76,7 +81,6 @@ class Delivery(Base):
         ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True
     )
     message_id: Mapped[str] = mapped_column(ForeignKey("webhook_messages.id", ondelete="CASCADE"))
-    # pending | succeeded | failed | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending")
     # deliveries with the same key go out one at a time, in sequence (sku:locale)
     ordering_key: Mapped[str] = mapped_column(String(300))

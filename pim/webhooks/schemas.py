@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pim.webhooks.models import EVENT_TYPES
+from pim.webhooks.models import EVENT_TYPES, DeliveryStatus
 
 
 class SubscriptionIn(BaseModel):
@@ -76,7 +76,7 @@ class DeliveryOut(BaseModel):
     sku: str | None
     locale: str | None
     snapshot_version: int | None
-    status: str
+    status: DeliveryStatus
     ordering_key: str
     sequence: int
     attempt_count: int

@@ -12,7 +12,14 @@ from pim.errors import Conflict, Invalid, NotFound
 from pim.net import webhook_policy
 from pim.webhooks.events import next_sequences
 from pim.webhooks.jobs import wake_subscriptions
-from pim.webhooks.models import EVENT_TYPES, Attempt, Delivery, Message, Subscription
+from pim.webhooks.models import (
+    DELIVERY_STATUSES,
+    EVENT_TYPES,
+    Attempt,
+    Delivery,
+    Message,
+    Subscription,
+)
 from pim.webhooks.schemas import (
     DeliveryOut,
     SubscriptionChanges,
@@ -24,7 +31,6 @@ from pim.webhooks.schemas import (
 from pim.webhooks.signing import generate_secret
 from pim.workflow.models import Channel
 
-DELIVERY_STATUSES = ("pending", "succeeded", "failed", "cancelled")
 # How long the previous secret keeps signing after a rotation: receivers switch over meanwhile.
 DEFAULT_ROTATION_GRACE = timedelta(hours=24)
 
@@ -156,7 +162,7 @@ def list_deliveries(session: Session, subscription_id: int, *, status: str | Non
     """A subscription's deliveries, newest first (``before_id`` pages further back)."""
     get_subscription_row(session, subscription_id)
     if status is not None and status not in DELIVERY_STATUSES:
-        raise Invalid(f"status must be one of {', '.join(DELIVERY_STATUSES)}")
+        raise Invalid.not_one_of("status", status, DELIVERY_STATUSES, "delivery status")
     query = (select(Delivery, Message).join(Message, Message.id == Delivery.message_id)
              .where(Delivery.subscription_id == subscription_id)
              .order_by(Delivery.id.desc()).limit(limit))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import Boolean, ForeignKey, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pim.db import Base, utcnow
 
-STATUSES = ("draft", "in_review", "approved", "published", "withdrawn")
+# A product's status in a channel; a product without a status row there is a draft.
+WorkflowStatus = Literal["draft", "in_review", "approved", "published", "withdrawn"]
+WORKFLOW_STATUSES: tuple[WorkflowStatus, ...] = get_args(WorkflowStatus)
 
 
 class Channel(Base):

@@ -9,10 +9,9 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from pim.db import chunks, utcnow
-from pim.workflow.models import ProductChannelStatus
+from pim.workflow.models import WORKFLOW_STATUSES, ProductChannelStatus
 
-DRAFT, IN_REVIEW, APPROVED, PUBLISHED, WITHDRAWN = (
-    "draft", "in_review", "approved", "published", "withdrawn")
+DRAFT, IN_REVIEW, APPROVED, PUBLISHED, WITHDRAWN = WORKFLOW_STATUSES
 
 
 def mark_changed_since_published(session: Session, product_ids: list[int]) -> None:

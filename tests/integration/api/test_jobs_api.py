@@ -307,5 +307,6 @@ def test_jobs_are_listed_newest_first_and_filtered(client, world, published):
     assert ids(kind="import") == [third, first]
     assert ids(status="cancelled") == [third]
     assert ids(limit=1) == [third]
-    assert problem(client.get(JOBS, params={"status": "lost"}, headers=world.auth("viewer")),
-                   400)
+    refused = problem(client.get(JOBS, params={"status": "lost"}, headers=world.auth("viewer")),
+                      422)
+    assert refused["errors"][0]["field"] == "status" and "'lost'" in refused["detail"]

@@ -213,7 +213,9 @@ def test_the_delivery_log_filters_and_pages(client, world, hooks):
     later = (utcnow() + timedelta(hours=1)).replace(tzinfo=None).isoformat()  # naive: UTC
     assert len(pending) == 3 and failed == []
     assert client.get(path, params={"since": later}, headers=admin).json()["items"] == []
-    problem(client.get(path, params={"status": "lost"}, headers=admin), 400)
+    refused = problem(client.get(path, params={"status": "lost"}, headers=admin), 422)
+    assert refused["detail"] == ("status: 'lost' is not a delivery status; one of pending, "
+                                 "succeeded, failed, cancelled")
 
 
 def test_rotation_answers_a_new_secret_and_both_sign_meanwhile(client, world, hooks):

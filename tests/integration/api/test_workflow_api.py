@@ -335,3 +335,37 @@ def test_only_admins_publish_and_withdraw(client, world, speakers, role):
 def test_publishing_to_an_unknown_channel_is_404(client, world):
     problem(client.post(f"{API}/channels/nowhere/publish", json={"ready": True},
                         headers=world.auth("admin")), 404)
+
+
+# -- listing by status ------------------------------------------------------------------------
+
+def skus_in(client, world, **params) -> list[str]:
+    return [p["sku"] for p in ok(client.get(f"{API}/products", params=params,
+                                            headers=world.auth("viewer")))["items"]]
+
+
+def test_products_the_channel_has_no_status_for_are_listed_as_drafts(client, world, speakers):
+    everything = skus_in(client, world)
+    assert skus_in(client, world, channel=SHOP, status="draft") == everything
+    ok(move(client, world, "submit", ["SPK-OK"], "editor"))
+    assert skus_in(client, world, channel=SHOP, status="in_review") == ["SPK-OK"]
+    assert skus_in(client, world, channel=SHOP, status="draft") == [
+        sku for sku in everything if sku != "SPK-OK"]
+    assert skus_in(client, world, channel=SHOP, status="published") == []
+
+
+def test_an_unknown_status_is_a_422_naming_it(client, world):
+    viewer = world.auth("viewer")
+    body = problem(client.get(f"{API}/products", params={"channel": SHOP, "status": "bogus"},
+                              headers=viewer), 422)
+    assert body["errors"] == [{"field": "status", "message": "'bogus' is not a workflow status; "
+                               "one of draft, in_review, approved, published, withdrawn"}]
+    for path, what in ((f"{API}/jobs", "job status"), (f"{API}/releases", "release status")):
+        body = problem(client.get(path, params={"status": "bogus"}, headers=world.auth("admin")),
+                       422)
+        assert body["detail"].startswith(f"status: 'bogus' is not a {what}; one of ")
+
+
+def test_listing_by_status_in_an_unknown_channel_is_404(client, world):
+    problem(client.get(f"{API}/products", params={"channel": "nowhere", "status": "draft"},
+                       headers=world.auth("viewer")), 404)
