@@ -75,8 +75,7 @@ class Pages:
         self.shots = 0
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on("requestfailed", lambda request: self.problems.append(
-            f"request failed: {request.method} {request.url} ({request.failure})"))
+        page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
 
     def _console(self, message) -> None:
@@ -85,6 +84,15 @@ class Pages:
             if "Failed to load resource" in text and any(str(s) in text for s in self.allowed):
                 return
             self.problems.append(f"console error: {text} at {message.location.get('url')}")
+
+    def _request_failed(self, request) -> None:
+        # net::ERR_ABORTED is the browser cancelling a request itself, as when a click
+        # navigates away while the favicon or an htmx request is still loading: nothing
+        # the hub answered. Every other failure (refused, reset, timed out) counts.
+        if request.failure and "ERR_ABORTED" in request.failure:
+            return
+        self.problems.append(f"request failed: {request.method} {request.url} "
+                             f"({request.failure})")
 
     def _response(self, response) -> None:
         if response.status >= 400 and response.status not in self.allowed:
