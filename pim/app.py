@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from pim.api import api_router
 from pim.api.feeds import ROUTES as FEED_ROUTES
 from pim.api.health import health_route
+from pim.api.limits import BodyLimitMiddleware, reset_body_limits
 from pim.api.problems import EXCEPTION_HANDLERS
 from pim.api.security import forget_all_tokens, reset_rate_limits
 from pim.api.sessions import DEPENDENCIES
@@ -44,6 +45,7 @@ def _stop_runner(app: Litestar) -> None:
 def create_app(*, start_jobs: bool = True) -> Litestar:
     connect_listeners()
     reset_rate_limits()
+    reset_body_limits()
     forget_all_tokens()
     handlers: list[Any] = [health_route, api_router(), *FEED_ROUTES, asset_route,
                            favicon_route, web_router()]
@@ -79,6 +81,8 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
         template_config=template_config(),
         on_startup=[_start_runner] if start_jobs else [],
         on_shutdown=[_stop_runner],
+        # Bodies are bounded per route kind by BodyLimitMiddleware (PIM_API_MAX_*_BYTES).
+        middleware=[BodyLimitMiddleware],
         request_max_body_size=None,
         debug=False,
     )

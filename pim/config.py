@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         "", description="Hosts or CIDRs media downloads may reach despite the SSRF policy.")
     media_download_timeout: float = 30.0
     api_rate_limit: int = Field(600, description="Requests per minute per token.")
+    api_max_body_bytes: int = Field(
+        4 * 1024 * 1024, description="Largest JSON (or form) request body; 413 beyond.")
+    api_max_bulk_bytes: int = Field(
+        256 * 1024 * 1024, description="Largest NDJSON bulk upsert body; 413 beyond.")
+    api_max_upload_bytes: int = Field(
+        256 * 1024 * 1024, description="Largest upload (import file, media); 413 beyond.")
     xlsx_max_uncompressed_bytes: int = Field(
         512 * 1024 * 1024, description="A workbook declaring more, uncompressed, is refused.")
 

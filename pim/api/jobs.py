@@ -54,7 +54,6 @@ from pim.jobs.state import ACTIVE
 from pim.publishing.exports import export_path
 from pim.workflow.channels import get_channel
 
-MAX_UPLOAD_BYTES = 256 * 1024 * 1024  # a request body above this is refused with 413
 MAX_CATALOG_ENTRIES = 20_000  # files in an uploaded catalog archive
 MAX_CATALOG_BYTES = 2 * 1024 * 1024 * 1024  # what an uploaded catalog archive may expand to
 IMPORT_KINDS = ("import", "import_catalog")
@@ -63,7 +62,7 @@ SPREADSHEET_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ndjson", ".j
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-TOO_LARGE = {413: ResponseSpec(Problem, description=f"The upload exceeds {MAX_UPLOAD_BYTES} bytes",
+TOO_LARGE = {413: ResponseSpec(Problem, description="The upload exceeds PIM_API_MAX_UPLOAD_BYTES",
                                media_type=PROBLEM_JSON, generate_examples=False)}
 JobId = Annotated[str, PathParameter(description="The job's id (32 hex digits).")]
 
@@ -208,8 +207,8 @@ def _extract_catalog(archive: Path) -> Path:
 
 # -- starting jobs ----------------------------------------------------------------------------
 
-@post("/jobs/imports", opt={"roles": WRITE_CONTENT}, sync_to_thread=True, status_code=202,
-      request_max_body_size=MAX_UPLOAD_BYTES, responses=problems(422) | TOO_LARGE, tags=["jobs"],
+@post("/jobs/imports", opt={"roles": WRITE_CONTENT, "body": "upload"}, sync_to_thread=True,
+      status_code=202, request_max_body_size=None, responses=problems(422) | TOO_LARGE, tags=["jobs"],
       summary="Import a CSV/XLSX file in the background (202 and the job; Location: the job)",
       description=(
           "Products or catalog structure in the column convention, or a Shopify or Magento "
@@ -217,7 +216,8 @@ def _extract_catalog(archive: Path) -> Path:
           "magento) as its --format. `profile` is the text of a YAML mapping profile. `on_error`: `skip` "
           "imports the good rows and reports the bad ones, `abort` imports nothing when a "
           "row is bad. A media folder cannot be given here (it is a path on the server): "
-          f"use `pim import --media`. Uploads above {MAX_UPLOAD_BYTES} bytes answer 413."))
+          "use `pim import --media`. Uploads above PIM_API_MAX_UPLOAD_BYTES (256 MiB by "
+          "default) answer 413."))
 def start_import_route(request: Request, data: MultipartBody[ImportUpload],
                        session: WriteSession) -> Response[JobRecord]:
     path = _store_upload(data.file, SPREADSHEET_SUFFIXES)
@@ -232,13 +232,13 @@ def start_import_route(request: Request, data: MultipartBody[ImportUpload],
                                                 path.parent))
 
 
-@post("/jobs/catalog-imports", opt={"roles": WRITE_CONTENT}, sync_to_thread=True,
-      status_code=202, request_max_body_size=MAX_UPLOAD_BYTES, responses=problems(422) | TOO_LARGE,
+@post("/jobs/catalog-imports", opt={"roles": WRITE_CONTENT, "body": "upload"},
+      sync_to_thread=True, status_code=202, request_max_body_size=None, responses=problems(422) | TOO_LARGE,
       tags=["jobs"], summary="Import a whole Akeneo export (a zip of its CSV files)",
       description=(
           "Structure, product models and products, as `pim import-catalog` reads a folder. "
           "Media files referenced by the export are read from the archive. "
-          f"Uploads above {MAX_UPLOAD_BYTES} bytes answer 413."))
+          "Uploads above PIM_API_MAX_UPLOAD_BYTES (256 MiB by default) answer 413."))
 def start_catalog_import_route(request: Request, data: MultipartBody[CatalogImportUpload],
                                session: WriteSession) -> Response[JobRecord]:
     archive = _store_upload(data.file, (".zip",))

@@ -27,9 +27,6 @@ from pim.media.images import ALLOWED_TYPES
 from pim.media.schemas import AssetOut
 from pim.media.service import asset_file, asset_out, store_upload
 
-# The request ceiling Litestar enforces before anything is read; PIM_MEDIA_MAX_BYTES (lower
-# by default) is checked while the file is stored, and both answer 413.
-MAX_REQUEST_BYTES = 256 * 1024 * 1024
 Sha256 = Annotated[str, PathParameter(description="The asset's sha256 (64 hex digits).",
                                       max_length=64)]
 TOO_LARGE = {413: ResponseSpec(Problem, description="The file exceeds PIM_MEDIA_MAX_BYTES, "
@@ -61,8 +58,11 @@ class MediaFileOperation(Operation):
                              for media_type in sorted(ALLOWED_TYPES)}
 
 
-@post("/media", opt={"roles": WRITE_CONTENT}, sync_to_thread=True, status_code=201,
-      request_max_body_size=MAX_REQUEST_BYTES, responses=problems(415, 422) | TOO_LARGE,
+# The request ceiling is PIM_API_MAX_UPLOAD_BYTES, enforced before anything is read
+# (pim.api.limits); PIM_MEDIA_MAX_BYTES (lower by default) is checked while the file is
+# stored, and both answer 413.
+@post("/media", opt={"roles": WRITE_CONTENT, "body": "upload"}, sync_to_thread=True,
+      status_code=201, request_max_body_size=None, responses=problems(415, 422) | TOO_LARGE,
       tags=["media"], summary="Upload a media file (201 and the asset; Location: its file)",
       description=(
           "JPEG, PNG, WebP and GIF images and PDF files, recognised by their content (the "

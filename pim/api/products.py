@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from pim.api.conditions import etag, if_match_condition, none_match
 from pim.api.filters import one_of
+from pim.api.ndjson import NdjsonLines
 from pim.api.openapi import (
     IfMatchOperation,
     IfNoneMatchOperation,
@@ -40,6 +40,7 @@ from pim.catalog.edits import (
     create_product,
     patch_product,
     put_product_model,
+    refused_line,
     replace_associations,
     write_bulk_lines,
 )
@@ -248,7 +249,8 @@ def restore_route(request: Request, sku: Sku, data: JSONBody[RestoreIn],
     return _product_response(get_product(session, sku))
 
 
-@patch("/products", opt={"roles": WRITE_CONTENT}, media_type=NDJSON, status_code=200,
+@patch("/products", opt={"roles": WRITE_CONTENT, "body": "bulk"}, media_type=NDJSON,
+       status_code=200,
        operation_class=NdjsonBodyOperation, responses=problems(415), tags=["products"],
        summary="Bulk upsert: NDJSON in (one product a line), one status line out per line")
 async def bulk_upsert_route(request: Request) -> Stream:
@@ -261,45 +263,41 @@ async def bulk_upsert_route(request: Request) -> Stream:
     actor = request.user
     # The body is spooled first (memory up to 8 MB, then a temporary file): the streamed
     # response listens on the same ASGI channel for a disconnect, so it cannot be read later.
+    # Its size is bounded by PIM_API_MAX_BULK_BYTES (pim.api.limits: 413 beyond it).
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (closed by the stream)
-    async for chunk in request.stream():
-        spool.write(chunk)
+    try:
+        async for chunk in request.stream():
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
+    lines = NdjsonLines(spool)
 
-    def write(batch: list[tuple[int, str]]) -> list[dict[str, Any]]:
-        return write_bulk_lines(batch, actor, source=SOURCE)
+    def next_statuses() -> str:
+        # Reading, parsing, writing and answering a batch all happen here, in a worker
+        # thread: the event loop only relays the status lines.
+        batch = lines.read(BULK_BATCH)
+        refused = [line for line in batch if line.text is None]
+        statuses = write_bulk_lines([(line.number, line.text) for line in batch
+                                     if line.text is not None], actor, source=SOURCE)
+        if refused:
+            statuses += [refused_line(line.number, line.refusal or "refused")
+                         for line in refused]
+            statuses.sort(key=lambda status: status["line"])
+        return "".join(json.dumps(status, default=str) + "\n" for status in statuses)
 
     async def statuses():
         try:
-            batch: list[tuple[int, str]] = []
-            for number, text in numbered_lines(iter(lambda: spool.read(64 * 1024), b"")):
-                batch.append((number, text))
-                if len(batch) >= BULK_BATCH:
-                    for line in await anyio.to_thread.run_sync(write, batch):
-                        yield json.dumps(line, default=str) + "\n"
-                    batch = []
-            if batch:
-                for line in await anyio.to_thread.run_sync(write, batch):
-                    yield json.dumps(line, default=str) + "\n"
+            while True:
+                answer = await anyio.to_thread.run_sync(next_statuses)
+                if not answer:  # the end of the body
+                    break
+                yield answer
         finally:
             spool.close()
 
     return Stream(statuses(), media_type=NDJSON)
-
-
-def numbered_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, str]]:
-    """Split a byte stream into (1-based line number, text) of its non-empty lines."""
-    buffer = b""
-    number = 0
-    for chunk in chunks:
-        buffer += chunk
-        *complete, buffer = buffer.split(b"\n")
-        for raw in complete:
-            number += 1
-            if raw.strip():
-                yield number, raw.decode("utf-8", errors="replace")
-    if buffer.strip():
-        yield number + 1, buffer.decode("utf-8", errors="replace")
 
 
 @get("/product-models", opt={"roles": READ}, sync_to_thread=True, responses=problems(),

@@ -135,19 +135,54 @@ def put_product_model(session: Session, code: str, body: ProductModelIn, actor: 
 # -- the bulk upsert ------------------------------------------------------------------------
 
 
+# A product body is a few levels deep (values -> attribute -> entry -> data -> price); a
+# line nested deeper is refused before it is validated, stored or encoded again (orjson
+# refuses more than 255 levels, Python's recursion ~1,000).
+MAX_NESTING = 32
+
+
+def refused_line(number: int, message: str, sku: str | None = None) -> dict[str, Any]:
+    """The status of a bulk line refused as a whole, before it named a product."""
+    return {"line": number, "sku": sku, "status": "refused", "version": None,
+            "errors": [{"field": None, "message": message}]}
+
+
+def nesting_exceeds(data: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether ``data`` (decoded JSON) holds lists or objects nested more than ``limit``
+    levels deep. Iterative: any depth is measured without recursion."""
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, dict | list))
+    return False
+
+
 def _parse_line(number: int, text: str) -> tuple[ProductRecord | None, dict[str, Any] | None]:
     try:
         data = json.loads(text)
     except ValueError as error:
-        return None, {"line": number, "sku": None, "status": "refused", "version": None,
-                      "errors": [{"field": None, "message": f"invalid JSON: {error}"}]}
+        return None, refused_line(number, f"invalid JSON: {error}")
+    except RecursionError:
+        return None, refused_line(number, f"nested more than {MAX_NESTING} levels deep")
     sku = data.get("sku") if isinstance(data, dict) else None
+    sku = sku if isinstance(sku, str) else None
+    if nesting_exceeds(data):
+        return None, refused_line(number, f"nested more than {MAX_NESTING} levels deep", sku)
     try:
         body = BulkLine.model_validate(data)
     except ValidationError as error:
         errors = [{"field": field_path(e["loc"]), "message": e["msg"]} for e in error.errors()]
-        return None, {"line": number, "sku": sku if isinstance(sku, str) else None,
-                      "status": "refused", "version": None, "errors": errors}
+        return None, {"line": number, "sku": sku, "status": "refused", "version": None,
+                      "errors": errors}
     record = to_record(body.sku, body)
     record.version = body.version
     record.row = number

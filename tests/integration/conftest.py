@@ -35,11 +35,13 @@ def api_app():
 
 @pytest.fixture
 def client(world, api_app):
+    from pim.api.limits import reset_body_limits
     from pim.api.security import forget_all_tokens, reset_rate_limits, touches_recorded
 
     # What create_app resets: rate-limit buckets and cached tokens (every test's world has
     # the same tokens: none may come from an earlier test's cache).
     reset_rate_limits()
+    reset_body_limits()
     forget_all_tokens()
     with TestClient(api_app) as test_client:
         yield test_client

@@ -160,11 +160,11 @@ def test_a_file_that_is_not_a_spreadsheet_or_is_empty_is_refused(client, world):
 
 
 def test_an_upload_announced_larger_than_the_limit_is_refused_with_413(client, world):
-    from pim.api.jobs import MAX_UPLOAD_BYTES
+    from pim.config import get_settings
 
     response = client.post(f"{JOBS}/imports", content=b"x" * 10, headers={
         **world.auth("editor"), "content-type": "multipart/form-data; boundary=x",
-        "content-length": str(MAX_UPLOAD_BYTES + 1)})
+        "content-length": str(get_settings().api_max_upload_bytes + 1)})
 
     assert problem(response, 413)["status"] == 413
 
