@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import repeat
 from operator import itemgetter
@@ -222,6 +222,38 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def on_outer_commit(session: Session, committed: Callable[[Session], None], *,
+                    rolled_back: Callable[[Session], None] | None = None) -> None:
+    """Call ``committed(session)`` once the session's current transaction commits, or
+    ``rolled_back(session)`` once it rolls back; whichever comes first, once.
+
+    SQLAlchemy 2.1 announces a savepoint's release to ``after_commit`` hooks and a
+    savepoint's rollback to rollback hooks just as it does the transaction's: both are
+    ignored here, so a ``begin_nested`` block inside the transaction neither fires the
+    callback early nor cancels it."""
+    ended = False
+
+    def on_commit(ended_session: Session) -> None:
+        nonlocal ended
+        if ended or ended_session.in_nested_transaction():  # a savepoint released
+            return
+        ended = True
+        committed(ended_session)
+
+    def on_rollback(ended_session: Session, previous: Any) -> None:
+        nonlocal ended
+        if ended or previous.parent is not None:  # a savepoint (or inner block) rolled back
+            return
+        ended = True
+        if rolled_back is not None:
+            rolled_back(ended_session)
+
+    # Spent listeners stay connected, doing nothing: removing one while its event is being
+    # dispatched is not allowed, and a session lives for a request or a batch.
+    event.listen(session, "after_commit", on_commit)
+    event.listen(session, "after_soft_rollback", on_rollback)
 
 
 def affected(result: Result[Any]) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from litestar import Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy import event
 
 from pim.api.openapi import problems
 from pim.api.schemas import (
@@ -24,6 +23,7 @@ from pim.auth.access import set_user_active, set_user_role
 from pim.auth.actor import MANAGE, READ
 from pim.auth.service import create_user, list_users, user_out
 from pim.auth.tokens import create_token, list_tokens, parse_expiry, revoke_token, token_out
+from pim.db import on_outer_commit
 
 
 @get("/me", opt={"roles": READ}, responses=problems(), summary="The caller", tags=["access"])
@@ -91,7 +91,7 @@ def revoke_token_route(token_id: FromPath[int], session: WriteSession) -> TokenO
     email = next(t["user"] for t in list_tokens(session) if t["id"] == token_id)
     # Dropped from this process's token cache once committed: a request resolving the
     # token afresh then finds it revoked (before the commit it would cache it valid).
-    event.listen(session, "after_commit", lambda _: forget_token(token_id), once=True)
+    on_outer_commit(session, lambda _: forget_token(token_id))
     return TokenOut(**token_out(token, email))
 
 

@@ -33,12 +33,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pim.auth.actor import ADMIN, ROLES, Actor
 from pim.auth.models import User
 from pim.config import get_settings
+from pim.db import on_outer_commit
 from pim.errors import Conflict, Invalid, NotFound
 from pim.listeners import Listeners
 
@@ -106,7 +107,7 @@ def revoke_access(session: Session, user_id: int) -> None:
         _advance_generation()
         access_changed(user_id)
 
-    event.listen(session, "after_commit", announce, once=True)
+    on_outer_commit(session, announce)
 
 
 def _user(session: Session, email: str) -> User:

@@ -109,15 +109,21 @@ def dispatch_after_commit(session: Session, dispatch: Dispatch) -> None:
     session.info.setdefault(_PENDING_KEY, []).append(dispatch)
 
 
+# SQLAlchemy 2.1 announces a savepoint's release and rollback as it does the transaction's:
+# only the outermost transaction's end sends or drops the pending jobs (a job enqueued in a
+# savepoint that is rolled back is sent nonetheless: a runner skips a job it cannot find).
 @event.listens_for(Session, "after_commit")
 def _dispatch_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released
+        return
     for dispatch in session.info.pop(_PENDING_KEY, ()):
         send(dispatch)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: Any) -> None:
+    if previous.parent is None:
+        session.info.pop(_PENDING_KEY, None)
 
 
 def send(dispatch: Dispatch) -> None:

@@ -11,11 +11,11 @@ import throughput.
 
 from __future__ import annotations
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from pim.catalog.listeners import ProductsChanged
 from pim.catalog.structure import load_context
+from pim.db import on_outer_commit
 from pim.workflow import jobs
 from pim.workflow.completeness import (
     ProjectionSetup,
@@ -78,8 +78,5 @@ def _refresh_after_commit(session: Session) -> None:
 
     def forget(rolled_back: Session) -> None:
         rolled_back.info.pop(_REFRESH_KEY, None)
-        if event.contains(rolled_back, "after_commit", enqueue):
-            event.remove(rolled_back, "after_commit", enqueue)
 
-    event.listen(session, "after_commit", enqueue, once=True)
-    event.listen(session, "after_soft_rollback", forget, once=True)
+    on_outer_commit(session, enqueue, rolled_back=forget)

@@ -104,3 +104,32 @@ def test_structure_rows_are_applied_before_the_products_that_need_them(factory):
 def test_a_bad_structure_row_is_a_row_error_not_a_crash(factory):
     report = run(factory, [StructureRecord("attribute", "Bad Code", {"type": "text"}, row=7)])
     assert report.errors[0]["row"] == 7 and report.error_count == 1
+
+
+def test_a_dry_run_of_several_big_batches_reports_everything_and_writes_nothing(factory):
+    # Batches over 50 products defer completeness to a job after commit: the rollback at
+    # the end of a dry run must cancel it quietly.
+    records = [electronics(f"EL-{i}") for i in range(130)]
+    report = run(factory, records, dry_run=True, batch_size=60)
+    assert (report.rows, report.created, report.error_count) == (130, 130, 0)
+    assert count(factory) == 0
+
+
+def test_an_abort_after_the_first_big_batch_writes_nothing(factory):
+    records = [electronics(f"EL-{i}") for i in range(130)] + [RowError(133, "bad cell")]
+    with pytest.raises(ImportAborted, match="row 133"):
+        run(factory, records, on_error="abort", batch_size=60)
+    assert count(factory) == 0
+
+
+def test_a_savepoint_inside_a_dry_run_neither_enqueues_nor_breaks_anything(factory):
+    # A structure row is applied in a savepoint after a big batch deferred its completeness
+    # to a job: the savepoint's release is no commit, so no job is enqueued, ever.
+    from pim.jobs.models import Job
+
+    records = [electronics(f"EL-{i}") for i in range(60)]
+    records.append(StructureRecord("attribute", "voltage_rating", {"type": "text"}, row=70))
+    records += [electronics(f"EL-{i}") for i in range(60, 120)]
+    report = run(factory, records, dry_run=True, batch_size=60)
+    assert (report.created, report.structure_changed) == (120, 1)
+    assert count(factory) == 0 and count(factory, Job) == 0
