@@ -15,7 +15,7 @@ quietly leaving completeness, search or "changed since published" behind.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Generic, ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -58,14 +58,22 @@ class Listeners(Generic[P, R]):
         with _lock:
             self._listeners = tuple(f for f in self._listeners if f is not listener)
 
+    def __iter__(self) -> Iterator[Callable[P, R]]:
+        """The listeners, in order, for a caller that handles each one's failure itself."""
+        self._check_connected()
+        return iter(self._listeners)
+
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> list[R]:
         """Call every listener; their answers, in order."""
+        self._check_connected()
+        return [listener(*args, **kwargs) for listener in self._listeners]
+
+    def _check_connected(self) -> None:
         if not _connected:
             raise ListenersNotConnected(
                 f"{self.name} was announced before pim.wiring.connect_listeners() ran in this "
                 "process: call it at start-up (every entry point does), or nothing above the "
                 "announcing slice would hear of it")
-        return [listener(*args, **kwargs) for listener in self._listeners]
 
     def __repr__(self) -> str:
         names = ", ".join(f"{f.__module__}.{f.__qualname__}" for f in self._listeners)

@@ -32,9 +32,11 @@ from pim import listeners
 from pim.auth.access import access_changed
 from pim.auth.web_sessions import end_sessions_of_disabled_user
 from pim.catalog import listeners as catalog
+from pim.jobs.recovery import maintenance_tasks
 from pim.media.importing import import_media_hook
 from pim.publishing import events as publishing
 from pim.webhooks.events import record_publishing_event
+from pim.webhooks.jobs import wake_overdue_subscriptions
 from pim.workflow.channels import channel_codes
 from pim.workflow.hooks import products_changed
 from pim.workflow.imported_channels import apply_imported_channel
@@ -56,6 +58,8 @@ def connect_listeners() -> None:
         catalog.import_hooks.connect(import_media_hook)
         # publishing -> webhooks: each event becomes deliveries, in the same transaction.
         publishing.event_recorded.connect(record_publishing_event)
+        # jobs -> webhooks: every runner's maintenance sends deliveries no job will send.
+        maintenance_tasks.connect(wake_overdue_subscriptions)
         # auth -> auth: a disabled user's web sessions end (they are refused at once anyway).
         access_changed.connect(end_sessions_of_disabled_user)
         listeners.mark_connected()

@@ -19,7 +19,7 @@ from pim.config import get_settings
 from pim.db import utcnow
 from pim.jobs import dispatch, state
 from pim.jobs.execution import execute_claimed
-from pim.jobs.recovery import recover_lost_jobs
+from pim.jobs.recovery import run_maintenance_tasks
 from pim.jobs.registry import load_job_modules
 from pim.jobs.settings import get_job_settings
 
@@ -146,7 +146,7 @@ class EmbeddedRunner:
 
     def _recover(self) -> None:
         try:
-            recover_lost_jobs()
+            run_maintenance_tasks()
         except Exception:
             log.exception("embedded job runner: recovering lost jobs failed")
 

@@ -25,11 +25,18 @@ from pim.db import read_session, utcnow
 from pim.jobs import state
 from pim.jobs.models import Job
 from pim.jobs.settings import get_job_settings
+from pim.listeners import Listeners
 
 log = logging.getLogger("pim.jobs")
 
 # (job_id, attempt, runner) -> why the attempt is lost, or None when rq still runs it
 RqCheck = Callable[[str, int, str], str | None]
+
+# Run at every maintenance of a runner (each rq worker's, the embedded runner's), after
+# lost jobs are recovered: a slice above connects its safety nets here (webhooks: wake the
+# subscriptions whose due deliveries no job will send). Several processes may run them at
+# once, so each must be idempotent. A listener that raises is logged; the others still run.
+maintenance_tasks: Listeners[[], object] = Listeners("jobs.maintenance_tasks")
 
 
 def lost_reason(runner: str | None, heartbeat_at: datetime | None, *,
@@ -61,3 +68,14 @@ def recover_lost_jobs(*, rq_check: RqCheck | None = None) -> list[str]:
             log.warning("job %s attempt %s lost (%s): now %s", job_id, attempt, reason, status)
             recovered.append(job_id)
     return recovered
+
+
+def run_maintenance_tasks(*, rq_check: RqCheck | None = None) -> None:
+    """A runner's maintenance: recover lost jobs, then every connected safety net."""
+    recover_lost_jobs(rq_check=rq_check)
+    for task in maintenance_tasks:
+        try:
+            task()
+        except Exception:
+            log.exception("maintenance task %s failed; it runs again at the next maintenance",
+                          getattr(task, "__qualname__", task))

@@ -36,7 +36,7 @@ from pim.jobs import state
 from pim.jobs.dispatch import Dispatch, send
 from pim.jobs.execution import execute_claimed
 from pim.jobs.models import Job
-from pim.jobs.recovery import recover_lost_jobs
+from pim.jobs.recovery import run_maintenance_tasks
 from pim.jobs.registry import get_spec, load_job_modules
 from pim.jobs.settings import get_job_settings
 
@@ -154,7 +154,7 @@ def resend_unsent_jobs() -> int:
 
 def run_maintenance() -> None:
     """The hub's part of worker maintenance; several workers may run it at once."""
-    recover_lost_jobs(rq_check=rq_attempt_lost)
+    run_maintenance_tasks(rq_check=rq_attempt_lost)
     resend_unsent_jobs()
 
 

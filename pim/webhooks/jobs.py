@@ -7,11 +7,14 @@ not started every further publication joins it instead of adding a job, so a bur
 publications costs a handful of jobs, not one per delivery. A rerun of a job whose worker
 died takes its sender lease and its batch back at once and sends them again (same
 ``webhook-id``). ``webhooks.dispatch_due`` (also ``pim webhook dispatch``) sends whatever is
-due right now, a safety net for a cron or an operator.
+due right now, a safety net for a cron or an operator. The runners' maintenance runs
+:func:`wake_overdue_subscriptions`, the safety net without a cron: deliveries left pending
+past their time (their send job failed for good, say) get a send job again.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections.abc import Iterable
@@ -24,8 +27,11 @@ from sqlalchemy.orm import Session
 from pim.db import read_session, session_scope, utcnow
 from pim.jobs import enqueue, job
 from pim.jobs.models import Job
+from pim.jobs.state import ACTIVE
 from pim.webhooks.models import Delivery, Subscription
 from pim.webhooks.sender import hold_publication_locks, send_subscription
+
+log = logging.getLogger("pim.webhooks")
 
 SEND = "webhooks.send"
 DELIVER = "webhooks.deliver"  # before batches: jobs of this kind queued then still run
@@ -154,3 +160,47 @@ def send_due_deliveries(limit: int = 100) -> dict[str, int]:
 @job(DISPATCH_DUE, max_attempts=1, timeout=3600)
 def dispatch_due_webhooks(ctx, limit: int = 100) -> dict:
     return send_due_deliveries(limit)
+
+
+# A due delivery is overdue when no send job took it this long after its time: longer than
+# a batch's round (a sender under way looks again before it stops).
+OVERDUE_AFTER = timedelta(minutes=2)
+
+
+def overdue_subscriptions(limit: int = 1000) -> list[int]:
+    """Active subscriptions with a delivery pending past its time, whose sender lease (if
+    any) has run out: nothing is sending them."""
+    now = utcnow()
+    with read_session() as session:
+        return list(session.scalars(
+            select(Delivery.subscription_id).distinct()
+            .join(Subscription, Subscription.id == Delivery.subscription_id)
+            .where(Delivery.status == "pending",
+                   Delivery.next_attempt_at <= now - OVERDUE_AFTER,
+                   Subscription.active.is_(True),
+                   (Subscription.sender_until.is_(None)) | (Subscription.sender_until <= now))
+            .order_by(Delivery.subscription_id).limit(limit)))
+
+
+def wake_overdue_subscriptions() -> list[int]:
+    """The runners' maintenance: a send job for each subscription left with overdue
+    deliveries and no send job queued or running. Returns the subscriptions given one.
+
+    Not :func:`wake_subscriptions`: a job that failed for good before it started sending
+    keeps its generation's key, which that would join. The key here names the maintenance
+    slot, so however many runners look in one slot, one job is added."""
+    ids = overdue_subscriptions()
+    if not ids:
+        return []
+    slot = int(utcnow().timestamp() // OVERDUE_AFTER.total_seconds())
+    with session_scope() as session:
+        busy = {payload.get("subscription_id") for payload in session.scalars(
+            select(Job.payload).where(Job.kind == SEND, Job.status.in_(ACTIVE)))}
+        woken = [i for i in ids if i not in busy]
+        for subscription_id in woken:
+            enqueue(SEND, {"subscription_id": subscription_id}, session=session,
+                    dedupe_key=f"webhook-send:{subscription_id}:overdue:{slot}")
+    if woken:
+        log.warning("webhooks: deliveries overdue with no send job; sending again for "
+                    "subscription(s) %s", ", ".join(map(str, woken)))
+    return woken

@@ -29,6 +29,17 @@ def send_jobs() -> list[dict]:
             select(Job.payload).where(Job.kind == "webhooks.send"))]
 
 
+def queued_send_jobs() -> list[int]:
+    from sqlalchemy import select
+
+    from pim.db import read_session
+    from pim.jobs.models import Job
+
+    with read_session() as session:
+        return [payload["subscription_id"] for payload in session.scalars(
+            select(Job.payload).where(Job.kind == "webhooks.send", Job.status == "queued"))]
+
+
 def test_a_burst_of_publications_wakes_one_send_job_per_subscription(hooks):
     with Receiver() as first, Receiver() as second:
         subs = [hooks.subscribe(first), hooks.subscribe(second)]
@@ -288,3 +299,44 @@ def test_a_job_that_fails_mid_batch_lets_the_lease_go_and_its_rerun_resends(hook
         assert {d.status for d in hooks.deliveries(sub.id)} == {"pending"}
         assert send_now(sub.id, "job:flaky", resume=True) == {"succeeded": 3}
     assert len(receiver.requests) == 3 and all(r.verified for r in receiver.requests)
+
+
+def test_maintenance_sends_deliveries_whose_send_job_failed_for_good(hooks):
+    """A send job that failed its last attempt leaves its deliveries pending: no further
+    publication may come to wake them. The runners' maintenance does: it wakes the
+    subscription, and the new job sends what was overdue, once."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from pim.db import session_scope, utcnow
+    from pim.jobs import state
+    from pim.jobs.execution import execute_claimed
+    from pim.jobs.models import Job
+    from pim.jobs.recovery import run_maintenance_tasks
+    from pim.webhooks.models import Delivery
+
+    with Receiver() as receiver, Receiver() as quiet:
+        sub = hooks.subscribe(receiver)
+        other = hooks.subscribe(quiet)
+        for n in range(3):
+            hooks.publish(sku=f"SKU-{n}")
+        with session_scope() as session:
+            # The send jobs failed for good; the deliveries are pending since 5 minutes.
+            session.execute(update(Job).where(Job.kind == "webhooks.send")
+                            .values(status="failed", error="gave up"))
+            session.execute(update(Delivery).where(Delivery.subscription_id == sub.id)
+                            .values(next_attempt_at=utcnow() - timedelta(minutes=5)))
+            # The other subscription's deliveries fall due only now: not overdue yet.
+            session.execute(update(Delivery).where(Delivery.subscription_id == other.id)
+                            .values(next_attempt_at=utcnow()))
+        assert state.due_overview()[0] is False
+        run_maintenance_tasks()
+        assert queued_send_jobs() == [sub.id]
+        run_maintenance_tasks()  # another runner's maintenance: that job is queued already
+        assert queued_send_jobs() == [sub.id]
+        for job_id, attempt in state.claim_due_jobs(limit=5, runner="test"):
+            execute_claimed(job_id, attempt)
+    assert sorted(version_of(r)[0] for r in receiver.requests) == ["SKU-0", "SKU-1", "SKU-2"]
+    assert {d.status for d in hooks.deliveries(sub.id)} == {"succeeded"}
+    assert quiet.requests == []
