@@ -11,7 +11,7 @@ from pim.catalog.models import Association, Product
 from pim.catalog.products import WritePolicy, WriteResult, write_products
 from pim.errors import Invalid, NotFound, StaleVersion
 from pim.history.models import HistoryEntry
-from pim.history.service import get_entry, list_entries
+from pim.history.service import get_entry, list_entries, recent_entries
 from pim.records import AssociationLink, ProductRecord
 
 
@@ -36,6 +36,29 @@ def product_history(session: Session, sku: str) -> list[HistoryEntry]:
     if not entries and session.scalar(select(Product.id).where(Product.sku == sku)) is None:
         raise NotFound(f"product {sku!r} does not exist")
     return entries
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """Some versions of a product, newest first, and where the product stands now."""
+
+    sku: str
+    current_version: int
+    entries: list[HistoryEntry]
+    older_than: int | None  # the version to continue before, None on the last page
+
+
+def product_history_page(session: Session, sku: str, *, before: int | None = None,
+                         limit: int = 50) -> HistoryPage:
+    """One page of the product's versions, newest first (``before``: older than this
+    version); NotFound when there is no such product."""
+    current = session.scalar(select(Product.version).where(Product.sku == sku))
+    if current is None:
+        raise NotFound(f"product {sku!r} does not exist")
+    entries = recent_entries(session, sku, before=before, limit=limit + 1)
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return HistoryPage(sku, current, entries, entries[-1].version if more else None)
 
 
 def restore_product(

@@ -23,6 +23,18 @@ def list_entries(session: Session, code: str, *, entity: str = "product") -> lis
     ))
 
 
+def recent_entries(session: Session, code: str, *, before: int | None = None, limit: int = 50,
+                   entity: str = "product") -> list[HistoryEntry]:
+    """Up to ``limit`` versions of ``code``, newest first, older than version ``before`` when
+    given: one page of a long history (an import run nightly adds a version a day)."""
+    query = (select(HistoryEntry)
+             .where(HistoryEntry.entity == entity, HistoryEntry.code == code)
+             .order_by(HistoryEntry.version.desc()).limit(limit))
+    if before is not None:
+        query = query.where(HistoryEntry.version < before)
+    return list(session.scalars(query))
+
+
 def get_entry(session: Session, code: str, version: int, *,
               entity: str = "product") -> HistoryEntry | None:
     return session.scalar(select(HistoryEntry).where(

@@ -33,6 +33,7 @@ FILES: dict[str, Path] = {
     "app.css": STATIC_DIR / "app.css",
     "app.js": STATIC_DIR / "app.js",
     "dashboard.js": STATIC_DIR / "dashboard.js",
+    "grid.css": STATIC_DIR / "grid.css",
     "favicon.svg": STATIC_DIR / "favicon.svg",
     "htmx.min.js": PACKAGES_DIR / "htmx.org" / "dist" / "htmx.min.js",
     "chart.umd.min.js": PACKAGES_DIR / "chart.js" / "dist" / "chart.umd.min.js",
