@@ -310,3 +310,10 @@ def load_context(session: Session) -> CatalogContext:
         association_types=list(session.scalars(select(AssociationType.code)
                                                .order_by(AssociationType.code))),
     )
+
+
+def attribute_groups(session: Session) -> list[dict[str, Any]]:
+    """Every attribute group in display order: code, labels, sort order."""
+    return [{"code": g.code, "labels": g.labels or {}, "sort_order": g.sort_order}
+            for g in session.scalars(select(AttributeGroup)
+                                     .order_by(AttributeGroup.sort_order, AttributeGroup.code))]

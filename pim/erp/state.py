@@ -104,3 +104,17 @@ def next_pulls(session: Session) -> dict[str, datetime]:
         if name and (name not in upcoming or when < upcoming[name]):
             upcoming[name] = when
     return upcoming
+
+
+def erp_sources_of(session: Session, sku: str) -> list[dict[str, Any]]:
+    """The ERP connectors that write ``sku``: name, kind, the ERP's key for it, when a pull
+    last saw it and when the connector last pulled (what a person reading an ERP-owned
+    value needs to know where it comes from)."""
+    rows = session.execute(
+        select(ErpProductLink.connector, ErpProductLink.erp_key, ErpProductLink.seen_at,
+               ErpProductLink.deleted_at, ErpConnector.kind, ErpConnector.last_success_at)
+        .join(ErpConnector, ErpConnector.name == ErpProductLink.connector)
+        .where(ErpProductLink.sku == sku).order_by(ErpProductLink.connector))
+    return [{"connector": name, "erp_key": key, "seen_at": seen, "deleted_at": deleted,
+             "kind": kind, "last_pull_at": pulled}
+            for name, key, seen, deleted, kind, pulled in rows]

@@ -34,6 +34,8 @@ FILES: dict[str, Path] = {
     "app.js": STATIC_DIR / "app.js",
     "dashboard.js": STATIC_DIR / "dashboard.js",
     "grid.css": STATIC_DIR / "grid.css",
+    "editor.css": STATIC_DIR / "editor.css",
+    "editor.js": STATIC_DIR / "editor.js",
     "favicon.svg": STATIC_DIR / "favicon.svg",
     "htmx.min.js": PACKAGES_DIR / "htmx.org" / "dist" / "htmx.min.js",
     "chart.umd.min.js": PACKAGES_DIR / "chart.js" / "dist" / "chart.umd.min.js",

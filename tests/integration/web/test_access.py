@@ -7,7 +7,8 @@ from tests.integration.web.conftest import csrf_of
 
 PUBLIC = {("GET", "/sign-in"), ("POST", "/sign-in"), ("GET", "/favicon.ico"),
           ("GET", "/static/{digest:str}/{name:str}")}
-EXAMPLE = {"{digest:str}": "current", "{name:str}": "app.css", "{sku:str}": "EL-1"}
+EXAMPLE = {"{digest:str}": "current", "{name:str}": "app.css", "{sku:str}": "EL-1",
+           "{action:str}": "submit", "{sha256:str}": "0" * 64}
 
 
 def web_routes(app) -> set[tuple[str, str]]:

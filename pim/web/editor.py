@@ -1,0 +1,130 @@
+"""The product editor (``/products/{sku}``): read, save, review actions, and the small
+lookups its inputs make (option and product search).
+
+Each view parses, calls the services (through ``editor_page`` and ``editor_save``) and
+renders. A save answers the whole page (htmx swaps its editor region): 200 when saved or
+unchanged, 422 with the messages at the fields and what was typed, 409 with the merge view
+when someone saved first. A viewer gets the page without edit controls; the services refuse
+their writes (403) anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Template
+
+from pim.auth.actor import WRITE_CONTENT, may
+from pim.catalog.listing import ProductFilters, list_products
+from pim.errors import Conflict, NotFound
+from pim.web.editor_page import editor_view, load_preview
+from pim.web.editor_save import SaveOutcome, save_fields
+from pim.web.pages import page
+from pim.web.sessions import ReadSession, WriteSession
+from pim.workflow import transitions
+
+OUTCOME_STATUS = {"saved": 200, "unchanged": 200, "invalid": 422, "stale": 409}
+TRANSITIONS = {"submit": transitions.submit_for_review, "approve": transitions.approve,
+               "reject": transitions.reject}
+MAX_QUERY = 100
+
+
+def _may_write(request: Request) -> bool:
+    return may(request.user, WRITE_CONTENT)
+
+
+def _render(request: Request, view, *, status: int = 200, notice: str = "",
+            notice_kind: str = "info") -> Template:
+    return page(request, "products/edit.html", status=status, title=f"{view.title} · {view.sku}",
+                view=view, notice=notice, notice_kind=notice_kind)
+
+
+@get("/products/{sku:str}", include_in_schema=False, sync_to_thread=True)
+def editor_page(request: Request, sku: FromPath[str], reader: ReadSession,
+                locale: FromQuery[str | None] = None,
+                channel: FromQuery[str | None] = None) -> Template:
+    view = editor_view(reader, sku, locale=_short(locale), channel=_short(channel),
+                       may_write=_may_write(request))
+    return _render(request, view)
+
+
+def _short(value: str | None) -> str | None:
+    return value[:MAX_QUERY] if value else None
+
+
+def posted_lists(data: dict[str, Any]) -> dict[str, list[str]]:
+    """A parsed form as name -> every value posted under it."""
+    return {name: [str(v) for v in value] if isinstance(value, list) else [str(value)]
+            for name, value in data.items()}
+
+
+@post("/products/{sku:str}", include_in_schema=False, sync_to_thread=True)
+def save_product_page(request: Request, sku: FromPath[str], session: WriteSession,
+                      data: URLEncodedBody[dict[str, Any]]) -> Template:
+    posted = posted_lists(data)
+    locale, channel = _first(posted, "locale"), _first(posted, "channel")
+    preview = load_preview(session, sku)
+    current = editor_view(session, sku, locale=locale, channel=channel, may_write=True,
+                          preview=preview)
+    outcome: SaveOutcome = save_fields(session, sku, current.fields, current.version, posted,
+                                       request.user)
+    if outcome.status == "saved":
+        session.flush()
+        view = editor_view(session, sku, locale=locale, channel=channel, may_write=True)
+    else:
+        view = editor_view(session, sku, locale=locale, channel=channel, may_write=True,
+                           outcome=outcome, preview=preview)
+    kind = {"saved": "success", "invalid": "error", "stale": "warning"}.get(outcome.status,
+                                                                           "info")
+    return _render(request, view, status=OUTCOME_STATUS[outcome.status],
+                   notice=outcome.message, notice_kind=kind)
+
+
+def _first(posted: dict[str, list[str]], name: str) -> str | None:
+    found = posted.get(name)
+    return _short(found[-1]) if found else None
+
+
+@post("/products/{sku:str}/workflow/{action:str}", include_in_schema=False,
+      sync_to_thread=True)
+def workflow_action(request: Request, sku: FromPath[str], action: FromPath[str],
+                    session: WriteSession, data: URLEncodedBody[dict[str, Any]]) -> Template:
+    posted = posted_lists(data)
+    move = TRANSITIONS.get(action)
+    if move is None:
+        raise NotFound(f"no workflow action {action!r}")
+    channel = _first(posted, "channel") or ""
+    locale = _first(posted, "locale")
+    status, kind = 200, "success"
+    try:
+        move(session, channel, [sku], actor=request.user)
+        done = {"submit": "submitted for review", "approve": "approved",
+                "reject": "sent back to draft"}[action]
+        message = f"{sku} {done} in {channel}."
+    except Conflict as refused:
+        status, kind, message = 409, "error", refused.message
+    session.flush()
+    view = editor_view(session, sku, locale=locale, channel=channel,
+                       may_write=_may_write(request))
+    return _render(request, view, status=status, notice=message, notice_kind=kind)
+
+
+@get("/products/{sku:str}/references", include_in_schema=False, sync_to_thread=True)
+def reference_search(request: Request, sku: FromPath[str], reader: ReadSession,
+                     q: FromQuery[str | None] = None,
+                     attribute: FromQuery[str | None] = None) -> Template:
+    """Products whose SKU or text matches ``q``: the suggestions of a reference input."""
+    code = (attribute or "")[:MAX_QUERY]
+    # The input sends its own name (v.<attribute>) with what was typed.
+    text = (q or request.query_params.get(f"v.{code}") or "").strip()[:MAX_QUERY]
+    found: list[dict[str, Any]] = []
+    if text:
+        items, _ = list_products(reader, ProductFilters(search=text), after=None, limit=10)
+        found = [{"sku": item["sku"]} for item in items if item["sku"] != sku]
+    return page(request, "products/_editor_references.html", found=found,
+                attribute=(attribute or "")[:MAX_QUERY])
+
+
+ROUTES = [editor_page, save_product_page, workflow_action, reference_search]

@@ -1,0 +1,269 @@
+"""What the editor page shows, built from the services: the product and its models, the
+fields by attribute group, completeness per channel and locale, the channel preview beside
+the last published snapshot, the review status per channel with its blockers, and where
+ERP-owned values come from.
+
+``editor_view`` composes one read of each slice (publishing's preview carries the product,
+its models, the catalog context and every channel's check; workflow gives statuses; erp
+the sources; catalog the attribute groups) into plain data the templates render.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from pim.catalog.structure import attribute_groups
+from pim.catalog.values import sanitize_html
+from pim.erp.state import erp_sources_of
+from pim.publishing.preview import (
+    ChannelPreview,
+    LocalePreview,
+    ProductPreview,
+    preview_product,
+    price_with_tax,
+)
+from pim.web.editor_fields import EditorField, Level, build_fields, label_of
+from pim.web.editor_media import media_thumbnail_url
+from pim.web.editor_save import SaveOutcome
+from pim.workflow.transitions import workflow_status
+
+UNGROUPED = "other"
+
+
+@dataclass(slots=True)
+class Group:
+    code: str
+    label: str
+    fields: list[EditorField] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class EditorView:
+    sku: str
+    kind: str  # "product" or "product_model"
+    version: int
+    levels: list[Level]
+    locale: str
+    channel: str | None
+    locales: list[str]
+    channels: list[dict[str, Any]]  # code, label, in_assortment (for the switcher)
+    groups: list[Group]
+    title: str
+    family: str | None
+    enabled: bool
+    completeness: list[dict[str, Any]]
+    preview: dict[str, Any] | None
+    workflow: list[dict[str, Any]]
+    erp_sources: list[dict[str, Any]]
+    outcome: SaveOutcome | None = None
+
+    @property
+    def fields(self) -> list[EditorField]:
+        return [f for group in self.groups for f in group.fields]
+
+    def url(self, **change: str | None) -> str:
+        query = {"locale": self.locale, "channel": self.channel, **change}
+        return f"/products/{self.sku}?" + urlencode({k: v for k, v in query.items() if v})
+
+
+def load_preview(session: Session, sku: str) -> ProductPreview:
+    return preview_product(session, sku)
+
+
+def product_levels(preview: ProductPreview) -> list[Level]:
+    product = preview.product
+    return ([Level(a.sku, "product_model", a) for a in reversed(product.ancestors)]
+            + [Level(product.sku, "product", product.record)])
+
+
+def choose(preview: ProductPreview, locale: str | None, channel: str | None
+           ) -> tuple[str, str | None]:
+    """The locale and channel the page shows: the asked ones when they exist, else the
+    first channel that carries the product and its first locale."""
+    codes = [c.code for c in preview.channels]
+    if channel not in codes:
+        carried = [c for c in preview.channels if c.in_assortment]
+        channel = (carried or preview.channels)[0].code if preview.channels else None
+    locales = preview.context.locales
+    if locale not in locales:
+        found = preview.channel(channel) if channel else None
+        locale = found.definition.locales[0] if found else (locales[0] if locales else "en_GB")
+    return locale or "en_GB", channel
+
+
+def editor_view(session: Session, sku: str, *, locale: str | None, channel: str | None,
+                may_write: bool, outcome: SaveOutcome | None = None,
+                preview: ProductPreview | None = None) -> EditorView:
+    preview = preview or load_preview(session, sku)
+    context = preview.context
+    locale, channel = choose(preview, locale, channel)
+    levels = product_levels(preview)
+    fields = build_fields(levels, context, locale=locale, channel=channel, may_write=may_write)
+    shown = preview.channel(channel) if channel else None
+    here = shown.locale(locale) if shown else None
+    for field_ in fields:
+        if field_.spec.type == "media":
+            field_.thumbnail = media_thumbnail_url(session, str(field_.value or ""))
+        elif field_.spec.type == "textarea" and not field_.editable and field_.value:
+            field_.rich_html = Markup(sanitize_html(str(field_.value)))
+        if here is not None:
+            field_.issues = [e.message for e in here.check.errors if e.attribute == field_.code]
+    if outcome is not None:
+        apply_outcome(fields, outcome)
+    record = preview.product.record
+    family = preview.product.family
+    title_attribute = (context.families[family].label_attribute
+                       if family in context.families else None) or "name"
+    title = next((str(f.value) for f in fields if f.code == title_attribute and f.value), sku)
+    return EditorView(
+        sku=sku, kind="product", version=record.version or 0, levels=levels, locale=locale,
+        channel=channel, locales=list(context.locales),
+        channels=[{"code": c.code, "label": c.definition.label, "in_assortment": c.in_assortment}
+                  for c in preview.channels],
+        groups=grouped(session, fields, locale), title=title, family=family,
+        enabled=record.enabled is not False,
+        completeness=completeness_rows(preview, sku),
+        preview=channel_preview(shown, locale) if shown else None,
+        workflow=workflow_rows(session, sku, preview), erp_sources=erp_sources_of(session, sku),
+        outcome=outcome)
+
+
+def apply_outcome(fields: list[EditorField], outcome: SaveOutcome) -> None:
+    """What was typed goes back into the inputs, with the message of each refused field."""
+    for field_ in fields:
+        typed = outcome.typed.get(field_.code)
+        if typed is not None and field_.editable:
+            field_.form = typed
+        if field_.code in outcome.errors:
+            field_.error = outcome.errors[field_.code]
+
+
+def grouped(session: Session, fields: list[EditorField], locale: str) -> list[Group]:
+    groups = {g["code"]: Group(g["code"], label_of(g["labels"], locale, g["code"].title()))
+              for g in attribute_groups(session)}
+    for field_ in fields:
+        code = field_.spec.group or UNGROUPED
+        if code not in groups:
+            groups[code] = Group(code, code.replace("_", " ").title())
+        groups[code].fields.append(field_)
+    return [g for g in groups.values() if g.fields]
+
+
+def completeness_rows(preview: ProductPreview, sku: str) -> list[dict[str, Any]]:
+    """Per channel that carries the product, per locale: the percentage and each missing or
+    invalid field, with the link that opens its locale and channel and focuses it."""
+    rows = []
+    for channel in preview.channels:
+        if not channel.in_assortment:
+            continue
+        for item in channel.locales:
+            check = item.check
+            problems = []
+            for error in check.errors:
+                link = None
+                if error.attribute:
+                    query = urlencode({"locale": error.locale or item.locale,
+                                       "channel": channel.code})
+                    link = f"/products/{sku}?{query}#f-{error.attribute}"
+                problems.append({"message": error.message, "attribute": error.attribute,
+                                 "field": error.field, "link": link,
+                                 "missing": error.keyword == "required"})
+            rows.append({"channel": channel.code, "label": channel.definition.label,
+                         "locale": item.locale, "percent": check.percent,
+                         "required": check.required, "present": check.present,
+                         "passed": check.passed, "problems": problems})
+    return rows
+
+
+def workflow_rows(session: Session, sku: str, preview: ProductPreview) -> list[dict[str, Any]]:
+    """The review status per channel, with what would stop it from being published."""
+    by_code = {c.code: c for c in preview.channels}
+    rows = []
+    for status in workflow_status(session, sku):
+        channel = by_code.get(status["channel"])
+        blockers = []
+        if channel is not None and not channel.in_assortment:
+            blockers.append("not in this channel's assortment")
+        elif channel is not None:
+            for item in channel.locales:
+                if not item.check.passed:
+                    blockers.append(f"{item.locale}: {len(item.check.errors)} "
+                                    f"problem{'s' if len(item.check.errors) != 1 else ''}")
+        rows.append({**status, "label": channel.definition.label if channel else status["channel"],
+                     "in_assortment": bool(channel and channel.in_assortment),
+                     "blockers": blockers})
+    return rows
+
+
+def channel_preview(channel: ChannelPreview, locale: str) -> dict[str, Any]:
+    """The selected channel's variant now beside its last snapshot, field by field."""
+    if not channel.in_assortment:
+        return {"code": channel.code, "label": channel.definition.label, "carried": False,
+                "locale": locale, "locales": []}
+    item: LocalePreview | None = channel.locale(locale) or (
+        channel.locales[0] if channel.locales else None)
+    if item is None:
+        return {"code": channel.code, "label": channel.definition.label, "carried": False,
+                "locale": locale, "locales": []}
+    now = flatten(item.fields)
+    snapshot = item.snapshot
+    published = flatten(snapshot.fields) if snapshot and not snapshot.withdrawn else {}
+    changed = set(item.changed)
+    rows = []
+    for path in sorted(set(now) | set(published), key=_field_order):
+        top = path.split(".")[0]
+        rows.append({"field": path, "now": now.get(path), "published": published.get(path),
+                     "changed": snapshot is not None and (path in changed or top in changed
+                                                          or any(c.startswith(path + ".")
+                                                                 for c in changed)),
+                     "image": top == "images"})
+    return {"code": channel.code, "label": channel.definition.label, "carried": True,
+            "locale": item.locale, "locales": [p.locale for p in channel.locales],
+            "rows": rows, "snapshot": snapshot, "differences": len(item.changed),
+            "price": price_with_tax(item.fields.get("price"), channel.definition),
+            "availability": item.fields.get("availability"),
+            "quantity": item.fields.get("quantity"),
+            "images": [str(u) for u in item.fields.get("images") or []],
+            "currency": channel.definition.currency}
+
+
+_FIRST = ("id", "sku", "parent_sku", "title", "description", "price", "sale_price",
+          "availability", "quantity", "images")
+
+
+def _field_order(path: str) -> tuple[int, str]:
+    top = path.split(".")[0]
+    return (_FIRST.index(top) if top in _FIRST else len(_FIRST), path)
+
+
+def flatten(fields: dict[str, Any]) -> dict[str, str]:
+    """Output fields as dotted paths and display text: ``attributes.colour`` -> "Black",
+    money as "12.50 GBP", lists one item per line."""
+    out: dict[str, str] = {}
+    for name, value in fields.items():
+        if isinstance(value, dict) and name in ("attributes", "axes", "associations"):
+            for key, inner in value.items():
+                out[f"{name}.{key}"] = display(inner)
+        else:
+            out[name] = display(value)
+    return out
+
+
+def display(value: Any) -> str:
+    if isinstance(value, dict) and "amount" in value:
+        unit = value.get("currency") or value.get("unit") or ""
+        tier = f" from {value['min_quantity']}" if value.get("min_quantity") else ""
+        return f"{value['amount']} {unit}{tier}".strip()
+    if isinstance(value, list):
+        return "\n".join(display(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)

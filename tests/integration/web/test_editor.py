@@ -1,0 +1,84 @@
+"""The product editor over Litestar's TestClient: what the page shows, saving (refusals at
+the field, optimistic locking and the merge), roles and CSRF, the review actions."""
+
+from __future__ import annotations
+
+import re
+
+from pim.auth.actor import Actor
+from pim.catalog.edits import patch_product
+from pim.catalog.schemas import ProductPatch
+from pim.db import session_scope
+from tests.integration.web.conftest import csrf_of
+
+
+def editor(web, sku: str = "EL-1", **query):
+    response = web.get(f"/products/{sku}", params=query)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def version_of(html: str) -> int:
+    return int(re.search(r'name="version" value="(\d+)"', html).group(1))
+
+
+def save(web, html: str, sku: str = "EL-1", **fields):
+    data = {"_csrf_token": csrf_of(html), "version": str(version_of(html)),
+            "locale": "en_GB", "channel": "webshop-uk", **fields}
+    return web.post(f"/products/{sku}", data=data, headers={"HX-Request": "true"})
+
+
+def test_the_editor_shows_the_product_by_attribute_group(signed_in):
+    page = editor(signed_in("editor")).text
+    assert 'id="group-marketing"' in page and 'id="f-name"' in page
+    assert 'name="version"' in page
+    assert "Completeness" in page and "Channel preview" in page
+
+
+def test_a_save_writes_only_the_changed_field_and_a_new_version(signed_in):
+    web = signed_in("editor")
+    page = editor(web).text
+    response = save(web, page, **{"v.brand": "Acme"})
+    assert response.status_code == 200, response.text
+    assert "Saved as version" in response.text
+    assert 'value="Acme"' in response.text
+    assert version_of(response.text) == version_of(page) + 1
+
+
+def test_a_refused_value_says_why_at_its_field_and_keeps_what_was_typed(signed_in):
+    web = signed_in("editor")
+    page = editor(web).text
+    response = save(web, page, **{"v.warranty_years": "eleventy", "v.brand": "Kept"})
+    assert response.status_code == 422
+    assert 'id="f-warranty_years-error"' in response.text
+    assert "not a number" in response.text
+    assert 'value="eleventy"' in response.text and 'value="Kept"' in response.text
+
+
+def test_a_stale_save_shows_the_merge_and_writes_nothing(signed_in):
+    web = signed_in("editor")
+    page = editor(web).text
+    with session_scope() as session:
+        patch_product(session, "EL-1", ProductPatch.model_validate(
+            {"values": {"brand": [{"data": "Theirs"}]}}), Actor("other", "editor"), None,
+            source="api")
+    response = save(web, page, **{"v.brand": "Mine"})
+    assert response.status_code == 409
+    assert 'id="merge"' in response.text and "Theirs" in response.text
+    chosen = save(web, response.text, **{"v.brand": "Mine", "merge.brand": "yours"})
+    assert chosen.status_code == 200, chosen.text
+    assert 'value="Mine"' in chosen.text
+
+
+def test_a_viewer_sees_no_edit_control_and_its_post_is_refused(signed_in):
+    web = signed_in("viewer")
+    page = editor(web).text
+    assert 'id="editor-form"' not in page and "Submit for review" not in page
+    response = web.post("/products/EL-1", data={"_csrf_token": csrf_of(page), "version": "1",
+                                               "v.brand": "Nope"})
+    assert response.status_code == 403
+
+
+def test_an_unknown_product_is_a_404_page(signed_in):
+    response = signed_in("viewer").get("/products/NOPE")
+    assert response.status_code == 404
