@@ -4,17 +4,37 @@ problem+json (API), a message (CLI) or a highlighted field (UI)."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NotRequired, TypedDict
+
+
+class ErrorItem(TypedDict):
+    """One refusal at one place of the input, the one shape every error list has (an API
+    problem's ``errors``, an import row's, a job's, a CLI message's). ``field`` is a dotted
+    path into the input (``values.name[0].data``, ``associations.X_SELL``, ``skus[2]``), None
+    for the input as a whole. The optional keys say more where the writer knows it."""
+
+    field: str | None
+    message: str
+    sku: NotRequired[str]  # the product refused (bulk writes, workflow moves)
+    status: NotRequired[str]  # its workflow status, when that is the reason
+    attribute: NotRequired[str]  # the value refused, before transport points ``field`` at it
+    locale: NotRequired[str | None]
+    scope: NotRequired[str | None]
+    source: NotRequired[Any]  # where the framework found it (body, query, path)
+
+
+def error_item(field: str | None, message: str) -> ErrorItem:
+    return {"field": field, "message": message}
 
 
 class DomainError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None):
+    def __init__(self, message: str, *, errors: list[ErrorItem] | None = None):
         super().__init__(message)
         self.message = message
-        self.errors = errors or []
+        self.errors: list[ErrorItem] = errors or []
 
 
 class Invalid(DomainError):
@@ -23,10 +43,8 @@ class Invalid(DomainError):
 
     @classmethod
     def from_pydantic(cls, error, prefix: str = "") -> Invalid:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-            for e in error.errors()
-        ]
+        errors = [error_item(".".join(str(p) for p in e["loc"]), e["msg"])
+                  for e in error.errors()]
         text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return cls(f"{prefix}: {text}" if prefix else text, errors=errors)
 
@@ -35,8 +53,12 @@ class Invalid(DomainError):
                    ) -> Invalid:
         """``value`` of ``field`` is none of ``allowed`` (a status set, say): the refusal
         names the value and what it may be."""
-        message = f"{value!r} is not a {what}; one of {', '.join(allowed)}"
-        return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
+        return cls.at(field, f"{value!r} is not a {what}; one of {', '.join(allowed)}")
+
+    @classmethod
+    def at(cls, field: str, message: str) -> Invalid:
+        """One refusal at ``field``: the message names it, the error list holds it."""
+        return cls(f"{field}: {message}", errors=[error_item(field, message)])
 
 
 class NotFound(DomainError):

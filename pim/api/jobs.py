@@ -46,7 +46,7 @@ from pim.api.problems import PROBLEM_JSON, Problem
 from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import ADMIN, READ, WRITE_CONTENT, Actor
 from pim.config import get_settings
-from pim.errors import Conflict, Forbidden, Invalid, NotFound
+from pim.errors import Conflict, ErrorItem, Forbidden, Invalid, NotFound
 from pim.jobs import JobOut, cancel_job, enqueue, get_job, list_jobs
 from pim.jobs.models import JOB_STATUSES
 from pim.jobs.service import MAX_LIST
@@ -113,17 +113,13 @@ def _accepted(session: Session, job_id: str) -> Response[JobRecord]:
     return Response(record, status_code=202, headers={"Location": record.links.self})
 
 
-def _field_error(field: str, message: str) -> Invalid:
-    return Invalid(f"{field}: {message}", errors=[{"field": field, "message": message}])
-
-
 def _store_upload(upload: UploadFile, suffixes: tuple[str, ...]) -> Path:
     """Copy the upload to a new folder under ``var/uploads``; returns the file's path."""
     name = _UNSAFE_NAME.sub("_", PurePosixPath((upload.filename or "").replace("\\", "/")).name)
     name = name.lstrip(".")[-120:] or "upload"
     if not name.lower().endswith(suffixes):
-        raise _field_error("file", f"{upload.filename!r} is not one of "
-                                   f"{', '.join(suffixes)}")
+        raise Invalid.at("file", f"{upload.filename!r} is not one of "
+                                 f"{', '.join(suffixes)}")
     folder = get_settings().var_dir / "uploads" / uuid.uuid4().hex
     folder.mkdir(parents=True)
     target = folder / name
@@ -132,7 +128,7 @@ def _store_upload(upload: UploadFile, suffixes: tuple[str, ...]) -> Path:
         shutil.copyfileobj(upload.file, out, 1024 * 1024)
     if target.stat().st_size == 0:
         shutil.rmtree(folder)
-        raise _field_error("file", "the file is empty")
+        raise Invalid.at("file", "the file is empty")
     return target
 
 
@@ -141,9 +137,9 @@ def _store_profile(text: str, folder: Path) -> str:
     try:
         parse_profile(yaml.safe_load(text) or {}, source="profile")
     except yaml.YAMLError as error:
-        raise _field_error("profile", f"not YAML: {error}") from None
+        raise Invalid.at("profile", f"not YAML: {error}") from None
     except ImportFileError as error:
-        raise _field_error("profile", str(error)) from None
+        raise Invalid.at("profile", str(error)) from None
     path = folder / "profile.yaml"
     path.write_text(text, encoding="utf-8")
     return str(path)
@@ -166,7 +162,7 @@ def _safe_member(info: zipfile.ZipInfo) -> PurePosixPath | None:
         return None
     path = PurePosixPath(info.filename.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or ":" in path.parts[0]:
-        raise _field_error("file", f"the archive holds an unsafe path {info.filename!r}")
+        raise Invalid.at("file", f"the archive holds an unsafe path {info.filename!r}")
     return path
 
 
@@ -178,8 +174,8 @@ def _extract_catalog(archive: Path) -> Path:
         with zipfile.ZipFile(archive) as source:
             members = source.infolist()
             if len(members) > MAX_CATALOG_ENTRIES:
-                raise _field_error("file", f"the archive holds more than "
-                                           f"{MAX_CATALOG_ENTRIES} files")
+                raise Invalid.at("file", f"the archive holds more than "
+                                         f"{MAX_CATALOG_ENTRIES} files")
             written = 0
             for info in members:
                 relative = _safe_member(info)
@@ -191,18 +187,18 @@ def _extract_catalog(archive: Path) -> Path:
                     while chunk := data.read(1024 * 1024):
                         written += len(chunk)
                         if written > MAX_CATALOG_BYTES:  # sizes in the directory may lie
-                            raise _field_error("file", "the archive expands to more than "
-                                                       f"{MAX_CATALOG_BYTES} bytes")
+                            raise Invalid.at("file", "the archive expands to more than "
+                                                     f"{MAX_CATALOG_BYTES} bytes")
                         out.write(chunk)
     except zipfile.BadZipFile as error:
-        raise _field_error("file", f"not a zip archive ({error})") from None
+        raise Invalid.at("file", f"not a zip archive ({error})") from None
     roots = [target, *sorted(p for p in target.iterdir() if p.is_dir())] \
         if target.is_dir() else []
     for root in roots:
         if (root / "products.csv").is_file() or (root / "attributes.csv").is_file():
             return root
-    raise _field_error("file", "not an Akeneo export: no products.csv or attributes.csv "
-                               "at the top of the archive")
+    raise Invalid.at("file", "not an Akeneo export: no products.csv or attributes.csv "
+                             "at the top of the archive")
 
 
 # -- starting jobs ----------------------------------------------------------------------------
@@ -258,7 +254,7 @@ def start_catalog_import_route(request: Request, data: MultipartBody[CatalogImpo
       summary="Export a channel's published feed to a file in the background")
 def start_export_route(request: Request, data: JSONBody[ExportIn],
                        session: WriteSession) -> Response[JobRecord]:
-    errors = []
+    errors: list[ErrorItem] = []
     if data.format not in exporters.FORMATS:
         errors.append({"field": "format", "message": f"unknown format {data.format!r} (known: "
                                                      f"{', '.join(sorted(exporters.FORMATS))})"})

@@ -16,14 +16,13 @@ in its ``exception_to_problem_detail_map``: these same handlers, one indirection
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 from pydantic import BaseModel, ConfigDict
 
-from pim.errors import DomainError, StaleVersion, field_path
+from pim.errors import DomainError, ErrorItem, StaleVersion, field_path
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://pim-hub.org/problems/"
@@ -61,7 +60,7 @@ class Problem(BaseModel):
 
 
 def problem_response(status: int, detail: str, *, instance: str = "",
-                     errors: list[dict[str, Any]] | None = None, title: str | None = None,
+                     errors: list[ErrorItem] | None = None, title: str | None = None,
                      headers: dict[str, str] | None = None) -> Response:
     body = {
         "type": PROBLEM_BASE + _SLUGS.get(status, str(status)),
@@ -83,7 +82,7 @@ def _domain_error(request: Request, error: DomainError) -> Response:
 
 
 def _validation_error(request: Request, error: ValidationException) -> Response:
-    errors: list[dict[str, Any]] = []
+    errors: list[ErrorItem] = []
     for item in error.extra or []:
         if isinstance(item, dict):
             field = field_path(item["key"]) if item.get("key") else None

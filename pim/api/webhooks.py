@@ -68,14 +68,10 @@ ChannelCode = Annotated[str | None, QueryParameter(max_length=100,
 _EVENTS = ", ".join(f"`{e}`" for e in EVENT_TYPES)
 
 
-def _refused(field: str, message: str) -> Invalid:
-    return Invalid(f"{field}: {message}", errors=[{"field": field, "message": message}])
-
-
 def _plain(field: str, value: str | None, forbidden: re.Pattern = _CONTROL) -> str | None:
     """Text the database can store as given (PostgreSQL refuses NUL characters)."""
     if value is not None and forbidden.search(value):
-        raise _refused(field, "must not contain control characters")
+        raise Invalid.at(field, "must not contain control characters")
     return value
 
 
@@ -90,7 +86,7 @@ def _aware(field: str, moment: datetime | None) -> datetime | None:
     try:
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except OverflowError:
-        raise _refused(field, "out of range") from None
+        raise Invalid.at(field, "out of range") from None
 
 
 def checked_url(url: str) -> str:
@@ -102,9 +98,9 @@ def checked_url(url: str) -> str:
         parts = webhook_policy().split(url)
         parts.port  # noqa: B018 (raises ValueError when the port is not a number in range)
     except UnsafeTarget as error:
-        raise _refused("url", error.message) from None
+        raise Invalid.at("url", error.message) from None
     except ValueError as error:
-        raise _refused("url", f"not a valid URL: {error}") from None
+        raise Invalid.at("url", f"not a valid URL: {error}") from None
     host = parts.hostname or ""  # split() refuses a URL without one
     try:
         address = ipaddress.ip_address(host)
@@ -114,12 +110,12 @@ def checked_url(url: str) -> str:
         except UnicodeError:
             name = ""
         if len(name) > 253 or not _HOST_NAME.fullmatch(name):
-            raise _refused("url", f"{host!r} is not a valid host name") from None
+            raise Invalid.at("url", f"{host!r} is not a valid host name") from None
         return url
     try:
         webhook_policy().check(host, [address])
     except UnsafeTarget as error:
-        raise _refused("url", error.message) from None
+        raise Invalid.at("url", error.message) from None
     return url
 
 
@@ -128,7 +124,7 @@ def _resolved(work):
     try:
         return work()
     except UnsafeTarget as error:
-        raise _refused("url", error.message) from None
+        raise Invalid.at("url", error.message) from None
 
 
 # -- subscriptions ----------------------------------------------------------------------------
@@ -156,7 +152,7 @@ def create_webhook_route(data: JSONBody[SubscriptionIn], session: WriteSession
     try:
         created = _resolved(lambda: create_subscription(session, body))
     except NotFound as error:  # the only thing it looks up is the channel
-        raise _refused("channel", error.message) from None
+        raise Invalid.at("channel", error.message) from None
     return Response(created, status_code=201,
                     headers={"Location": f"/api/v1/webhooks/{created.id}"})
 

@@ -42,7 +42,7 @@ from pim.api.workflow_schemas import (
     WithdrawIn,
 )
 from pim.auth.actor import MANAGE, READ, REVIEW, WRITE_CONTENT
-from pim.errors import Conflict, Invalid
+from pim.errors import Conflict, ErrorItem, Invalid
 from pim.publishing import releases
 from pim.publishing.models import RELEASE_STATUSES
 from pim.publishing.snapshots import PublishReport, publish, withdraw
@@ -108,8 +108,9 @@ def _transition(name: Literal["submit", "approve", "reject"], roles: tuple[str, 
 def _pointing_at_skus(error: Conflict, skus: list[str]) -> Conflict:
     """The refusal, each blocked product's entry pointing at its place in the body."""
     index = {sku: i for i, sku in reversed(list(enumerate(skus)))}
-    errors = [{"field": f"skus[{index[e['sku']]}]", **e} if e.get("sku") in index else e
-              for e in error.errors]
+    errors: list[ErrorItem] = [
+        {**e, "field": f"skus[{index[e['sku']]}]"} if e.get("sku") in index else e
+        for e in error.errors]
     return Conflict(error.message, errors=errors)
 
 

@@ -21,6 +21,7 @@ from pim.catalog.models import Product
 from pim.catalog.product_models import write_product_models
 from pim.catalog.products import CatalogCache, WriteResult, write_products
 from pim.catalog.read import get_product, get_product_model
+from pim.catalog.refusals import refused_errors
 from pim.catalog.schemas import AssociationIn, BulkLine, ProductIn, ProductModelIn, ProductPatch
 from pim.catalog.versions import VersionCondition
 from pim.db import session_scope
@@ -39,23 +40,6 @@ def to_record(sku: str, body: ProductIn | ProductPatch) -> ProductRecord:
         sku=sku, family=body.family, parent=body.parent, categories=body.categories,
         enabled=body.enabled, values=_body_values(body), associations=associations,
     )
-
-
-def refused_errors(errors: list[dict[str, Any]], values: dict[str, list[dict[str, Any]]]
-                   ) -> list[dict[str, Any]]:
-    """Point write errors at the body: attribute/locale/scope -> ``values.name[0].data``."""
-    out = []
-    for error in errors:
-        error = dict(error)
-        if "attribute" in error and not error.get("field"):
-            entries = values.get(error["attribute"]) or []
-            index = next((i for i, e in enumerate(entries)
-                          if isinstance(e, dict) and e.get("locale") == error.get("locale")
-                          and e.get("scope") == error.get("scope")), None)
-            error["field"] = (f"values.{error['attribute']}[{index}].data" if index is not None
-                              else f"values.{error['attribute']}")
-        out.append(error)
-    return out
 
 
 def _raise_refused(result: WriteResult, values: dict[str, Any], expected: int) -> None:

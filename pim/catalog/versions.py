@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from pim.catalog.models import Association, Product
 from pim.catalog.products import WritePolicy, WriteResult, write_products
+from pim.catalog.refusals import refused_errors
 from pim.errors import Invalid, NotFound, StaleVersion
 from pim.history.models import HistoryEntry
 from pim.history.service import get_entry, list_entries, recent_entries
@@ -96,7 +97,8 @@ def restore_product(
     if result.status == "refused":
         if any(e.get("field") == "version" for e in result.errors):
             raise StaleVersion(sku, expected, result.version or 0)
-        raise Invalid(f"version {version} of {sku} cannot be restored", errors=result.errors)
+        raise Invalid(f"version {version} of {sku} cannot be restored",
+                      errors=refused_errors(result.errors, {}))
     return result
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from pim.auth.actor import REVIEW, WRITE_CONTENT, Actor, require_role
 from pim.catalog.models import Product
-from pim.errors import Conflict, NotFound
+from pim.errors import Conflict, ErrorItem, NotFound
 from pim.workflow.models import Channel, ProductChannelStatus
 from pim.workflow.status import (
     APPROVED,
@@ -85,12 +85,12 @@ def _move(session: Session, transition: Transition, channel: str, skus: list[str
     if missing:
         raise NotFound(f"unknown products: {', '.join(missing)}")
     current = statuses_of(session, channel, ids.values())
-    blocked = []
+    blocked: list[ErrorItem] = []
     for sku in wanted:
         row = current.get(ids[sku])
         status = row.status if row else DRAFT
         if status not in transition.allowed_from:
-            blocked.append({"sku": sku, "status": status,
+            blocked.append({"field": None, "sku": sku, "status": status,
                             "message": f"{sku} is {status} in {channel}; {transition.name} "
                                        f"needs {' or '.join(transition.allowed_from)}"})
     if blocked:
