@@ -27,7 +27,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
-GTIN_LENGTHS = frozenset({8, 12, 13, 14})
+from pim.records import is_gtin as gs1_gtin
 
 
 def is_gtin(value: object) -> bool:
@@ -35,12 +35,7 @@ def is_gtin(value: object) -> bool:
     ``format`` only constrains strings."""
     if not isinstance(value, str):
         return True
-    if len(value) not in GTIN_LENGTHS or not value.isascii() or not value.isdigit():
-        return False
-    # GS1 mod 10: from the digit left of the check digit leftwards, weights 3, 1, 3, 1...
-    tripled = sum(map(int, value[-2::-2]))
-    single = sum(map(int, value[-3::-2]))
-    return (10 - (tripled * 3 + single) % 10) % 10 == int(value[-1])
+    return gs1_gtin(value)
 
 
 def _amount(money: Any) -> tuple[Decimal, str | None] | None:

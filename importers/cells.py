@@ -9,14 +9,30 @@ import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from pim.records import GTIN_LENGTHS, is_gtin
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "off"})
-_GTIN_LENGTHS = frozenset({8, 12, 13, 14})
 _AMOUNT_AND_CODE = re.compile(r"^\s*([-+]?[\d.,\s']+?)\s*([A-Za-z_]+)\s*$")
 
 
 class CellError(ValueError):
     """A cell that cannot become a value; the message goes into a RowError."""
+
+
+# A number with more digits or a larger exponent than this is never written out in full
+# ("1e30000000" would be 30 MB of zeros): it keeps its scientific notation and the catalog
+# refuses it with its documented precision (pim.catalog.values.MAX_INTEGER_DIGITS).
+_MAX_PLAIN_EXPONENT = 64
+
+
+def plain_decimal(number: Decimal) -> str:
+    """``format(number, "f")`` when that is short, else ``str(number)`` (scientific)."""
+    exponent = number.as_tuple().exponent
+    if (number.is_finite() and isinstance(exponent, int) and abs(exponent) <= _MAX_PLAIN_EXPONENT
+            and (number.is_zero() or abs(number.adjusted()) <= _MAX_PLAIN_EXPONENT)):
+        return format(number, "f")
+    return str(number)
 
 
 def parse_decimal(text: str, *, decimal_comma: bool = False) -> str:
@@ -38,7 +54,7 @@ def parse_decimal(text: str, *, decimal_comma: bool = False) -> str:
         raise CellError(f"{text!r} is not a number") from None
     if not number.is_finite():
         raise CellError(f"{text!r} is not a finite number")
-    return format(number, "f")
+    return plain_decimal(number)
 
 
 def parse_boolean(text: str) -> bool:
@@ -75,21 +91,10 @@ def split_list(text: str, separator: str = ",") -> list[str]:
     return list(dict.fromkeys([item for item in map(str.strip, text.split(separator)) if item]))
 
 
-def gtin_check_digit_ok(digits: str) -> bool:
-    if digits.isascii() and digits.isdigit():
-        # The same sum over the digits' byte values (b"0" is 48), without a call per digit.
-        raw = digits.encode()
-        tripled, single = raw[-2::-2], raw[-3::-2]  # from the right of the body: x3, x1, ...
-        total = 3 * (sum(tripled) - 48 * len(tripled)) + sum(single) - 48 * len(single)
-        return (10 - total % 10) % 10 == raw[-1] - 48
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
 def parse_identifier(text: str) -> str:
     value = text.strip()
-    if value.isdigit() and len(value) in _GTIN_LENGTHS and not gtin_check_digit_ok(value):
+    if (value.isascii() and value.isdigit() and len(value) in GTIN_LENGTHS
+            and not is_gtin(value)):
         raise CellError(f"{value!r} looks like a GTIN/EAN but its check digit is wrong")
     return value
 

@@ -15,6 +15,7 @@ from importers.cells import (
     parse_date,
     parse_decimal,
     parse_identifier,
+    plain_decimal,
     resolve_media,
     split_list,
 )
@@ -151,7 +152,7 @@ def convert_measurement(
         if unit not in factors or convert_to not in factors:
             raise CellError(f"cannot convert {unit!r} to {convert_to!r}: unknown unit factors")
         converted = Decimal(amount) * factors[unit] / factors[convert_to]
-        amount, unit = format(converted.normalize(), "f"), convert_to
+        amount, unit = plain_decimal(converted.normalize()), convert_to
     return {"amount": amount, "unit": unit}
 
 

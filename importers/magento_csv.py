@@ -42,6 +42,7 @@ from collections.abc import Iterator
 from os import PathLike
 from typing import IO, Any
 
+from importers.cells import plain_decimal
 from importers.shopify_csv import (
     Source,
     finite_decimal,
@@ -198,10 +199,10 @@ def _record(row: dict[str, str], row_number: int, currency: str, locale: str | N
                          ("map_price", "map_price")):
         amount = finite_decimal(row.get(column, ""))
         if amount is not None:
-            values[code] = [plain_value([{"amount": format(amount, "f"), "currency": currency}])]
+            values[code] = [plain_value([{"amount": plain_decimal(amount), "currency": currency}])]
     weight = finite_decimal(row.get("weight", ""))
     if weight is not None:
-        values["weight"] = [plain_value({"amount": format(weight, "f"), "unit": "KILOGRAM"})]
+        values["weight"] = [plain_value({"amount": plain_decimal(weight), "unit": "KILOGRAM"})]
     if row.get("base_image"):
         values["image"] = [plain_value(row["base_image"])]
     additional = [image for image in row.get("additional_images", "").split(",") if image]

@@ -46,6 +46,7 @@ from decimal import Decimal, InvalidOperation
 from os import PathLike
 from typing import IO, Any, cast
 
+from importers.cells import plain_decimal
 from pim.records import ProductRecord, RowError
 
 Source = str | PathLike | IO[str] | IO[bytes]
@@ -255,13 +256,13 @@ class _ProductReader:
             values["condition"] = [plain_value(row["google shopping / condition"])]
         grams = finite_decimal(row.get("variant grams", ""))
         if grams is not None:
-            values["weight"] = [plain_value({"amount": format(grams, "f"), "unit": "GRAM"})]
+            values["weight"] = [plain_value({"amount": plain_decimal(grams), "unit": "GRAM"})]
         if row.get("variant image"):
             values["image"] = [plain_value(row["variant image"])]
         return errors
 
     def _money(self, amount: Decimal) -> dict[str, str]:
-        return {"amount": format(amount, "f"), "currency": self.currency}
+        return {"amount": plain_decimal(amount), "currency": self.currency}
 
 
 def _is_variant_row(row: dict[str, str]) -> bool:

@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from pim.api import api_router
 from pim.api.feeds import ROUTES as FEED_ROUTES
 from pim.api.health import health_route
+from pim.api.inputs import InputGuardMiddleware
 from pim.api.limits import BodyLimitMiddleware, reset_body_limits
 from pim.api.problems import EXCEPTION_HANDLERS
 from pim.api.security import forget_all_tokens, reset_rate_limits
@@ -81,8 +82,9 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
         template_config=template_config(),
         on_startup=[_start_runner] if start_jobs else [],
         on_shutdown=[_stop_runner],
-        # Bodies are bounded per route kind by BodyLimitMiddleware (PIM_API_MAX_*_BYTES).
-        middleware=[BodyLimitMiddleware],
+        # Bodies are bounded per route kind (PIM_API_MAX_*_BYTES), then NUL characters and
+        # JSON nested too deep are refused (pim.api.limits, pim.api.inputs).
+        middleware=[BodyLimitMiddleware, InputGuardMiddleware],
         request_max_body_size=None,
         debug=False,
     )

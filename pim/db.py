@@ -179,6 +179,10 @@ def read_session(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
+# The largest INTEGER column value both engines store (PostgreSQL's int4): ids, versions,
+# positions. Inputs above it are refused where they come in, never sent to the database.
+INT_MAX = 2**31 - 1
+
 _readers = threading.local()
 READER_MMAP_BYTES = 2**31 - 2**16  # SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE)
 

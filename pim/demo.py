@@ -18,8 +18,7 @@ from pim.catalog.product_models import write_product_models
 from pim.catalog.products import CatalogCache, WritePolicy, write_products
 from pim.catalog.structure import apply_structure
 from pim.catalog.units import ensure_unit_families
-from pim.catalog.values import gtin_with_check_digit
-from pim.records import AssociationLink, ProductRecord
+from pim.records import AssociationLink, ProductRecord, gtin_with_check_digit
 from pim.workflow.channels import apply_channel
 
 LOCALES = ["en_GB", "en_IE", "de_DE", "fr_FR"]

@@ -23,6 +23,10 @@ def amount_text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     number = as_decimal(value)
+    if number.is_zero():
+        return "0.00"
+    if abs(number.adjusted()) > 40:  # left for the catalog to refuse, never expanded
+        return str(number)
     normal = number.normalize()
     if normal.as_tuple().exponent > -2:  # type: ignore[operator]
         normal = number.quantize(TWO_PLACES)

@@ -6,7 +6,7 @@ from litestar import Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from pim.api.openapi import problems
+from pim.api.openapi import RowId, problems
 from pim.api.schemas import (
     MeOut,
     RoleIn,
@@ -86,7 +86,7 @@ def create_token_route(data: JSONBody[TokenIn], session: WriteSession) -> TokenC
 @post("/tokens/{token_id:int}/revoke", opt={"roles": MANAGE}, sync_to_thread=True,
       status_code=HTTP_200_OK, responses=problems(404), summary="Revoke an API token",
       tags=["access"])
-def revoke_token_route(token_id: FromPath[int], session: WriteSession) -> TokenOut:
+def revoke_token_route(token_id: RowId, session: WriteSession) -> TokenOut:
     token = revoke_token(session, token_id)
     email = next(t["user"] for t in list_tokens(session) if t["id"] == token_id)
     # Dropped from this process's token cache once committed: a request resolving the

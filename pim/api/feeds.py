@@ -24,7 +24,7 @@ from litestar.response import Stream
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from pim.api.openapi import problems
+from pim.api.openapi import RowId, problems
 from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import MANAGE
 from pim.publishing.feedkeys import (
@@ -176,7 +176,7 @@ def create_feed_key_route(request: Request, data: JSONBody[FeedKeyIn],
 
 @post("/feed-keys/{key_id:int}/revoke", opt={"roles": MANAGE}, sync_to_thread=True,
       status_code=200, responses=problems(404), summary="Revoke a feed key", tags=["feeds"])
-def revoke_feed_key_route(key_id: FromPath[int], session: WriteSession) -> FeedKeyOut:
+def revoke_feed_key_route(key_id: RowId, session: WriteSession) -> FeedKeyOut:
     return FeedKeyOut(**feed_key_out(revoke_feed_key(session, key_id)))
 
 

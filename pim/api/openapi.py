@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
@@ -13,8 +14,14 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.openapi.spec.enums import OpenAPIType
+from litestar.params import PathParameter
 
 from pim.api.problems import PROBLEM_JSON, Problem
+from pim.db import INT_MAX
+
+# An integer id in a path: beyond the database's range it is a 400 naming the parameter,
+# never a query the database refuses.
+RowId = Annotated[int, PathParameter(ge=1, le=INT_MAX, description="The id.")]
 
 _DESCRIPTIONS = {
     400: "Malformed request (query, path or body)", 401: "No valid API token",

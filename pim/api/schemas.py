@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pim.db import INT_MAX
+
 
 class ProductModelOut(BaseModel):
     code: str
@@ -30,7 +32,7 @@ class HistoryEntryOut(BaseModel):
 
 class RestoreIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=INT_MAX)
 
 
 class AttributeOut(BaseModel):
@@ -50,7 +52,7 @@ class AttributeOut(BaseModel):
 class OptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     labels: dict[str, str] = {}
-    sort_order: int = 0
+    sort_order: int = Field(0, ge=-INT_MAX, le=INT_MAX)
 
 
 class OptionOut(BaseModel):

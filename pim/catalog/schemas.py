@@ -12,11 +12,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pim.db import INT_MAX
 from pim.records import ATTRIBUTE_TYPES
 
 ATTRIBUTE_CODE = r"^[a-z][a-z0-9_]*$"
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$"
 LOCALE = r"^[a-z]{2,3}(_[A-Z][a-z]{3})?_([A-Z]{2}|[0-9]{3})$"
+MAX_QUANTITY = 1_000_000_000  # an association's quantity (a pack of at most a billion)
 
 
 class _In(BaseModel):
@@ -48,7 +50,7 @@ class UnitFamilyIn(_In):
 class AttributeGroupIn(_In):
     code: str = Field(pattern=CODE, max_length=100)
     labels: dict[str, str] = {}
-    sort_order: int = 0
+    sort_order: int = Field(0, ge=-INT_MAX, le=INT_MAX)
 
 
 class AttributeValidation(_In):
@@ -57,7 +59,7 @@ class AttributeValidation(_In):
     regex: str | None = None
     min: str | None = None
     max: str | None = None
-    decimals: int | None = Field(None, ge=0, le=12)
+    decimals: int | None = Field(None, ge=0, le=10)  # MAX_DECIMAL_PLACES of values
     negative_allowed: bool | None = None
     date_min: str | None = None
     date_max: str | None = None
@@ -93,14 +95,14 @@ class AttributeIn(_In):
     default_unit: str | None = None
     validation: AttributeValidation = AttributeValidation()
     labels: dict[str, str] = {}
-    sort_order: int = 0
+    sort_order: int = Field(0, ge=-INT_MAX, le=INT_MAX)
 
 
 class AttributeOptionIn(_In):
     attribute: str
     code: str = Field(pattern=CODE, max_length=100)
     labels: dict[str, str] = {}
-    sort_order: int = 0
+    sort_order: int = Field(0, ge=-INT_MAX, le=INT_MAX)
 
 
 class FamilyIn(_In):
@@ -132,7 +134,7 @@ class CategoryIn(_In):
     code: str = Field(pattern=CODE, max_length=100)
     parent: str | None = None
     labels: dict[str, str] = {}
-    position: int = 0
+    position: int = Field(0, ge=-INT_MAX, le=INT_MAX)
 
 
 class AssociationTypeIn(_In):
@@ -169,7 +171,7 @@ class ValueIn(BaseModel):
 class AssociationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sku: str
-    quantity: int | None = Field(None, ge=1)
+    quantity: int | None = Field(None, ge=1, le=MAX_QUANTITY)
 
 
 class ProductIn(BaseModel):
@@ -201,7 +203,7 @@ class ProductPatch(BaseModel):
 class BulkLine(ProductIn):
     """One line of a bulk upsert: a product, optionally with the version it was read at."""
 
-    version: int | None = None
+    version: int | None = Field(None, ge=0, le=INT_MAX)
 
 
 class ProductModelIn(BaseModel):

@@ -17,11 +17,22 @@ from typing import Any, cast
 import nh3
 import orjson
 
-from pim.records import AttributeSpec, CatalogContext, ValueProblem, Values
+from pim.records import AttributeSpec, CatalogContext, ValueProblem, Values, is_gtin
 
 TEXT_MAX_LENGTH = 255
 TEXTAREA_MAX_LENGTH = 65_535
-GTIN_LENGTHS = (8, 12, 13, 14)
+# The maximum precision of numbers, measurement amounts and prices: 18 digits before the
+# decimal point and 10 after (trailing zeros do not count), so that every value holds in 28
+# significant digits, Decimal's precision, and sums, comparisons and two-place prices stay
+# exact. A number given as text is at most MAX_NUMBER_TEXT characters. These bounds are
+# checked before a number is expanded into digits: "1e30000000" is refused, never written
+# out as 30 MB of zeros.
+MAX_INTEGER_DIGITS = 18
+MAX_DECIMAL_PLACES = 10
+MAX_NUMBER_TEXT = 64
+MAX_MIN_QUANTITY = 1_000_000_000  # a price tier's min_quantity
+_INTEGER_LIMIT = 10**MAX_INTEGER_DIGITS
+_ZERO = Decimal(0)
 
 # Rich text: formatting and lists, links without scripts, nothing that runs or embeds.
 RICH_TEXT_TAGS = {
@@ -33,26 +44,6 @@ RICH_TEXT_ATTRIBUTES = {"a": {"href", "title"}, "th": {"colspan"}, "td": {"colsp
 
 class Refused(Exception):
     """One value refused: the message says why, in words a product manager understands."""
-
-
-def gtin_check_digit_ok(digits: str) -> bool:
-    """GS1 check digit (GTIN-8, -12, -13, -14)."""
-    if not digits.isdigit() or len(digits) not in GTIN_LENGTHS:
-        return False
-    if digits.isascii():  # the usual case: sum the bytes, "0" is 48
-        data = digits.encode()
-        tripled, single = data[-2::-2], data[-3::-2]
-        total = 3 * (sum(tripled) - 48 * len(tripled)) + sum(single) - 48 * len(single)
-        return (10 - total % 10) % 10 == data[-1] - 48
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
-def gtin_with_check_digit(body: str) -> str:
-    """Complete a GTIN body (all digits but the last) with its check digit."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
 
 
 _RICH_TEXT_RULES: dict[str, Any] = {
@@ -70,35 +61,66 @@ def sanitize_html(html: str) -> str:
     return _clean_rich_text(html)
 
 
+def _shown(raw: Any) -> str:
+    """``repr(raw)``, cut short: a refusal never echoes a megabyte."""
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _parsed(raw: str) -> Decimal:
+    text = raw.strip()
+    if len(text) > MAX_NUMBER_TEXT:
+        raise Refused(f"{_shown(raw)} is longer than a number may be "
+                      f"({MAX_NUMBER_TEXT} characters)")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise Refused(f"{_shown(raw)} is not a number") from None
+    if not value.is_finite():
+        raise Refused(f"{_shown(raw)} is not a finite number")
+    return value
+
+
+def bounded(value: Decimal, raw: Any) -> Decimal:
+    """``value`` within the maximum precision (see MAX_INTEGER_DIGITS), zero without sign
+    or exponent; else Refused. Reads the digits and exponent only, never expands them."""
+    if value.is_zero():
+        return _ZERO
+    if value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise Refused(f"{_shown(raw)} is too large: at most {MAX_INTEGER_DIGITS} digits "
+                      "before the decimal point")
+    _, digits, exponent = value.as_tuple()
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if isinstance(exponent, int) and -(exponent + trailing) > MAX_DECIMAL_PLACES:
+        raise Refused(f"{_shown(raw)} has too many decimal places: at most "
+                      f"{MAX_DECIMAL_PLACES}")
+    return value
+
+
 def to_decimal(raw: Any) -> Decimal:
+    """A number given as text, int, float or Decimal, within the maximum precision."""
     if raw.__class__ is str:  # what imports and forms send: the common case first
-        try:
-            value = Decimal(raw.strip())
-        except InvalidOperation:
-            raise Refused(f"{raw!r} is not a number") from None
-        if not value.is_finite():
-            raise Refused(f"{raw!r} is not a finite number")
-        return value
+        return bounded(_parsed(raw), raw)
     if isinstance(raw, bool):
         raise Refused(f"expected a number, got {raw!r}")
     if isinstance(raw, Decimal):
         value = raw
     elif isinstance(raw, int):
+        if not -_INTEGER_LIMIT < raw < _INTEGER_LIMIT:
+            raise Refused(f"{_shown(raw)} is too large: at most {MAX_INTEGER_DIGITS} digits "
+                          "before the decimal point")
         value = Decimal(raw)
     elif isinstance(raw, float):
         # JSON clients send floats; repr() is the shortest text that round-trips, so 12.5
         # stays 12.5 and never becomes 12.4999...
         value = Decimal(repr(raw))
     elif isinstance(raw, str):
-        try:
-            value = Decimal(raw.strip())
-        except InvalidOperation:
-            raise Refused(f"{raw!r} is not a number") from None
+        value = _parsed(raw)
     else:
         raise Refused(f"expected a number, got {type(raw).__name__}")
     if not value.is_finite():
-        raise Refused(f"{raw!r} is not a finite number")
-    return value
+        raise Refused(f"{_shown(raw)} is not a finite number")
+    return bounded(value, raw)
 
 
 def decimal_text(value: Decimal) -> str:
@@ -129,6 +151,8 @@ def _number_checker(rules: dict[str, Any]) -> Callable[[Decimal, str], Decimal]:
     high = Decimal(str(rules["max"])) if rules.get("max") is not None else None
 
     def check(value: Decimal, what: str = "value") -> Decimal:
+        if value.is_zero():
+            value = _ZERO  # "-0" and "0E+9" are 0
         if places_allowed is not None:
             exponent = value.as_tuple().exponent
             # Trailing zeros ("12.50") are not decimal places: normalise only when needed.
@@ -187,12 +211,7 @@ def _number_texter(
                 known = texts.get(raw)
                 if known is not None:
                     return known
-            try:
-                value = Decimal(raw.strip())
-            except InvalidOperation:
-                raise Refused(f"{raw!r} is not a number") from None
-            if not value.is_finite():
-                raise Refused(f"{raw!r} is not a finite number")
+            value = _parsed(raw)
         else:
             value = to_decimal(raw)
             if value.__class__ is not Decimal:  # a subclass: its own str() and format()
@@ -200,10 +219,15 @@ def _number_texter(
                 return value if money else decimal_text(value)
         text = str(value)
         if "E" in text or "e" in text:  # exponent above 0 or far below
-            value = check(value, name(what))
+            value = check(bounded(value, raw), name(what))
             return value if money else decimal_text(value)
         dot = text.find(".")
         places = len(text) - dot - 1 if dot >= 0 else 0
+        if places > MAX_DECIMAL_PLACES or len(text) > MAX_INTEGER_DIGITS:
+            value = bounded(value, raw)  # refuses, or fits: the checks below as usual
+            text = str(value)
+            dot = text.find(".")
+            places = len(text) - dot - 1 if dot >= 0 else 0
         if ((places_allowed is not None and places > places_allowed)
                 or (no_negative and text[0] == "-")  # or -0
                 or (low is not None and value < low)
@@ -287,11 +311,10 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
 
         def clean_identifier(data: Any) -> str:
             text = check_text(data).strip()
-            if gtin:
-                if not text.isdigit() or len(text) not in GTIN_LENGTHS:
-                    raise Refused(f"{text!r} is not a GTIN (8, 12, 13 or 14 digits)")
-                if not gtin_check_digit_ok(text):
-                    raise Refused(f"{text!r} has a wrong check digit")
+            if gtin and not is_gtin(text):
+                if not (text.isascii() and text.isdigit()) or len(text) not in (8, 12, 13, 14):
+                    raise Refused(f"{text!r} is not a GTIN (8, 12, 13 or 14 digits 0-9)")
+                raise Refused(f"{text!r} has a wrong check digit")
             return text
 
         return clean_identifier
@@ -328,8 +351,9 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
             if not isinstance(data, list):
                 raise Refused("expected a list of option codes")
             for code in data:  # a loop, not a comprehension, while every code is known
-                if code not in options:
-                    unknown = [code for code in data if code not in options]
+                if code.__class__ is not str or code not in options:
+                    unknown = [code for code in data
+                               if not isinstance(code, str) or code not in options]
                     raise Refused(f"{', '.join(map(repr, unknown))} not options of {spec.code}")
             return list(dict.fromkeys(data))
 
@@ -345,14 +369,24 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
     return unknown_type
 
 
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
 def _clean_media(data: Any) -> str:
+    """A path relative to the media folder (forward slashes, no ``..``, no drive, no
+    backslash) or an http(s) URL; any other scheme (``file:``, ``data:``...) is refused."""
     if not isinstance(data, str) or not data.strip():
         raise Refused("expected a file path or URL")
-    if not data.startswith(("http://", "https://")) and (
-        data.startswith("/") or ".." in data.split("/")
-    ):
-        raise Refused(f"{data!r} must be a relative path inside the media folder or a URL")
-    return data.strip()
+    text = data.strip()
+    if text.startswith(("http://", "https://")):
+        if _CONTROL_CHARACTER(text) or any(c.isspace() for c in text):
+            raise Refused(f"{_shown(data)} is not a valid URL")
+        return text
+    if (_URL_SCHEME.match(text) or text.startswith("/") or "\\" in text
+            or ".." in text.split("/") or _CONTROL_CHARACTER(text) or "\x7f" in text):
+        raise Refused(f"{_shown(data)} must be a relative path inside the media folder or "
+                      "an http(s) URL")
+    return text
 
 
 def _clean_reference(data: Any) -> str:
@@ -406,12 +440,15 @@ def _prices_cleaner(rules: dict[str, Any], context: CatalogContext) -> Cleaner:
             if amount is None:
                 continue  # an empty amount for one currency clears that currency only
             amount = amount_text(amount, currency)
-            min_quantity = entry.get("min_quantity") or 1
+            min_quantity = entry.get("min_quantity")
+            if min_quantity is None:
+                min_quantity = 1
             if min_quantity.__class__ is not int and (
                     not isinstance(min_quantity, int) or isinstance(min_quantity, bool)):
                 raise Refused(f"min_quantity must be a whole number >= 1, got {min_quantity!r}")
-            if min_quantity < 1:
-                raise Refused(f"min_quantity must be a whole number >= 1, got {min_quantity!r}")
+            if not 1 <= min_quantity <= MAX_MIN_QUANTITY:
+                raise Refused(f"min_quantity must be a whole number from 1 to "
+                              f"{MAX_MIN_QUANTITY:,}, got {_shown(min_quantity)}")
             key = (currency, min_quantity)
             if key in seen:
                 raise Refused(f"two {currency} prices for quantity {min_quantity}")
@@ -439,6 +476,20 @@ def _price_order(price: dict) -> tuple[str, int]:
     return price["currency"], price.get("min_quantity", 1)
 
 
+def _iso_date(data: str) -> date:
+    """An ISO 8601 date, or a whole ISO 8601 date and time (its date is kept): nothing
+    else may follow the date ("2020-01-01Tgarbage" is refused)."""
+    text = data.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        if 10 < len(text) <= 40 and text[10] in "T ":
+            return datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    raise Refused(f"{_shown(data)} is not an ISO 8601 date (YYYY-MM-DD)")
+
+
 def _date_cleaner(rules: dict[str, Any]) -> Cleaner:
     low = date.fromisoformat(rules["date_min"]) if rules.get("date_min") else None
     high = date.fromisoformat(rules["date_max"]) if rules.get("date_max") else None
@@ -454,14 +505,7 @@ def _date_cleaner(rules: dict[str, Any]) -> Cleaner:
         if isinstance(data, date):
             value = data
         elif isinstance(data, str):
-            text = data.strip()
-            try:
-                parsed = date.fromisoformat(text[:10]) if len(text) >= 10 else None
-            except ValueError:
-                parsed = None
-            if parsed is None or (len(text) > 10 and text[10] not in "T "):
-                raise Refused(f"{data!r} is not an ISO 8601 date (YYYY-MM-DD)")
-            value = parsed
+            value = _iso_date(data)
         else:
             raise Refused(f"expected a date, got {type(data).__name__}")
         if low is not None and value < low:
