@@ -5,6 +5,7 @@ from alembic import context
 import pim.models  # noqa: F401  (every slice's tables)
 from pim.config import get_settings
 from pim.db import Base, get_engine
+from pim.migrate import include_object
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().sqlalchemy_url
@@ -33,6 +34,7 @@ def _run(connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

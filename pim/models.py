@@ -24,6 +24,7 @@ from pim.history.models import HistoryEntry
 from pim.jobs.models import Job
 from pim.media.models import Asset
 from pim.publishing.models import FeedKey, FeedVersion, Release, ReleaseItem, Snapshot
+from pim.search.models import SearchDocument, SearchTerm
 from pim.webhooks.models import Attempt, Delivery, Message, Subscription
 from pim.workflow.models import Channel, Completeness, CompletenessDirty, ProductChannelStatus
 
@@ -33,6 +34,6 @@ __all__ = [
     "CompletenessDirty", "Currency", "Delivery", "ErpConnector", "ErpProductLink", "Family",
     "FamilyVariant", "FeedKey", "FeedVersion", "HistoryEntry", "Job", "Locale", "Message",
     "Product", "ProductCategory", "ProductChannelStatus", "ProductModel", "Release",
-    "ReleaseItem", "Snapshot", "Stock", "Subscription", "UnitFamily", "User",
+    "ReleaseItem", "SearchDocument", "SearchTerm", "Snapshot", "Stock", "Subscription", "UnitFamily", "User",
     "WebSession",
 ]

@@ -26,6 +26,7 @@ import pim.catalog.jobs
 import pim.erp.jobs
 import pim.media.jobs
 import pim.publishing.jobs
+import pim.search.jobs
 import pim.webhooks.jobs
 import pim.workflow.jobs  # noqa: F401
 from pim import listeners
@@ -35,6 +36,7 @@ from pim.catalog import listeners as catalog
 from pim.jobs.recovery import maintenance_tasks
 from pim.media.importing import import_media_hook
 from pim.publishing import events as publishing
+from pim.search.indexing import mark_dirty as mark_search_dirty
 from pim.webhooks.events import record_publishing_event
 from pim.webhooks.jobs import wake_overdue_subscriptions
 from pim.workflow.channels import channel_codes
@@ -52,6 +54,9 @@ def connect_listeners() -> None:
         # catalog -> workflow: completeness and "changed since published"; channels are the
         # scopes values may name, and an import's channel rows are channel definitions.
         catalog.products_changed.connect(products_changed)
+        # catalog -> search: the changed products (and a model's variants) are indexed by
+        # the batched job once the transaction commits.
+        catalog.products_changed.connect(mark_search_dirty)
         catalog.channel_codes.connect(channel_codes)
         catalog.structure_rows.connect(apply_imported_channel)
         # catalog -> media: an import stores its media files and downloads its media URLs.

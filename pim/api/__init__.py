@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from litestar import Router
 
-from pim.api import access, erp, feeds, jobs, media, products, structure, webhooks, workflow
+from pim.api import (
+    access,
+    erp,
+    feeds,
+    jobs,
+    media,
+    products,
+    search,
+    structure,
+    webhooks,
+    workflow,
+)
 from pim.api.security import TokenAuthMiddleware
 
 
 def api_routes() -> list:
     return [*products.ROUTES, *structure.ROUTES, *access.ROUTES, *feeds.API_ROUTES,
-            *jobs.ROUTES, *workflow.ROUTES, *webhooks.ROUTES, *media.ROUTES, *erp.ROUTES]
+            *jobs.ROUTES, *workflow.ROUTES, *webhooks.ROUTES, *media.ROUTES, *erp.ROUTES,
+            *search.ROUTES]
 
 
 def api_router() -> Router:

@@ -53,7 +53,8 @@ def test_upgrade_downgrade_upgrade_leaves_the_models_schema(empty_database):
     migrate.upgrade(url)
     engine = create_engine(url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                         "include_object": migrate.include_object})
         differences = compare_metadata(context, pim.models.Base.metadata)
     engine.dispose()
     dispose_engines()

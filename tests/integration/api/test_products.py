@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from pim.db import session_scope
+from pim.db import session_factory, session_scope
+from pim.search import index_pending
 from tests.factories import electronics, one, write
 
 PROBLEM = "application/problem+json"
@@ -167,7 +168,10 @@ def test_list_filters_by_category_with_descendants_and_search(client, world):
     viewer = world.auth("viewer")
     with session_scope() as session:
         write(session, electronics("Q-1", name=one("Quasar headphones", "en_GB")))
+    index_pending(session_factory())  # what the search.index job does after the commit
     found = client.get("/api/v1/products", params={"q": "quasar"}, headers=viewer).json()
+    assert [p["sku"] for p in found["items"]] == ["Q-1"]
+    found = client.get("/api/v1/products", params={"search": "quas"}, headers=viewer).json()
     assert [p["sku"] for p in found["items"]] == ["Q-1"]
     disabled = client.get("/api/v1/products", params={"enabled": "false"}, headers=viewer)
     assert disabled.json()["items"] == []

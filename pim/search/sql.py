@@ -1,0 +1,442 @@
+"""The SQL search backend: SQLite FTS5 or PostgreSQL tsvector, on the hub's own database.
+
+One query shape on both engines. The *hits* of a text are the union of a full-text match
+of its words (every word, each as a prefix) and, when the text can be an identifier, its
+fragment in the identifiers (SQLite: the FTS5 trigram table; PostgreSQL: pg_trgm over the
+identifiers and names). Hits are ranked in tiers: the SKU or an identifier equal to the
+text, then one starting with it, then an identifier fragment, then text relevance (bm25
+with identifiers weighted over names over the rest; ts_rank with weights A, B, D), then
+recency. Filters are conditions on the document row; workflow filters and the status facet
+read the workflow's own tables live, so a status change needs no reindex. Facets are
+grouped counts over the filtered set; the total is exact up to ``TOTAL_BOUND``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.orm import Session
+
+from pim.db import chunks, insert_many, utcnow
+from pim.errors import Invalid, NotFound
+from pim.search.documents import SearchDocument
+from pim.search.models import SearchDocument as DocumentRow
+from pim.search.models import SearchTerm
+from pim.search.query import (
+    FACET_VALUES,
+    TOTAL_BOUND,
+    WORD,
+    FacetCount,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    decode_cursor,
+    encode_cursor,
+    identifier_of,
+    words_of,
+)
+from pim.workflow.models import WORKFLOW_STATUSES, Channel, Completeness, ProductChannelStatus
+from pim.workflow.status import DRAFT
+
+D = DocumentRow.__table__
+T = SearchTerm.__table__
+S = ProductChannelStatus.__table__
+C = Completeness.__table__
+_ID_CHUNK = 900
+_DOCUMENT_COLUMNS = ("sku", "family", "enabled", "identifiers", "name", "labels",
+                     "created_at", "updated_at", "indexed_at")
+# bm25 weights of search_fts's columns: identifiers, name, body
+_BM25 = "bm25(search_fts, 10.0, 4.0, 1.0)"
+_MIN_FRAGMENT = 3  # trigram indexes need three characters
+
+
+class SqlBackend:
+    """Search in the hub's database (``PIM_MEILISEARCH_URL`` unset)."""
+
+    name = "sql"
+    needs_channels = False
+
+    def index(self, session: Session, documents: Sequence[SearchDocument], *,
+              target: Any = None) -> None:
+        if documents:
+            write_documents(session, documents)
+
+    def delete(self, session: Session, product_ids: Sequence[int], *,
+               target: Any = None) -> None:
+        delete_documents(session, product_ids)
+
+    def begin_reindex(self) -> Any:
+        return None  # in place: each batch replaces its documents in one transaction
+
+    def finish_reindex(self, session: Session, target: Any) -> None:
+        """Drop text index entries whose document is gone (a deleted product's document
+        and terms go with it, through their foreign keys; SQLite's FTS tables have none)."""
+        if session.get_bind().dialect.name == "sqlite":
+            for table in ("search_fts", "search_grams"):
+                session.execute(text(f"DELETE FROM {table} WHERE rowid NOT IN "
+                                     "(SELECT product_id FROM search_documents)"))
+
+    def search(self, session: Session, query: SearchQuery) -> SearchResult:
+        return run_search(session, query)
+
+    def health(self, session: Session) -> dict[str, Any]:
+        documents = session.scalar(select(func.count()).select_from(D)) or 0
+        return {"backend": f"sql ({session.get_bind().dialect.name})", "ok": True,
+                "documents": documents}
+
+
+# --- Writing documents.
+
+
+def write_documents(session: Session, documents: Sequence[SearchDocument]) -> None:
+    """Replace these products' documents, terms and text index entries."""
+    ids = [doc.product_id for doc in documents]
+    now = utcnow()
+    rows = [{"product_id": doc.product_id, "sku": doc.sku, "family": doc.family,
+             "enabled": doc.enabled, "identifiers": doc.folded_identifiers,
+             "name": doc.folded_name, "labels": doc.names, "created_at": doc.created_at,
+             "updated_at": doc.updated_at, "indexed_at": now} for doc in documents]
+    dialect = session.get_bind().dialect.name
+    for chunk in chunks(ids, _ID_CHUNK):
+        session.execute(delete(T).where(T.c.product_id.in_(chunk)))
+    terms = [{"product_id": doc.product_id, "field": name, "value": value[:255]}
+             for doc in documents for name, values in doc.terms.items()
+             for value in dict.fromkeys(v[:255] for v in values)]
+    if terms:
+        insert_many(session, T, terms)
+    if dialect == "postgresql":
+        _write_postgres(session, rows, documents)
+    else:
+        insert_many(session, D, rows, same_in_every_row=("indexed_at",),
+                    renew_on_conflict=_DOCUMENT_COLUMNS)
+        _write_sqlite_text(session, documents)
+
+
+def _write_sqlite_text(session: Session, documents: Sequence[SearchDocument]) -> None:
+    connection = session.connection()
+    ids = [(doc.product_id,) for doc in documents]
+    connection.exec_driver_sql("DELETE FROM search_fts WHERE rowid = ?", ids)
+    connection.exec_driver_sql("DELETE FROM search_grams WHERE rowid = ?", ids)
+    connection.exec_driver_sql(
+        "INSERT INTO search_fts (rowid, identifiers, name, body) VALUES (?, ?, ?, ?)",
+        [(doc.product_id, doc.folded_identifiers, doc.folded_name, doc.folded_body)
+         for doc in documents])
+    connection.exec_driver_sql(
+        "INSERT INTO search_grams (rowid, identifiers) VALUES (?, ?)",
+        [(doc.product_id, doc.folded_identifiers) for doc in documents])
+
+
+def _tsvector(identifiers: Any, name: Any, body: Any) -> ColumnElement[Any]:
+    simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
+    return (func.setweight(func.to_tsvector(simple, identifiers), literal_column("'A'"))
+            .op("||")(func.setweight(func.to_tsvector(simple, name), literal_column("'B'")))
+            .op("||")(func.setweight(func.to_tsvector(simple, body), literal_column("'D'"))))
+
+
+_POSTGRES_UPSERT = postgresql_insert(D).values(
+    {**{name: bindparam(name) for name in ("product_id", *_DOCUMENT_COLUMNS)},
+     "tsv": _tsvector(bindparam("tsv_identifiers", type_=Text),
+                      bindparam("tsv_name", type_=Text), bindparam("tsv_body", type_=Text))})
+_POSTGRES_UPSERT = _POSTGRES_UPSERT.on_conflict_do_update(
+    index_elements=[D.c.product_id],
+    set_={name: _POSTGRES_UPSERT.excluded[name] for name in (*_DOCUMENT_COLUMNS, "tsv")})
+
+
+def _write_postgres(session: Session, rows: list[dict[str, Any]],
+                    documents: Sequence[SearchDocument]) -> None:
+    # The text goes into the tsvector as the words a query is cut into (letters and digits),
+    # so "SPK-1001" is "spk 1001" on both sides (PostgreSQL's parser reads "-1001" as a
+    # negative number).
+    params = [{**row, "tsv_identifiers": _words(row["identifiers"]),
+               "tsv_name": _words(row["name"]), "tsv_body": _words(doc.folded_body)}
+              for row, doc in zip(rows, documents, strict=True)]
+    session.execute(_POSTGRES_UPSERT, params)
+
+
+def _words(folded: str) -> str:
+    return " ".join(WORD.findall(folded))
+
+
+def delete_documents(session: Session, product_ids: Sequence[int]) -> None:
+    dialect = session.get_bind().dialect.name
+    for chunk in chunks(list(product_ids), _ID_CHUNK):
+        session.execute(delete(T).where(T.c.product_id.in_(chunk)))
+        session.execute(delete(D).where(D.c.product_id.in_(chunk)))
+        if dialect == "sqlite":
+            ids = [(i,) for i in chunk]
+            connection = session.connection()
+            connection.exec_driver_sql("DELETE FROM search_fts WHERE rowid = ?", ids)
+            connection.exec_driver_sql("DELETE FROM search_grams WHERE rowid = ?", ids)
+
+
+# --- Searching.
+
+
+def run_search(session: Session, query: SearchQuery) -> SearchResult:
+    dialect = session.get_bind().dialect.name
+    words, identifier = words_of(query.text), identifier_of(query.text)
+    if len(identifier) < _MIN_FRAGMENT:
+        fragment = ""
+    else:
+        fragment = identifier
+    has_text = bool(query.text.strip())
+    sort = query.effective_sort
+    if sort == "relevance" and not has_text:
+        sort = "-updated_at"
+    conditions = filter_conditions(session, query.filters)
+    if has_text and not words and not fragment:
+        return SearchResult([], 0, True, {name: [] for name in query.facets}, None)
+    hits = _hits(dialect, words, fragment, scored=sort == "relevance") if has_text else None
+
+    def base(*columns: Any) -> Select[Any]:
+        statement = select(*columns).select_from(D)
+        if hits is not None:
+            statement = statement.join(hits, hits.c.id == D.c.product_id)
+        return statement.where(*conditions)
+
+    position = decode_cursor(query.cursor, sort)
+    items, next_position = _page(dialect, base, hits, sort, position, query.limit, identifier)
+    total, exact = _total(session, base)
+    filtered = hits is not None or bool(conditions)
+    facets = {name: _facet(session, name, base, filtered, query.filters)
+              for name in query.facets}
+    hits_out = [_hit(row) for row in session.execute(items)] if items is not None else []
+    more = len(hits_out) > query.limit
+    hits_out = hits_out[:query.limit]
+    next_cursor = None
+    if more and hits_out:
+        next_cursor = encode_cursor(sort, next_position(hits_out[-1]))
+    return SearchResult(hits_out, total, exact, facets, next_cursor)
+
+
+def _hits(dialect: str, words: list[str], fragment: str, *, scored: bool):
+    """(id, score, fragment) per hit: lower scores rank first."""
+    parts = []
+    if dialect == "postgresql":
+        if words:
+            query = func.to_tsquery(literal_column("'simple'::regconfig"),
+                                    literal(" & ".join(_pg_word(w) for w in words), String))
+            score_: ColumnElement[Any] = (-func.ts_rank(D.c.tsv, query) if scored
+                                          else literal(0.0))
+            parts.append(select(D.c.product_id.label("id"), score_.label("score"),
+                                literal(0).label("fragment")).where(D.c.tsv.op("@@")(query)))
+        if fragment:
+            pattern = "%" + _escape_like(fragment) + "%"
+            parts.append(select(D.c.product_id.label("id"), literal(0.0).label("score"),
+                                literal(1).label("fragment"))
+                         .where(or_(D.c.identifiers.like(pattern, escape="\\"),
+                                    D.c.name.like(pattern, escape="\\"))))
+    else:
+        if words:
+            match = " AND ".join(f'"{w}"*' if len(w) > 1 else f'"{w}"' for w in words)
+            score: ColumnElement[Any] = literal_column(_BM25) if scored else literal(0.0)
+            parts.append(select(literal_column("search_fts.rowid").label("id"),
+                                score.label("score"), literal(0).label("fragment"))
+                         .select_from(text("search_fts"))
+                         .where(text("search_fts MATCH :match").bindparams(match=match)))
+        if fragment:
+            pattern = "%" + _escape_like(fragment) + "%"
+            parts.append(select(literal_column("search_grams.rowid").label("id"),
+                                literal(0.0).label("score"), literal(1).label("fragment"))
+                         .select_from(text("search_grams"))
+                         .where(text("search_grams.identifiers LIKE :pattern ESCAPE '\\'")
+                                .bindparams(pattern=pattern)))
+    if len(parts) == 1:
+        return parts[0].subquery("hits")
+    union = union_all(*parts).subquery("matched")
+    return (select(union.c.id, func.min(union.c.score).label("score"),
+                   func.max(union.c.fragment).label("fragment"))
+            .group_by(union.c.id).subquery("hits"))
+
+
+def _pg_word(word: str) -> str:
+    # A word holds letters and digits only (words_of): nothing tsquery reads as syntax.
+    return f"{word}:*" if len(word) > 1 else word
+
+
+def _escape_like(text_: str) -> str:
+    return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_SORT_COLUMNS = {"updated_at": D.c.updated_at, "created_at": D.c.created_at, "sku": D.c.sku}
+
+
+def _page(dialect: str, base, hits, sort: str, position, limit: int, identifier: str):
+    columns: list[ColumnElement[Any]] = [D.c.product_id, D.c.sku, D.c.family, D.c.enabled, D.c.labels, D.c.created_at,
+               D.c.updated_at]
+    if hits is not None:
+        columns.append(_match_tier(dialect, hits, identifier).label("tier"))
+    else:
+        columns.append(literal(None).label("tier"))
+    statement = base(*columns)
+    if sort == "relevance":
+        offset = position if isinstance(position, int) else 0
+        statement = statement.order_by(literal_column("tier"), hits.c.score,
+                                       D.c.updated_at.desc(), D.c.product_id.desc())
+        statement = statement.limit(limit + 1).offset(offset)
+        return statement, lambda last: offset + limit
+    column = _SORT_COLUMNS[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    if isinstance(position, tuple):
+        value, product_id = position
+        if descending:
+            statement = statement.where(or_(column < value, and_(
+                column == value, D.c.product_id < product_id)))
+        else:
+            statement = statement.where(or_(column > value, and_(
+                column == value, D.c.product_id > product_id)))
+    order = (column.desc(), D.c.product_id.desc()) if descending else (column, D.c.product_id)
+    statement = statement.order_by(*order).limit(limit + 1)
+    key = sort.lstrip("-")
+    return statement, lambda last: (getattr(last, key), last.product_id)
+
+
+def _match_tier(dialect: str, hits, identifier: str) -> ColumnElement[int]:
+    """0: the SKU or an identifier is the text; 1: one starts with it; 2: an identifier
+    fragment; 3: words in the text."""
+    fragment_tier = case((hits.c.fragment == 1, 2), else_=3)
+    if not identifier:
+        return fragment_tier
+    position = func.strpos if dialect == "postgresql" else func.instr
+    return case(
+        (position(D.c.identifiers, " " + identifier + " ") > 0, 0),
+        (position(D.c.identifiers, " " + identifier) > 0, 1),
+        else_=fragment_tier)
+
+
+_MATCHES = {0: "sku", 1: "prefix", 2: "fragment", 3: "text"}
+
+
+def _hit(row) -> SearchHit:
+    return SearchHit(row.product_id, row.sku, row.family, bool(row.enabled),
+                     row.labels or {}, row.created_at, row.updated_at,
+                     _MATCHES.get(row.tier) if row.tier is not None else None)
+
+
+def _total(session: Session, base) -> tuple[int, bool]:
+    bounded = base(D.c.product_id).limit(TOTAL_BOUND + 1).subquery()
+    count = session.scalar(select(func.count()).select_from(bounded)) or 0
+    return min(count, TOTAL_BOUND), count <= TOTAL_BOUND
+
+
+def _facet(session: Session, name: str, base, filtered: bool, filters: SearchFilters
+           ) -> list[FacetCount]:
+    matching = base(D.c.product_id)
+    count = func.count().label("n")
+    if name == "family":
+        statement = base(D.c.family.label("value"), count).group_by(D.c.family)
+    elif name == "enabled":
+        statement = base(D.c.enabled.label("value"), count).group_by(D.c.enabled)
+    elif name == "status":
+        if not filters.channel:
+            raise Invalid("the status facet needs a channel", errors=[
+                {"field": "channel", "message": "required with the status facet"}])
+        status = func.coalesce(S.c.status, DRAFT)
+        statement = (select(status.label("value"), count).select_from(D)
+                     .outerjoin(S, and_(S.c.product_id == D.c.product_id,
+                                        S.c.channel_code == filters.channel))
+                     .group_by(status))
+        if filtered:
+            statement = statement.where(D.c.product_id.in_(matching))
+    else:
+        statement = (select(T.c.value.label("value"), count).where(T.c.field == name)
+                     .group_by(T.c.value))
+        if filtered:
+            statement = statement.where(T.c.product_id.in_(matching))
+    statement = statement.order_by(count.desc(), literal_column("value")).limit(FACET_VALUES)
+    return [FacetCount(_facet_value(value), n) for value, n in session.execute(statement)
+            if value is not None or name == "family"]
+
+
+def _facet_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+# --- Filters.
+
+
+def filter_conditions(session: Session, f: SearchFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if f.family:
+        conditions.append(D.c.family.in_(f.family))
+    if f.enabled is not None:
+        conditions.append(D.c.enabled == (true() if f.enabled else false()))
+    if f.updated_since is not None:
+        conditions.append(D.c.updated_at >= f.updated_since)
+    if f.category:
+        conditions.append(_has_term("category", f.category))
+    for code, options in f.attributes:
+        conditions.append(_has_term(code, options))
+    return conditions + _channel_conditions(session, f)
+
+
+def _has_term(field: str, values: Sequence[str]) -> ColumnElement[bool]:
+    return exists(select(T.c.product_id).where(
+        T.c.product_id == D.c.product_id, T.c.field == field, T.c.value.in_(values)))
+
+
+def _channel_conditions(session: Session, f: SearchFilters) -> list[ColumnElement[bool]]:
+    if f.needs_channel and not f.channel:
+        raise Invalid("status, completeness and error filters need a channel",
+                      errors=[{"field": "channel", "message": "required with these filters"}])
+    for status in f.status:
+        if status not in WORKFLOW_STATUSES:
+            raise Invalid.not_one_of("status", status, WORKFLOW_STATUSES, "workflow status")
+    if not f.channel:
+        return []
+    if session.get(Channel, f.channel) is None:
+        raise NotFound(f"channel {f.channel!r} does not exist")
+    conditions: list[ColumnElement[bool]] = []
+    status_row = select(S.c.product_id).where(S.c.product_id == D.c.product_id,
+                                              S.c.channel_code == f.channel)
+    if f.status:
+        in_status = exists(status_row.where(S.c.status.in_(f.status)))
+        # A product the channel has no status row for is a draft there.
+        conditions.append(or_(in_status, ~exists(status_row)) if DRAFT in f.status
+                          else in_status)
+    if f.changed_since_published is not None:
+        changed = exists(status_row.where(S.c.changed_since_published == true()))
+        conditions.append(changed if f.changed_since_published else ~changed)
+    scope = [C.c.product_id == D.c.product_id, C.c.channel_code == f.channel]
+    if f.locale:
+        scope.append(C.c.locale == f.locale)
+    if f.completeness_below is not None:
+        conditions.append(exists(select(C.c.product_id).where(
+            *scope, C.c.percent < f.completeness_below)))
+    if f.completeness_above is not None:
+        conditions.append(exists(select(C.c.product_id).where(*scope)))
+        conditions.append(~exists(select(C.c.product_id).where(
+            *scope, C.c.percent < f.completeness_above)))
+    if f.has_errors is not None:
+        length = (func.jsonb_array_length if session.get_bind().dialect.name == "postgresql"
+                  else func.json_array_length)
+        erring = exists(select(C.c.product_id).where(*scope, length(C.c.errors) > 0))
+        conditions.append(erring if f.has_errors else ~erring)
+    return conditions
+
+

@@ -1,0 +1,169 @@
+"""Search on SQLite and PostgreSQL for real: what a product manager types finds what they
+mean, facets count what SQL counts, filters narrow, edits and deletes show, hostile text
+is text."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from pim.catalog.models import Category, Product, ProductCategory
+from pim.db import session_factory, session_scope
+from pim.errors import Invalid
+from pim.search import SearchFilters, SearchQuery, build_query, index_pending, search
+from pim.search.models import SearchDocument
+from tests.factories import electronics, one, write
+
+pytestmark = pytest.mark.usefixtures("demo_structure")
+
+
+def _catalog() -> None:
+    with session_scope() as session:
+        write(session,
+              electronics("SPK-1001", name=one("Enceinte élégante", "fr_FR")
+                          + one("Elegant speaker", "en_GB"),
+                          ean=one("5012345678900")),
+              electronics("SPK-1002", name=one("Compact speaker", "en_GB"),
+                          ean=one("4006381333931"),
+                          description=one("<p>Pairs with SPK-1001 &amp; more</p>", "en_GB")),
+              electronics("HDP-2001", name=one("Studio headphones", "en_GB"),
+                          ean=one("9780201379624"), brand=one("Sonara")))
+    index_pending(session_factory())
+
+
+def _find(text: str = "", **kw):
+    with session_scope() as session:
+        return search(session, SearchQuery(text=text, **kw))
+
+
+def _skus(result) -> list[str]:
+    return [hit.sku for hit in result.items]
+
+
+def test_an_accent_less_query_finds_a_french_name():
+    _catalog()
+    assert _skus(_find("enceinte elegante")) == ["SPK-1001"]
+    assert _skus(_find("ÉLÉGANTE")) == ["SPK-1001"]
+
+
+def test_a_sku_fragment_finds_its_products():
+    _catalog()
+    assert sorted(_skus(_find("k-100"))) == ["SPK-1001", "SPK-1002"]
+    assert _skus(_find("2001")) == ["HDP-2001"]
+
+
+def test_a_gtin_finds_its_product_first():
+    _catalog()
+    result = _find("4006381333931")
+    assert _skus(result) == ["SPK-1002"]
+    assert result.items[0].match == "sku"
+
+
+def test_a_prefix_finds_the_words_it_starts():
+    _catalog()
+    assert _skus(_find("headph")) == ["HDP-2001"]
+
+
+def test_an_exact_sku_ranks_before_a_description_mentioning_it():
+    _catalog()
+    assert _skus(_find("SPK-1001"))[0] == "SPK-1001"
+    assert set(_skus(_find("SPK-1001"))) >= {"SPK-1001", "SPK-1002"}
+
+
+def test_an_empty_query_lists_by_recency():
+    _catalog()
+    result = _find("")
+    assert _skus(result) == ["HDP-2001", "SPK-1002", "SPK-1001"]
+    assert result.total == 3 and result.total_exact
+
+
+def test_facet_counts_match_a_direct_sql_count():
+    _catalog()
+    result = _find("speaker", facets=("family", "category", "enabled"))
+    with session_scope() as session:
+        in_audio = session.scalar(
+            select(func.count()).select_from(ProductCategory)
+            .join(Category, Category.id == ProductCategory.category_id)
+            .join(Product, Product.id == ProductCategory.product_id)
+            .where(Category.code == "audio", Product.sku.in_(["SPK-1001", "SPK-1002"])))
+    categories = {f.value: f.count for f in result.facets["category"]}
+    assert categories["audio"] == in_audio == 2
+    assert categories["electronics"] == 2  # an ancestor counts its descendants' products
+    assert {f.value: f.count for f in result.facets["family"]} == {"electronics": 2}
+    assert {f.value: f.count for f in result.facets["enabled"]} == {"true": 2}
+
+
+def test_a_category_filter_takes_its_descendants():
+    _catalog()
+    assert len(_find(filters=SearchFilters(category=("electronics",))).items) == 3
+    assert _find(filters=SearchFilters(category=("tv",))).items == []
+
+
+def test_an_edit_is_found_once_indexed():
+    _catalog()
+    with session_scope() as session:
+        write(session, electronics("HDP-2001", name=one("Wireless earbuds", "en_GB")))
+    index_pending(session_factory())
+    assert _skus(_find("earbuds")) == ["HDP-2001"]
+    assert _find("studio").items == []
+
+
+def test_a_disabled_product_is_filtered_and_a_deleted_one_gone():
+    _catalog()
+    with session_scope() as session:
+        record = electronics("SPK-1002")
+        record.enabled = False
+        write(session, record)
+    index_pending(session_factory())
+    assert _skus(_find("speaker", filters=SearchFilters(enabled=True))) == ["SPK-1001"]
+    with session_scope() as session:
+        session.execute(delete(Product).where(Product.sku == "SPK-1001"))
+    assert _find("elegante").items == []
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(SearchDocument)) == 2
+
+
+@pytest.mark.parametrize("text", [
+    '"', '""speaker', "speaker*", "-speaker", "speaker NEAR compact", "NEAR(a b)", "'",
+    "%", "_", "100%", "a_b", "\\", "\\\\%", "speaker\x00\x01\x1f", "x" * 10_000,
+    "speaker " * 2000, "AND OR NOT", "col:speaker", "{identifiers}: 1", "^speaker",
+    "(speaker", "sp'eaker", "😀", "\u202espeaker",
+])
+def test_hostile_queries_are_text(text):
+    _catalog()
+    result = _find(text)
+    assert isinstance(result.total, int)
+
+
+def test_query_syntax_matches_only_as_text():
+    _catalog()
+    assert _find("%").items == [] and _find("_").items == []
+    assert sorted(_skus(_find('"speaker'))) == ["SPK-1001", "SPK-1002"]
+
+
+def test_unknown_filters_and_facets_are_refused_by_name():
+    with session_scope() as session:
+        with pytest.raises(Invalid, match="colur"):
+            build_query(session, filters={"colur": "red"})
+        with pytest.raises(Invalid, match="brnd"):
+            build_query(session, facets="family,brnd")
+        with pytest.raises(Invalid, match="price"):
+            build_query(session, sort="price")
+        assert build_query(session, filters={"colour": "red"}, facets="brand").facets == (
+            "brand",)
+
+
+def test_pages_follow_their_cursor():
+    _catalog()
+    seen: list[str] = []
+    cursor = None
+    while True:
+        result = _find("", limit=2, cursor=cursor)
+        seen += _skus(result)
+        cursor = result.next_cursor
+        if cursor is None:
+            break
+    assert seen == ["HDP-2001", "SPK-1002", "SPK-1001"]
+    relevance = _find("speaker", limit=1)
+    second = _find("speaker", limit=1, cursor=relevance.next_cursor)
+    assert {*_skus(relevance), *_skus(second)} == {"SPK-1001", "SPK-1002"}
