@@ -3,9 +3,9 @@ reindex.
 
 Every writer marks the products it changes ``search_dirty`` in its own transaction (the
 catalog does it in ``write_products``; the listener below does it for the variants of a
-changed product model). After the commit, one ``search.index`` job is enqueued unless one
-is queued already: that job drains every dirty product in batches, so a burst of writes
-becomes a few index updates, and no request ever waits for the index.
+changed product model) and records a ``search.index`` job in the same transaction unless
+one is queued already: that job drains every dirty product in batches, so a burst of
+writes becomes a few index updates, and no request ever waits for the index.
 
 A batch claims its products (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent jobs
 split the work and a writer waits for the batch's few milliseconds; SQLite: the batch's
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, select, true, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pim.catalog.listeners import ProductsChanged
@@ -42,46 +42,31 @@ Progress = Callable[[int, int], None]
 
 def mark_dirty(session: Session, change: ProductsChanged) -> None:
     """``catalog.products_changed`` listener: these products need indexing (the catalog's
-    own writes marked them already; variants of a changed model were not), and a job runs
-    once the transaction commits."""
+    own writes marked them already; variants of a changed model were not), and the
+    ``search.index`` job runs once the transaction commits."""
     if not change.product_ids:
         return
     for chunk in chunks(sorted(set(change.product_ids)), 900):
         session.execute(update(Product).where(Product.id.in_(chunk),
                                               Product.search_dirty.is_(False))
                         .values(search_dirty=True).execution_options(synchronize_session=False))
-    index_after_commit(session)
+    ensure_index_job(session)
 
 
-def index_after_commit(session: Session) -> None:
-    if session.info.get(_ENQUEUE_KEY):
+def ensure_index_job(session: Session) -> None:
+    """Once per transaction: enqueue ``search.index`` in it (dispatched when it commits)
+    unless one is queued already. A queued job reads the flags only when it starts, after
+    this commit: the share lock taken on it here holds its claim (an UPDATE of its row)
+    until this transaction ends (PostgreSQL; SQLite serialises writers anyway)."""
+    transaction = session.get_transaction()
+    if transaction is None or session.info.get(_ENQUEUE_KEY) is transaction:
         return
-    session.info[_ENQUEUE_KEY] = True
-
-    def committed(done: Session) -> None:
-        done.info.pop(_ENQUEUE_KEY, None)
-        schedule_indexing()
-
-    def forget(rolled_back: Session) -> None:
-        rolled_back.info.pop(_ENQUEUE_KEY, None)
-        if event.contains(rolled_back, "after_commit", committed):
-            event.remove(rolled_back, "after_commit", committed)
-
-    event.listen(session, "after_commit", committed, once=True)
-    event.listen(session, "after_soft_rollback", forget, once=True)
-
-
-def schedule_indexing(factory: sessionmaker[Session] | None = None) -> str | None:
-    """Enqueue the draining job unless one is waiting to start: a waiting job will see
-    every product marked before it starts (it reads the flags when it runs)."""
-    from pim.db import session_scope
-
-    with session_scope() as session:
-        waiting = session.scalar(select(Job.id).where(Job.kind == SEARCH_INDEX,
-                                                      Job.status == "queued").limit(1))
-        if waiting is not None:
-            return None
-        return enqueue(SEARCH_INDEX, {}, session=session)
+    waiting = session.scalar(select(Job.id).where(Job.kind == SEARCH_INDEX,
+                                                  Job.status == "queued")
+                             .limit(1).with_for_update(read=True))
+    if waiting is None:
+        enqueue(SEARCH_INDEX, {}, session=session)
+    session.info[_ENQUEUE_KEY] = transaction
 
 
 def index_dirty(factory: sessionmaker[Session], backend: SearchBackend,

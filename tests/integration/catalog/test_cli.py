@@ -215,7 +215,7 @@ def test_an_ordinary_failure_prints_one_clear_line_and_no_traceback(
     assert reason in lines[0]
     assert "Traceback" not in result.output and "attempt" not in result.output
     with session_factory(db)() as s:
-        job = s.scalar(select(Job))
+        job = s.scalar(select(Job).where(Job.kind == "import"))
     assert (job.status, job.attempts) == ("failed", 1)  # a permanent error: never retried
     assert "attempt" not in job.error and "Traceback" not in job.error
 
@@ -248,7 +248,7 @@ def test_an_import_job_reports_rows_against_a_total(cli, db, demo_structure, tmp
         f"EL-{n},electronics,Speaker {n}\n" for n in range(30)))
     cli("import", path)
     with session_factory(db)() as s:
-        job = s.scalar(select(Job))
+        job = s.scalar(select(Job).where(Job.kind == "import"))
     assert (job.progress_done, job.progress_total) == (30, 30)
 
 
