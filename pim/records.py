@@ -28,6 +28,7 @@ identifier     ``str`` (GTIN/EAN digits with a valid check digit, or an MPN)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, get_args
@@ -66,6 +67,32 @@ ValueEntry = dict[str, Any]
 """One value: ``{"locale": str | None, "scope": str | None, "data": Any}``."""
 
 Values = dict[str, list[ValueEntry]]
+
+
+# SKUs and product model codes: at most SKU_MAX_LENGTH characters, no "/" or "\\" (a SKU is
+# one path segment of the API and a file name in exports), no control characters (C0, DEL,
+# C1), no bidirectional or invisible formatting characters (they make two different SKUs
+# look the same), no whitespace at either end, and not "." or "..". Checked when a product
+# or model is created, by every writer (API, bulk, UI, import, ERP): a stored SKU outside
+# it stays addressable and writable.
+SKU_MAX_LENGTH = 255
+_SKU_FORBIDDEN = re.compile(
+    "[/\\\\\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def sku_problem(sku: object) -> str | None:
+    """Why ``sku`` cannot name a new product or model, else None (see above)."""
+    if not isinstance(sku, str) or not sku:
+        return "a SKU is required"
+    if len(sku) > SKU_MAX_LENGTH:
+        return f"is {len(sku)} characters long; at most {SKU_MAX_LENGTH} allowed"
+    found = _SKU_FORBIDDEN.search(sku)
+    if found is not None:
+        return (f"contains U+{ord(found.group()):04X} at position {found.start() + 1}; a SKU "
+                "has no slash, backslash, control or invisible formatting characters")
+    if sku != sku.strip() or sku in (".", ".."):
+        return "must not start or end with whitespace, nor be '.' or '..'"
+    return None
 
 
 GTIN_LENGTHS = frozenset({8, 12, 13, 14})

@@ -80,6 +80,9 @@ def read_structure(session: Session, segment: str, code: str | None = None):
 def write_structure(session: Session, segment: str, code: str,
                     data: dict[str, Any]) -> Response:
     kind, attr = _KINDS[segment]
+    if "code" in data and data["code"] != code:  # as for channels: never ignored silently
+        raise Invalid(f"the code in the body must match the path ({code!r})",
+                      errors=[{"field": "code", "message": f"must be {code!r}"}])
     data = {k: v for k, v in data.items() if k != "code"}
     existed = code in getattr(load_context(session), attr)
     apply_structure(session, kind, code, data)

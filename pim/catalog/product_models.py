@@ -16,7 +16,7 @@ from pim.catalog.values import validate_values
 from pim.db import utcnow
 from pim.history.diff import diff_states
 from pim.history.models import HistoryEntry
-from pim.records import ProductRecord, ValueKey, set_value
+from pim.records import ProductRecord, ValueKey, set_value, sku_problem
 
 
 def model_state(model: ProductModel, parent_code: str | None) -> dict[str, Any]:
@@ -58,6 +58,8 @@ def write_product_models(
             "enabled": True, "categories": [], "values": {}, "associations": {}}
         new = copy.deepcopy(old)
         errors: list[dict[str, Any]] = []
+        if model is None and (problem := sku_problem(record.sku)) is not None:
+            errors.append({"field": "code", "message": problem})
         if record.family_variant is not None:
             variant = session.get(FamilyVariant, record.family_variant)
             if variant is None:
@@ -81,6 +83,10 @@ def write_product_models(
                 new["parent"] = parent.code
                 new["family_variant"] = new["family_variant"] or parent.family_variant_code
                 new["family"] = new["family"] or parent.family_code
+        if model is None and not new["family"] and not errors:
+            errors.append({"field": "family_variant", "message": (
+                "a new product model needs its family variant (family_variant), or a parent "
+                "model")})
         if record.categories is not None:
             unknown = [c for c in record.categories if c not in cache.category_ids]
             if unknown:

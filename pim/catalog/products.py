@@ -36,7 +36,7 @@ from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, ValueChecks, vali
 from pim.db import fewer_collections, insert_many, json_dumps, utcnow
 from pim.history.diff import diff_states, empty_state
 from pim.history.models import HistoryEntry
-from pim.records import CatalogContext, ProductRecord, ValueKey, get_value
+from pim.records import CatalogContext, ProductRecord, ValueKey, get_value, sku_problem
 
 SourceKind = Literal["user", "import", "erp", "system"]
 
@@ -232,6 +232,10 @@ def _write_products(
             continue
         seen.add(record.sku)
         product = existing.get(record.sku)
+        if product is None and (problem := sku_problem(record.sku)) is not None:
+            result.status = "refused"
+            result.errors.append({"field": "sku", "message": problem})
+            continue
         old = states.get(record.sku) or empty_state(record.sku)
         expected = expected_versions.get(record.sku, record.version)
         if expected is not None and (product.version if product else 0) != expected:
