@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +24,7 @@ from pim.auth.actor import WRITE_CONTENT, Actor, require_role
 from pim.catalog.edits import patch_product
 from pim.catalog.schemas import ProductPatch, ValueIn
 from pim.catalog.versions import VersionCondition
-from pim.errors import Invalid
+from pim.errors import ErrorItem, Invalid
 from pim.history.service import get_entry
 from pim.records import get_value
 from pim.web.editor_fields import (
@@ -163,7 +162,7 @@ def _merge(fields: list[EditorField], changes: dict[str, tuple[EditorField, Form
                        merge=rows, changed_by_them=by_them)
 
 
-def _field_errors(errors: list[dict[str, Any]],
+def _field_errors(errors: list[ErrorItem],
                   chosen: Mapping[str, tuple[EditorField, Form, Form]]) -> dict[str, str]:
     found: dict[str, str] = {}
     for error in errors:
