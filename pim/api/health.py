@@ -8,6 +8,7 @@ from sqlalchemy import text
 from pim.api.openapi import problems
 from pim.api.schemas import HealthOut
 from pim.db import read_session
+from pim.search import health as search_health
 
 
 @get("/health", sync_to_thread=True, exclude_from_auth=True, tags=["health"],
@@ -18,7 +19,9 @@ def health_route() -> Response[HealthOut]:
     try:
         with read_session() as session:
             session.execute(text("SELECT 1"))
+            searching = search_health(session)
     except Exception as error:  # the point of a health check is to report, not raise
         return Response(HealthOut(status="unavailable", database=type(error).__name__),
                         status_code=503)
-    return Response(HealthOut(status="ok", database="ok"))
+    return Response(HealthOut(status="ok", database="ok", search="ok" if searching["ok"]
+                              else f"unavailable: {searching.get('error', '')}"[:200]))

@@ -141,3 +141,5 @@ class MeOut(BaseModel):
 class HealthOut(BaseModel):
     status: Literal["ok", "unavailable"]
     database: str
+    search: str = Field("ok", description='"ok", or why the search backend does not answer '
+                        "(search is then degraded; the hub still serves).")

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
+from pim.catalog.models import Product
 from pim.db import chunks, insert_many, utcnow
 from pim.errors import Invalid, NotFound
 from pim.search.documents import SearchDocument
@@ -103,9 +104,10 @@ class SqlBackend:
         return run_search(session, query)
 
     def health(self, session: Session) -> dict[str, Any]:
-        documents = session.scalar(select(func.count()).select_from(D)) or 0
+        pending = session.scalar(select(func.count()).select_from(Product)
+                                 .where(Product.search_dirty == true())) or 0
         return {"backend": f"sql ({session.get_bind().dialect.name})", "ok": True,
-                "documents": documents}
+                "pending": pending}
 
 
 # --- Writing documents.

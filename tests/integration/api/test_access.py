@@ -263,7 +263,8 @@ def test_the_rate_limit_answers_429_with_retry_after(world, monkeypatch):
 
 def test_health_needs_no_token(client):
     response = client.get("/health")
-    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok",
+                                                           "search": "ok"}
 
 
 def test_options_needs_a_token_and_then_lists_the_methods(client, world):

@@ -167,3 +167,75 @@ def test_pages_follow_their_cursor():
     relevance = _find("speaker", limit=1)
     second = _find("speaker", limit=1, cursor=relevance.next_cursor)
     assert {*_skus(relevance), *_skus(second)} == {"SPK-1001", "SPK-1002"}
+
+
+def test_channel_status_completeness_and_errors_filter_and_facet():
+    from pim.auth.actor import SYSTEM
+    from pim.workflow.models import Completeness, ProductChannelStatus
+    from pim.workflow.transitions import submit_for_review
+
+    _catalog()
+    with session_scope() as session:
+        submit_for_review(session, "webshop-uk", ["SPK-1001"], actor=SYSTEM)
+    in_review = SearchFilters(channel="webshop-uk", status=("in_review",))
+    assert _skus(_find("", filters=in_review)) == ["SPK-1001"]
+    drafts = SearchFilters(channel="webshop-uk", status=("draft",))
+    assert sorted(_skus(_find("", filters=drafts))) == ["HDP-2001", "SPK-1002"]
+    result = _find("", filters=SearchFilters(channel="webshop-uk"), facets=("status",))
+    with session_scope() as session:
+        reviewed = session.scalar(select(func.count()).select_from(ProductChannelStatus).where(
+            ProductChannelStatus.channel_code == "webshop-uk",
+            ProductChannelStatus.status == "in_review"))
+        below = set(session.scalars(
+            select(Product.sku).join(Completeness, Completeness.product_id == Product.id)
+            .where(Completeness.channel_code == "webshop-uk", Completeness.percent < 100)))
+        erring = set(session.scalars(
+            select(Product.sku).join(Completeness, Completeness.product_id == Product.id)
+            .where(Completeness.channel_code == "webshop-uk",
+                   func.json_array_length(Completeness.errors) > 0)
+            if session.get_bind().dialect.name == "sqlite" else
+            select(Product.sku).join(Completeness, Completeness.product_id == Product.id)
+            .where(Completeness.channel_code == "webshop-uk",
+                   func.jsonb_array_length(Completeness.errors) > 0)))
+    assert {f.value: f.count for f in result.facets["status"]} == {
+        "in_review": reviewed, "draft": 3 - reviewed}
+    incomplete = SearchFilters(channel="webshop-uk", completeness_below=100)
+    assert set(_skus(_find("", filters=incomplete))) == below
+    assert below  # the factory's products lack images and descriptions there
+    with_errors = SearchFilters(channel="webshop-uk", has_errors=True)
+    assert set(_skus(_find("", filters=with_errors))) == erring
+
+
+def test_filters_needing_a_channel_are_refused_without_one():
+    with pytest.raises(Invalid, match="channel"):
+        _find("", filters=SearchFilters(status=("draft",)))
+    with pytest.raises(Invalid, match="channel"):
+        _find("", facets=("status",))
+
+
+def test_select_options_and_brand_are_facets_and_filters():
+    _catalog()
+    with session_scope() as session:
+        query = build_query(session, text="", filters={"brand": "Sonara"},
+                            facets=["brand", "features"])
+        result = search(session, query)
+    assert _skus(result) == ["HDP-2001"]
+    assert [(f.value, f.count) for f in result.facets["brand"]] == [("Sonara", 1)]
+
+
+def test_a_variant_is_found_by_its_models_values():
+    from pim.catalog.product_models import write_product_models
+    from pim.catalog.products import CatalogCache, WritePolicy
+    from pim.records import ProductRecord
+
+    with session_scope() as session:
+        write_product_models(session, [ProductRecord(
+            sku="JKT", kind="product_model", family="apparel", family_variant=None,
+            values={"name": one("Stormproof jacket", "en_GB")})], actor="t", source="api",
+            policy=WritePolicy("system"), cache=CatalogCache(session))
+    with session_scope() as session:
+        write(session, ProductRecord(sku="JKT-M", family="apparel", parent="JKT",
+                                     values={}))
+    index_pending(session_factory())
+    assert _skus(_find("stormproof")) == ["JKT-M"]
+    assert _skus(_find("JKT")) == ["JKT-M"]
