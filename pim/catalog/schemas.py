@@ -6,12 +6,12 @@ path refuses the same things with the same words.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pim.catalog.values import PatternError, compile_pattern
 from pim.db import INT_MAX
 from pim.records import ATTRIBUTE_TYPES
 
@@ -77,8 +77,8 @@ class AttributeValidation(_In):
     def _compiles(cls, value: str | None) -> str | None:
         if value:
             try:
-                re.compile(value)
-            except re.error as error:
+                compile_pattern(value)
+            except PatternError as error:
                 raise ValueError(f"invalid regular expression: {error}") from None
         return value
 
