@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from pim.config import get_settings
@@ -258,6 +259,26 @@ def on_outer_commit(session: Session, committed: Callable[[Session], None], *,
     # dispatched is not allowed, and a session lives for a request or a batch.
     event.listen(session, "after_commit", on_commit)
     event.listen(session, "after_soft_rollback", on_rollback)
+
+
+# SQLSTATEs of PostgreSQL's refusals that running the transaction again may not meet:
+# serialization_failure, deadlock_detected, lock_not_available.
+_RACE_STATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def lost_a_race(error: BaseException) -> bool:
+    """Whether ``error`` is the database refusing a write because of a concurrent one (a
+    unique key another transaction took first, a deadlock, a serialization failure,
+    SQLite's write lock held past the busy timeout), so that the same work, run again on
+    fresh reads, may succeed."""
+    if isinstance(error, IntegrityError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    original = error.orig
+    if getattr(original, "sqlstate", None) in _RACE_STATES:
+        return True
+    return "database is locked" in str(original)
 
 
 def affected(result: Result[Any]) -> int:

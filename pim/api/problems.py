@@ -21,7 +21,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from pim.db import lost_a_race
 from pim.errors import DomainError, ErrorItem, StaleVersion, field_path
 
 PROBLEM_JSON = "application/problem+json"
@@ -106,8 +108,24 @@ def _server_error(request: Request, error: Exception) -> Response:
                             instance=request.url.path)
 
 
+def _database_error(request: Request, error: Exception) -> Response:
+    """A write the database refused because of a concurrent one that no service retried
+    (the services retry their own single writes): a conflict to try again, not a server
+    error. The statement and its parameters go to the log only."""
+    if not lost_a_race(error):
+        return _server_error(request, error)
+    log.warning("concurrent write refused on %s %s: %s", request.method, request.url.path,
+                error)
+    if isinstance(error, IntegrityError):
+        return problem_response(409, "a concurrent change conflicts with this one; "
+                                "reload and try again", instance=request.url.path)
+    return problem_response(503, "the data is busy with concurrent changes; try again",
+                            instance=request.url.path, headers={"Retry-After": "1"})
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain_error,
+    DBAPIError: _database_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
     Exception: _server_error,

@@ -3,11 +3,11 @@ on the API router and on the feed routes.
 
 A route names the one it needs:
 
-- ``session: WriteSession``: a unit of work (``pim.db.session_scope``). It is committed once
-  the handler has returned and its response is built, before anything is sent, so a commit
-  that fails answers an error, never a success; it is rolled back when the handler (or
-  building the response) raises. Litestar runs the commit in a worker thread; a rollback
-  after an error runs on the event loop.
+- ``session: WriteSession``: a unit of work (as ``pim.db.session_scope``). It is committed
+  once the handler has returned and its response is built, before anything is sent, so a
+  commit that fails answers an error, never a success; it is rolled back when the handler
+  (or building the response) raises. The commit runs in a thread of its own (``_COMMITS``,
+  not the handlers' executor); a rollback after an error runs on the event loop.
 - ``reader: ReadSession``: a read-only session (``pim.db.read_session``): it never takes
   SQLite's write lock, so reads run beside an import; rolled back and closed after.
 
@@ -18,18 +18,34 @@ statement on the serving thread's own connection, on the event loop) and needs n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TypeAlias
 
+import anyio.to_thread
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.orm import Session
 
-from pim.db import read_session, session_scope
+from pim.db import read_session, session_factory
+
+# Commits run in threads of their own, never in the executor that runs the handlers: when
+# every handler thread waits for a lock (editors PATCHing one product: a row lock on
+# PostgreSQL, the write lock on SQLite), the commit that releases it must not queue behind
+# them. It did: with more concurrent writers than executor threads (6 on 2 cores) the
+# writers waited out SQLite's busy timeout and failed (PostgreSQL would wait for ever).
+_COMMITS = anyio.CapacityLimiter(8)
 
 
-def provide_session() -> Iterator[Session]:
-    with session_scope() as session:
+async def provide_session() -> AsyncIterator[Session]:
+    session = session_factory()()
+    try:
         yield session
+    except BaseException:
+        session.rollback()
+        raise
+    else:
+        await anyio.to_thread.run_sync(session.commit, limiter=_COMMITS)
+    finally:
+        session.close()
 
 
 def provide_reader() -> Iterator[Session]:

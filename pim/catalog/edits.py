@@ -10,10 +10,13 @@ and never lets a bad line block the others.
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pim.auth.actor import Actor
@@ -24,11 +27,13 @@ from pim.catalog.read import get_product, get_product_model
 from pim.catalog.refusals import refused_errors
 from pim.catalog.schemas import AssociationIn, BulkLine, ProductIn, ProductModelIn, ProductPatch
 from pim.catalog.versions import VersionCondition
-from pim.db import session_scope
+from pim.db import lost_a_race, session_scope
 from pim.errors import Conflict, Invalid, NotFound, StaleVersion, field_path
 from pim.records import AssociationLink, ProductRecord
 
 BULK_BATCH = 500  # bulk lines written per transaction
+T = TypeVar("T")
+log = logging.getLogger("pim.catalog")
 
 
 def to_record(sku: str, body: ProductIn | ProductPatch) -> ProductRecord:
@@ -58,8 +63,14 @@ def _body_values(body: BaseModel) -> dict[str, Any]:
 def create_product(session: Session, body: ProductIn, actor: Actor, *,
                    source: str) -> dict[str, Any]:
     """Create the product (Conflict when the SKU exists); the product as stored."""
-    [result] = write_products(session, [to_record(body.sku, body)], actor=actor.name,
-                              source=source, expected_versions={body.sku: 0})
+    record = to_record(body.sku, body)
+
+    def write() -> WriteResult:
+        [result] = write_products(session, [record], actor=actor.name, source=source,
+                                  expected_versions={body.sku: 0})
+        return result
+
+    result = _write_racing(session, body.sku, write)
     if not result.ok:
         if any(e.get("field") == "version" for e in result.errors):
             raise Conflict(f"product {body.sku!r} already exists; PATCH it instead")
@@ -67,8 +78,11 @@ def create_product(session: Session, body: ProductIn, actor: Actor, *,
     return get_product(session, body.sku)
 
 
-def current_version(session: Session, sku: str) -> int:
-    version = session.scalar(select(Product.version).where(Product.sku == sku))
+def current_version(session: Session, sku: str, *, lock: bool = False) -> int:
+    """The product's version; with ``lock``, the row stays locked (PostgreSQL) until the
+    transaction ends, so the version read is the one a write replaces."""
+    query = select(Product.version).where(Product.sku == sku)
+    version = session.scalar(query.with_for_update() if lock else query)
     if version is None:
         raise NotFound(f"product {sku!r} does not exist")
     return version
@@ -77,19 +91,50 @@ def current_version(session: Session, sku: str) -> int:
 def patch_product(session: Session, sku: str, body: ProductPatch, actor: Actor,
                   condition: VersionCondition | None, *, source: str) -> dict[str, Any]:
     """Merge ``body`` into the product, only while its version meets ``condition`` (what the
-    client read: If-Match) when one is given. The product as stored."""
+    client read: If-Match) when one is given; without one, over whatever version is
+    current. The product as stored.
+
+    The version is read with the row locked, so the check and the write are one: a
+    concurrent writer waits for this one, and then fails its own ``condition`` (412) or,
+    having none, writes over this version. Nothing is lost and no writer fails on a race."""
     if body.sku not in (None, sku):
         raise Invalid("the SKU of a product cannot change",
                       errors=[{"field": "sku", "message": f"must be {sku!r}"}])
-    current = current_version(session, sku)
-    if condition is not None:
-        condition.check(sku, current)
-    # Written only over the version just checked: a writer in between makes it stale (412).
-    [result] = write_products(session, [to_record(sku, body)], actor=actor.name, source=source,
-                              expected_versions={sku: current})
+    record = to_record(sku, body)
+
+    def write() -> tuple[WriteResult, int]:
+        current = current_version(session, sku, lock=True)
+        if condition is not None:
+            condition.check(sku, current)
+        [result] = write_products(session, [record], actor=actor.name, source=source,
+                                  expected_versions={sku: current})
+        return result, current
+
+    result, current = _write_racing(session, sku, write)
     if not result.ok:
         _raise_refused(result, _body_values(body), current)
     return get_product(session, sku)
+
+
+WRITE_ATTEMPTS = 3  # a single write run again after losing a race to a concurrent one
+
+
+def _write_racing(session: Session, sku: str, write: Callable[[], T]) -> T:
+    """``write()`` in a savepoint, run again (reading afresh) when the database refuses it
+    because of a concurrent write: a deadlock, or a key taken first (two creations of one
+    SKU; a category deleted meanwhile). The row locks make this rare; a write that loses
+    ``WRITE_ATTEMPTS`` times in a row is a Conflict (409), never a server error."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with session.begin_nested():
+                return write()
+        except DBAPIError as error:
+            if not lost_a_race(error):
+                raise
+            log.info("write of %s lost a race (attempt %d): %s", sku, attempt,
+                     type(getattr(error, "orig", error)).__name__)
+    raise Conflict(f"product {sku!r} is being changed by other writers at the same moment; "
+                   "try again")
 
 
 def replace_associations(session: Session, sku: str,

@@ -48,7 +48,9 @@ def write_product_models(
     for record in records:
         result = WriteResult(sku=record.sku, status="unchanged", row=record.row)
         results.append(result)
-        model = session.scalar(select(ProductModel).where(ProductModel.code == record.sku))
+        # Locked (PostgreSQL) until the transaction ends: its version is the one replaced.
+        model = session.scalar(select(ProductModel).where(ProductModel.code == record.sku)
+                               .with_for_update())
         parent_code = None
         if model is not None and model.parent_id:
             parent_code = session.scalar(

@@ -1,7 +1,8 @@
 """Writing products: the one path the API, UI, CLI, imports and ERP pulls all take.
 
 ``write_products`` validates a batch of records against the catalog, applies the ownership
-policy, refuses stale versions, merges the given fields into the stored product, and for
+policy, locks the products it reads (so a version check holds until the write commits)
+and refuses stale versions, merges the given fields into the stored product, and for
 every product that really changed bumps its version, records a history entry with a
 field-level diff, marks it dirty for search and announces it (``listeners.products_changed``:
 completeness, "changed since published"). A record that changes
@@ -209,10 +210,14 @@ def _write_products(
     expected_versions = expected_versions or {}
     skus = [r.sku for r in records]
     # Plain rows, not ORM objects: a batch of 1000 updates builds no identity map.
+    # Locked until the transaction ends, in SKU order (so batches overlapping in any order
+    # cannot deadlock): a concurrent writer of the same products waits, then reads the
+    # versions this one writes. The version check below is therefore part of the write. On
+    # SQLite, FOR UPDATE is not said: a writer holds the database's write lock from BEGIN.
     existing = {p.sku: p for p in session.execute(
         select(Product.id, Product.sku, Product.version, Product.family_code,
                Product.parent_id, Product.enabled, Product.values)
-        .where(Product.sku.in_(skus)))}
+        .where(Product.sku.in_(skus)).order_by(Product.sku).with_for_update(of=Product))}
     states = _load_states(session, list(existing.values()))
     now = utcnow()
     # Products the import worker made (CheckedValues.created) come with their JSON columns

@@ -72,7 +72,9 @@ def restore_product(
     if entry is None:
         raise NotFound(f"product {sku!r} has no version {version}")
     state = entry.state
-    product = session.scalar(select(Product).where(Product.sku == sku))
+    # Locked (PostgreSQL) until the transaction ends: the condition checks the version the
+    # restore replaces.
+    product = session.scalar(select(Product).where(Product.sku == sku).with_for_update())
     if product is None:
         raise NotFound(f"product {sku!r} does not exist")
     record = ProductRecord(
