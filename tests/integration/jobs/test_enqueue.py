@@ -53,6 +53,23 @@ def test_a_job_enqueued_in_a_session_reaches_rq_only_when_the_session_commits(wi
     assert with_redis.exists(f"rq:job:{rq_job_id(job_id, 0)}")
 
 
+def test_a_savepoint_released_or_rolled_back_neither_sends_nor_drops_a_pending_job(
+        with_redis):
+    with session_factory()() as session:
+        job_id = enqueue("test.count", {"items": 1}, session=session)
+        with session.begin_nested():  # SQLAlchemy 2.1 announces this release as a commit
+            session.get(Job, job_id)
+        assert not with_redis.exists(f"rq:job:{rq_job_id(job_id, 0)}")
+        try:
+            with session.begin_nested():
+                raise ValueError("a savepoint rolled back")
+        except ValueError:
+            pass
+        session.commit()
+
+    assert with_redis.exists(f"rq:job:{rq_job_id(job_id, 0)}")
+
+
 def test_a_job_enqueued_in_a_rolled_back_session_leaves_no_trace(with_redis):
     with session_factory()() as session:
         job_id = enqueue("test.count", {"items": 1}, session=session)
