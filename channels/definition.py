@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from channels.renditions import Rendition
 from pim.records import VARIANT_FIELDS
 
 PRESETS_DIR = Path(__file__).parent / "presets"
@@ -42,6 +43,7 @@ COMPUTED_FIELDS = frozenset(
         "sku",
         "parent_sku",
         "link",
+        "image_renditions",
         "price",
         "sale_price",
         "map_price",
@@ -144,14 +146,6 @@ class AvailabilityRule(_Strict):
     otherwise: Literal["out_of_stock", "backorder", "preorder"] = "out_of_stock"
 
 
-class Rendition(_Strict):
-    width: int = Field(gt=0)
-    height: int = Field(gt=0)
-    fit: Literal["contain", "cover", "fill", "inside", "outside"] = "contain"
-    format: Literal["jpeg", "png", "webp", "avif"] = "jpeg"
-    background: str | None = None  # e.g. "#ffffff" when padding to the box
-
-
 class FeedOptions(_Strict):
     """How feeds write this channel; a format that has no use for an option ignores it."""
 
@@ -181,6 +175,8 @@ class ChannelDefinition(_Strict):
     renditions: dict[str, Rendition] = Field(default_factory=dict)
     # The rendition whose URLs fill `images`; the first declared rendition when unset.
     image_rendition: str | None = None
+    # Where the hub's /media path is reached from outside, e.g. a CDN fronting the hub
+    # ("https://cdn.example/media"); empty: the hub itself (PIM_BASE_URL + "/media").
     media_base_url: str = ""
     product_url_template: str | None = None  # placeholders: {sku} {parent_sku} {locale}
     # Which product model a variant's parent_sku names, and so what every format groups by

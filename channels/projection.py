@@ -17,18 +17,18 @@ from typing import Any
 
 from channels.assortment import in_assortment, skus_exclusive_elsewhere
 from channels.definition import ChannelDefinition
+from channels.media import MediaFacts, media_display, project_images
 from channels.resolution import (
     ValueLookup,
     display_value,
     first_label,
     first_set,
-    media_url,
     option_label,
     plain_number,
     prices_in,
     url_segment,
 )
-from pim.records import CatalogContext, ChannelVariant, ProductRecord
+from pim.records import CatalogContext, ChannelVariant, ProductRecord, ValueProblem
 
 __all__ = [
     "canonical_json",
@@ -51,10 +51,12 @@ def project_product(
     context: CatalogContext,
     *,
     updated_at: datetime | None = None,
+    media: MediaFacts | None = None,
 ) -> list[ChannelVariant]:
     """One variant per channel locale, in the channel's locale order."""
     return [
-        project_variant(product, ancestors, channel, context, locale, updated_at=updated_at)
+        project_variant(product, ancestors, channel, context, locale, updated_at=updated_at,
+                        media=media)
         for locale in channel.locales
     ]
 
@@ -67,18 +69,21 @@ def project_variant(
     locale: str,
     *,
     updated_at: datetime | None = None,
+    media: MediaFacts | None = None,
 ) -> ChannelVariant:
     """Project ``product`` (with its ``ancestors``, nearest parent first) into ``channel``
     for ``locale``. ``updated_at`` is passed in rather than read from a clock so the output
-    stays a function of its inputs."""
+    stays a function of its inputs. ``media``: the facts of the stored assets the product's
+    values name (see ``channels.media``); without it, image sizes are left out and every
+    stored image is taken as drawable."""
     if locale not in channel.locales:
         raise ValueError(f"channel {channel.code!r} does not publish locale {locale!r}")
     chain = (product, *ancestors)
     fallback = channel.fallback_locales.get(locale)
     lookup = ValueLookup(chain, context, channel.code, locale, fallback)
     labels_in = label_locales(channel, locale)
-    renditions = tuple(channel.renditions)
     fields: dict[str, Any] = {"id": product.sku, "sku": product.sku}
+    problems: list[ValueProblem] = []
 
     parent_sku = _group_sku(product, ancestors, channel)
     if parent_sku:
@@ -88,7 +93,7 @@ def project_variant(
             channel.product_url_template, product.sku, parent_sku, locale
         )
 
-    _mapped_fields(fields, lookup, channel, context, labels_in)
+    _mapped_fields(fields, lookup, channel, context, labels_in, media, problems)
     _price_fields(fields, lookup, channel)
     _stock_fields(fields, product, channel)
 
@@ -109,14 +114,18 @@ def project_variant(
         data = lookup.get(code)
         if data is None:
             continue
-        shown = display_value(
-            context.attributes.get(code),
-            data,
-            label_locales=labels_in,
-            currency=channel.currency,
-            media_base_url=channel.media_base_url,
-            renditions=renditions,
-        )
+        spec = context.attributes.get(code)
+        if spec is not None and spec.type == "media" and isinstance(data, str):
+            shown = media_display(data, channel.media_base_url, channel.renditions)
+        else:
+            shown = display_value(
+                spec,
+                data,
+                label_locales=labels_in,
+                currency=channel.currency,
+                media_base_url=channel.media_base_url,
+                renditions=tuple(channel.renditions),
+            )
         if shown is not None:
             attributes[code] = shown
     if attributes:
@@ -134,6 +143,7 @@ def project_variant(
         sku=product.sku,
         fields=fields,
         version=product.version,
+        problems=problems,
     )
 
 
@@ -149,19 +159,10 @@ def content_hash(fields: dict[str, Any]) -> str:
 # --- Field groups.
 
 
-def _mapped_fields(fields, lookup, channel, context, labels_in) -> None:
+def _mapped_fields(fields, lookup, channel, context, labels_in, media, problems) -> None:
     for name, sources in channel.mapping.fields.items():
         if name == "images":
-            images = []
-            for source in sources:
-                data = lookup.get(source.attribute, source.locale, source.scope)
-                for asset in data if isinstance(data, list) else [data]:
-                    if isinstance(asset, str) and asset:
-                        images.append(
-                            media_url(asset, channel.media_base_url, channel.primary_rendition)
-                        )
-            if images:
-                fields["images"] = images
+            project_images(fields, problems, lookup, sources, channel, context, media)
             continue
         for source in sources:
             data = lookup.get(source.attribute, source.locale, source.scope)

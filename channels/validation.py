@@ -187,6 +187,8 @@ def check_variant(
     if not validator.is_valid(fields):
         for violation in validator.violations(fields):
             errors.append(_field_error(violation, validator, variant, channel, reverse, context))
+    for problem in variant.problems:
+        errors.append(_problem_error(problem, variant, channel, context))
     for output, code in family_fields:
         if output in missing:
             error = _locate(output.split("."), variant, channel, reverse, context)
@@ -291,6 +293,18 @@ def _locate(path, variant, channel, reverse, context) -> FieldError:
             locale = locale or (variant.locale if spec.localizable else None)
             scope = scope or (channel.code if spec.scopable else None)
     return FieldError(pointer, "", "", attribute, locale, scope)
+
+
+def _problem_error(problem: ValueProblem, variant: ChannelVariant, channel: ChannelDefinition,
+                   context: CatalogContext | None) -> FieldError:
+    """A value the projection had to leave out (an image with no rendition), at the field it
+    would have filled."""
+    locale, scope = problem.locale, problem.scope
+    spec = context.attributes.get(problem.attribute) if context is not None else None
+    if spec is not None:
+        locale = locale or (variant.locale if spec.localizable else None)
+        scope = scope or (channel.code if spec.scopable else None)
+    return FieldError("/images", problem.message, "rendition", problem.attribute, locale, scope)
 
 
 def _alternatives_required(value: Any) -> bool:

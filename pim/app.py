@@ -16,6 +16,7 @@ from pim.api.feeds import ROUTES as FEED_ROUTES
 from pim.api.health import health_route
 from pim.api.inputs import InputGuardMiddleware
 from pim.api.limits import BodyLimitMiddleware, reset_body_limits
+from pim.api.media import PUBLIC_ROUTES as MEDIA_ROUTES
 from pim.api.problems import EXCEPTION_HANDLERS
 from pim.api.security import forget_all_tokens, reset_rate_limits
 from pim.api.sessions import DEPENDENCIES
@@ -48,7 +49,8 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
     reset_rate_limits()
     reset_body_limits()
     forget_all_tokens()
-    handlers: list[Any] = [health_route, api_router(), *FEED_ROUTES, asset_route,
+    handlers: list[Any] = [health_route, api_router(), *FEED_ROUTES, *MEDIA_ROUTES,
+                           asset_route,
                            favicon_route, web_router()]
     openapi = OpenAPIConfig(
         title="PIM hub API",

@@ -22,7 +22,7 @@ from pim.db import Base
 from pim.erp.models import ErpConnector, ErpProductLink
 from pim.history.models import HistoryEntry
 from pim.jobs.models import Job
-from pim.media.models import Asset
+from pim.media.models import Asset, ChannelRendition, RenditionSpec, StoredRendition
 from pim.publishing.models import FeedKey, FeedVersion, Release, ReleaseItem, Snapshot
 from pim.search.models import SearchDocument, SearchTerm
 from pim.webhooks.models import Attempt, Delivery, Message, Subscription
@@ -30,10 +30,11 @@ from pim.workflow.models import Channel, Completeness, CompletenessDirty, Produc
 
 __all__ = [
     "ApiToken", "Asset", "Association", "AssociationType", "Attempt", "Attribute",
-    "AttributeGroup", "AttributeOption", "Base", "Category", "Channel", "Completeness",
+    "AttributeGroup", "AttributeOption", "Base", "Category", "Channel", "ChannelRendition",
+    "Completeness",
     "CompletenessDirty", "Currency", "Delivery", "ErpConnector", "ErpProductLink", "Family",
     "FamilyVariant", "FeedKey", "FeedVersion", "HistoryEntry", "Job", "Locale", "Message",
     "Product", "ProductCategory", "ProductChannelStatus", "ProductModel", "Release",
-    "ReleaseItem", "SearchDocument", "SearchTerm", "Snapshot", "Stock", "Subscription", "UnitFamily", "User",
-    "WebSession",
+    "ReleaseItem", "RenditionSpec", "SearchDocument", "SearchTerm", "Snapshot", "Stock",
+    "StoredRendition", "Subscription", "UnitFamily", "User", "WebSession",
 ]

@@ -375,6 +375,8 @@ VARIANT_FIELDS = {
     "mpn": "str",
     "link": "str: product page URL",
     "images": "list[str]: rendition URLs, main image first",
+    "image_renditions": 'list, one per image of `images`: {rendition name: {"url", "width", '
+    '"height", "type"}} (every rendition the channel declares; width and height once known)',
     "price": '{"amount": "12.50", "currency": "GBP"}',
     "sale_price": '{"amount": "9.99", "currency": "GBP"} | None',
     "map_price": "minimum advertised price, same shape | None",
@@ -405,3 +407,20 @@ class ChannelVariant:
     fields: dict[str, Any]
     version: int | None = None  # snapshot version once published
     content_hash: str | None = None
+    # Values the projection had to leave out (an image with no rendition): each becomes a
+    # completeness error on its attribute. Never part of ``fields``, so never published.
+    problems: list[ValueProblem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetFacts:
+    """What a projection needs to know of one stored asset (``pim.media`` supplies it): its
+    type and upright size, the sizes of its renditions drawn so far and the renditions that
+    cannot be drawn, each with its reason (both by spec hash)."""
+
+    sha256: str
+    media_type: str
+    width: int | None = None
+    height: int | None = None
+    drawn: dict[str, tuple[int, int]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)

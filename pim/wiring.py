@@ -34,13 +34,15 @@ from pim.auth.access import access_changed
 from pim.auth.web_sessions import end_sessions_of_disabled_user
 from pim.catalog import listeners as catalog
 from pim.jobs.recovery import maintenance_tasks
+from pim.media.hooks import draw_renditions_of_changed_products
 from pim.media.importing import import_media_hook
+from pim.media.renditions import renditions_failed
 from pim.publishing import events as publishing
 from pim.search.indexing import mark_dirty as mark_search_dirty
 from pim.webhooks.events import record_publishing_event
 from pim.webhooks.jobs import wake_overdue_subscriptions
 from pim.workflow.channels import channel_codes
-from pim.workflow.hooks import products_changed
+from pim.workflow.hooks import products_changed, products_showing_assets_changed
 from pim.workflow.imported_channels import apply_imported_channel
 
 _lock = threading.Lock()
@@ -61,6 +63,10 @@ def connect_listeners() -> None:
         catalog.structure_rows.connect(apply_imported_channel)
         # catalog -> media: an import stores its media files and downloads its media URLs.
         catalog.import_hooks.connect(import_media_hook)
+        # catalog -> media: a product that gains a media value gets its renditions drawn.
+        catalog.products_changed.connect(draw_renditions_of_changed_products)
+        # media -> workflow: an image that cannot be drawn is a completeness error.
+        renditions_failed.connect(products_showing_assets_changed)
         # publishing -> webhooks: each event becomes deliveries, in the same transaction.
         publishing.event_recorded.connect(record_publishing_event)
         # jobs -> webhooks: every runner's maintenance sends deliveries no job will send.

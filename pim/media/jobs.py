@@ -1,4 +1,8 @@
-"""The ``media_download`` job: fetch a media URL an import wrote, store it, and point the
+"""The media jobs. ``media.render`` draws one asset's missing renditions (recorded when the
+asset is stored, or when a product gains it as a value); ``media.render_spec`` draws new
+specs for every stored image (recorded when a channel's renditions change).
+
+``media_download``: fetch a media URL an import wrote, store it, and point the
 value at the stored asset.
 
 The import writes the URL itself as the value and enqueues this job after its batch
@@ -21,6 +25,7 @@ from pim.catalog.products import WritePolicy, write_products
 from pim.jobs import JobContext, PermanentError, TransientError, job
 from pim.media.errors import MediaTooLarge, UnsupportedMedia
 from pim.media.fetch import DownloadFailed
+from pim.media.renditions import MEDIA_RENDER, MEDIA_RENDER_SPEC, draw_asset, images_missing
 from pim.media.service import fetch_url, store_download
 from pim.net import UnsafeTarget
 from pim.records import ProductRecord, RecordKind, ValueKey, get_value
@@ -82,3 +87,27 @@ def set_media_value(session: Session, kind: RecordKind, sku: str, key: ValueKey,
         messages = "; ".join(e.get("message", "") for e in result.errors)
         raise PermanentError(f"{sku}: the catalog refused {key} = {path!r}: {messages}")
     return result.status
+
+
+@job(MEDIA_RENDER, queue="media", max_attempts=3)
+def media_render(ctx: JobContext, *, sha256: str,
+                 spec_hashes: list[str] | None = None) -> dict[str, Any]:
+    """Draw one asset's missing renditions (or those of ``spec_hashes``)."""
+    with ctx.session() as session:
+        return draw_asset(session, sha256, spec_hashes)
+
+
+@job(MEDIA_RENDER_SPEC, queue="media", max_attempts=3, timeout=6 * 3600)
+def media_render_spec(ctx: JobContext, *, spec_hashes: list[str]) -> dict[str, Any]:
+    """Draw new specs for every stored image that lacks them, one asset per transaction
+    (progress counts assets)."""
+    with ctx.session() as session:
+        shas = images_missing(session, spec_hashes)
+    drawn = failed = 0
+    for done, sha256 in enumerate(shas, start=1):
+        with ctx.session() as session:
+            result = draw_asset(session, sha256, spec_hashes)
+        drawn += result.get("drawn", 0)
+        failed += result["status"] == "failed"
+        ctx.progress(done, len(shas))
+    return {"assets": len(shas), "drawn": drawn, "failed": failed}

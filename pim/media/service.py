@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from pim.config import get_settings
 from pim.errors import NotFound
+from pim.jobs import enqueue
 from pim.media.errors import MediaTooLarge
 from pim.media.fetch import Downloaded, download
 from pim.media.images import inspect
 from pim.media.models import Asset
+from pim.media.renditions import MEDIA_RENDER, is_image
 from pim.media.schemas import AssetOut
 from pim.media.storage import Blob, absolute, content_path, place, read_chunks, receive
 
@@ -51,6 +53,11 @@ def store_blob(session: Session, blob: Blob, *, filename: str,
         if raced is None:
             raise
         return raced
+    if is_image(asset):
+        # Its renditions are drawn once this transaction commits (none while no channel
+        # declares a rendition: the job then finds nothing to do).
+        enqueue(MEDIA_RENDER, {"sha256": asset.sha256}, session=session,
+                dedupe_key=f"{MEDIA_RENDER}:{asset.sha256}")
     return asset
 
 

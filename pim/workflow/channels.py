@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from channels.definition import ChannelDefinition, load_schema
 from pim.db import utcnow
 from pim.errors import NotFound
+from pim.media.renditions import register_channel_renditions
 from pim.workflow.models import Channel
 
 
@@ -26,7 +27,9 @@ def config_hash(definition: ChannelDefinition) -> str:
 
 
 def apply_channel(session: Session, definition: ChannelDefinition) -> bool:
-    """Create or update a channel; True when its configuration changed."""
+    """Create or update a channel; True when its configuration changed. Its renditions are
+    recorded with the media slice, which draws the specs new to it after commit."""
+    register_channel_renditions(session, definition.code, definition.renditions)
     digest = config_hash(definition)
     row = session.get(Channel, definition.code)
     if row is None:

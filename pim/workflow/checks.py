@@ -60,7 +60,7 @@ def check_product(product: LoadedProduct, runtime: ChannelRuntime, context: Cata
     requirements = family_requirements(product, channel.code, context)
     for locale in locales or channel.locales:
         variant = project_variant(product.record, product.ancestors, channel, context, locale,
-                                  updated_at=product.updated_at)
+                                  updated_at=product.updated_at, media=product.media)
         check = check_variant(variant, channel, runtime.validator,
                               family_requirements=requirements, context=context)
         result.variants.append((variant, check))

@@ -22,7 +22,7 @@ from pim.workflow.completeness import (
     mark_completeness_dirty,
     refresh_completeness,
 )
-from pim.workflow.loading import load_channel_runtimes
+from pim.workflow.loading import load_channel_runtimes, products_with_assets
 from pim.workflow.status import mark_changed_since_published
 
 # Writes of more products than this defer their completeness to the batched job.
@@ -80,3 +80,13 @@ def _refresh_after_commit(session: Session) -> None:
         rolled_back.info.pop(_REFRESH_KEY, None)
 
     on_outer_commit(session, enqueue, rolled_back=forget)
+
+
+def products_showing_assets_changed(session: Session, shas: list[str]) -> None:
+    """Some renditions of these assets cannot be drawn (``pim.media.renditions_failed``):
+    the products showing them get their completeness refreshed, so the image field reports
+    it instead of a feed carrying a URL that does not answer."""
+    ids = products_with_assets(session, shas)
+    if ids:
+        mark_completeness_dirty(session, ids)
+        _refresh_after_commit(session)

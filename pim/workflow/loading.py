@@ -8,12 +8,12 @@ recompute and a big publish scale with the number of batches.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import Session
 
 from channels.assortment import skus_exclusive_elsewhere
@@ -28,7 +28,8 @@ from pim.catalog.models import (
     Stock,
 )
 from pim.db import chunks
-from pim.records import AssociationLink, ProductRecord
+from pim.media.renditions import asset_facts, content_paths, with_hub_media_base
+from pim.records import AssetFacts, AssociationLink, ProductRecord
 from pim.workflow.models import Channel
 
 BATCH_SIZE = 1000
@@ -45,6 +46,8 @@ class LoadedProduct:
     record: ProductRecord
     ancestors: list[ProductRecord]
     updated_at: datetime
+    # The stored assets its values (and its models') name, shared by its batch.
+    media: dict[str, AssetFacts] = field(default_factory=dict)
 
     @property
     def sku(self) -> str:
@@ -96,7 +99,8 @@ _CHANNEL_HASHES = select(_CHANNELS.c.code, _CHANNELS.c.config_hash).order_by(_CH
 
 def _build_runtimes(session: Session) -> dict[str, ChannelRuntime]:
     rows = list(session.scalars(select(Channel).order_by(Channel.code)))
-    definitions = {row.code: ChannelDefinition.model_validate(row.definition) for row in rows}
+    definitions = {row.code: with_hub_media_base(ChannelDefinition.model_validate(row.definition))
+                   for row in rows}
     runtimes = {
         row.code: ChannelRuntime(
             definitions[row.code], build_validator(load_schema(definitions[row.code].schema_file)),
@@ -261,4 +265,27 @@ def _load_chunk(session: Session, ids: list[int], models: ModelCache) -> list[Lo
         # A variant's projection changes when its model changes: the newer time is its own.
         newest = max(updated_at, models_at) if models_at else updated_at
         loaded.append(LoadedProduct(pid, record, ancestors, newest))
+    paths = content_paths(r.values for p in loaded for r in (p.record, *p.ancestors))
+    if paths:
+        media = asset_facts(session, paths)
+        for product in loaded:
+            product.media = media
     return loaded
+
+
+def products_with_assets(session: Session, shas: list[str]) -> list[int]:
+    """The products whose values (or whose models' values) name one of these stored assets.
+    A text scan of the values: it runs when an image cannot be drawn, which is rare."""
+    ids: set[int] = set()
+    for sha in sorted(set(shas)):
+        pattern = f"%{sha}%"
+        ids.update(session.scalars(select(Product.id).where(
+            _PRODUCT.c["values"].cast(String).like(pattern))))
+        models = list(session.scalars(select(ProductModel.id).where(
+            _MODEL.c["values"].cast(String).like(pattern))))
+        while models:  # variants of those models, level by level
+            ids.update(session.scalars(select(Product.id).where(
+                Product.parent_id.in_(models))))
+            models = list(session.scalars(select(ProductModel.id).where(
+                ProductModel.parent_id.in_(models))))
+    return sorted(ids)

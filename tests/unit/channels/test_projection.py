@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from channels import canonical_json, content_hash, project_product, project_variant
-from pim.records import CategorySpec, ProductRecord
+from pim.records import AssetFacts, CategorySpec, ProductRecord
 from tests.unit.channels.catalog import (
     apparel_chain,
     electronics_product,
@@ -40,9 +40,7 @@ def test_variant_inherits_values_from_two_ancestor_levels(presets, context):
 def test_nearest_ancestor_value_wins_over_the_root(presets, context):
     variant, ancestors = apparel_chain()
     fields = fields_of(variant, ancestors, presets["webshop-uk"], context)
-    assert fields["images"] == [
-        "https://media.shop.example/renditions/large/products/shirt/red.jpg"
-    ]
+    assert fields["images"] == ["https://hub.example/media/large/products/shirt/red.jpg"]
 
 
 def test_product_own_value_wins_over_ancestors(presets, context):
@@ -234,11 +232,35 @@ def test_channel_rule_decides_what_zero_stock_means(presets, context):
 # --- Media, links, attributes.
 
 
-def test_images_are_rendition_urls(presets, context):
+def test_a_path_the_hub_did_not_store_is_passed_on_under_the_rendition_name(presets, context):
     fields = fields_of(electronics_product(), [], presets["google-retail"], context)
-    assert fields["images"] == [
-        "https://media.shop.example/renditions/merchant/products/head-1/main.jpg"
-    ]
+    assert fields["images"] == ["https://hub.example/media/merchant/products/head-1/main.jpg"]
+
+
+def test_a_stored_image_is_its_rendition_url_with_its_size(presets, context):
+    sha = "ab" * 32
+    path = f"ab/ab/{sha}.jpg"
+    product = electronics_product(values={"image": [value(path)]})
+    channel = presets["google-retail"].model_copy(
+        update={"media_base_url": "https://cdn.example/media"})
+    facts = {path: AssetFacts(sha, "image/jpeg", 2000, 1000)}
+    variant = project_variant(product, [], channel, context, "en_GB", media=facts)
+    spec = channel.renditions["merchant"]
+    url = f"https://cdn.example/media/r/{spec.spec_hash}/{sha}.jpg"
+    assert variant.fields["images"] == [url]
+    assert variant.fields["image_renditions"] == [
+        {"merchant": {"url": url, "type": "image/jpeg", "width": 1200, "height": 600}}]
+    assert variant.problems == []
+
+
+def test_a_pdf_image_is_left_out_with_a_problem_on_its_attribute(presets, context):
+    path = f"cd/cd/{'cd' * 32}.pdf"
+    product = electronics_product(values={"image": [value(path)]})
+    variant = project_variant(product, [], presets["google-retail"], context, "en_GB",
+                              media={path: AssetFacts("cd" * 32, "application/pdf")})
+    assert "images" not in variant.fields
+    [problem] = variant.problems
+    assert problem.attribute == "image" and "PDF document" in problem.message
 
 
 def test_an_unfetched_http_asset_is_used_as_it_is(presets, context):
