@@ -19,8 +19,8 @@ from litestar.response import Template
 from pim.auth.actor import WRITE_CONTENT, may
 from pim.catalog.listing import ProductFilters, list_products
 from pim.errors import Conflict, NotFound
-from pim.web.editor_page import editor_view, load_preview
-from pim.web.editor_save import SaveOutcome, save_fields
+from pim.web.editor_page import editor_view, load_preview, model_view
+from pim.web.editor_save import SaveOutcome, model_writer, save_fields
 from pim.web.pages import page
 from pim.web.sessions import ReadSession, WriteSession
 from pim.workflow import transitions
@@ -82,6 +82,36 @@ def save_product_page(request: Request, sku: FromPath[str], session: WriteSessio
                    notice=outcome.message, notice_kind=kind)
 
 
+@get("/product-models/{code:str}", include_in_schema=False, sync_to_thread=True)
+def model_page(request: Request, code: FromPath[str], reader: ReadSession,
+               locale: FromQuery[str | None] = None,
+               channel: FromQuery[str | None] = None) -> Template:
+    view = model_view(reader, code, locale=_short(locale), channel=_short(channel),
+                      may_write=_may_write(request))
+    return _render(request, view)
+
+
+@post("/product-models/{code:str}", include_in_schema=False, sync_to_thread=True)
+def save_model_page(request: Request, code: FromPath[str], session: WriteSession,
+                    data: URLEncodedBody[dict[str, Any]]) -> Template:
+    posted = posted_lists(data)
+    locale, channel = _first(posted, "locale"), _first(posted, "channel")
+    current = model_view(session, code, locale=locale, channel=channel, may_write=True)
+    outcome = save_fields(session, code, current.fields, current.version, posted,
+                          request.user, entity="product_model",
+                          write=model_writer(session, code, request.user))
+    if outcome.status == "saved":
+        session.flush()
+        view = model_view(session, code, locale=locale, channel=channel, may_write=True)
+    else:
+        view = model_view(session, code, locale=locale, channel=channel, may_write=True,
+                          outcome=outcome)
+    kind = {"saved": "success", "invalid": "error", "stale": "warning"}.get(outcome.status,
+                                                                           "info")
+    return _render(request, view, status=OUTCOME_STATUS[outcome.status],
+                   notice=outcome.message, notice_kind=kind)
+
+
 def _first(posted: dict[str, list[str]], name: str) -> str | None:
     found = posted.get(name)
     return _short(found[-1]) if found else None
@@ -127,4 +157,5 @@ def reference_search(request: Request, sku: FromPath[str], reader: ReadSession,
                 attribute=(attribute or "")[:MAX_QUERY])
 
 
-ROUTES = [editor_page, save_product_page, workflow_action, reference_search]
+ROUTES = [editor_page, save_product_page, workflow_action, reference_search, model_page,
+          save_model_page]

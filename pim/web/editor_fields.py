@@ -110,8 +110,6 @@ def owning_depths(levels: list[Level], context: CatalogContext) -> dict[str, int
     lives: the root model owns what no variant level names; the level below it owns the
     first axes and level attributes, and so on (Akeneo's model). Empty for a product
     without a model (it owns everything)."""
-    if len(levels) < 2:
-        return {}
     variant = context.family_variants.get(levels[0].record.family_variant or "")
     if variant is None:
         return {}

@@ -18,7 +18,8 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from pim.catalog.structure import attribute_groups
+from pim.catalog.read import get_product_model
+from pim.catalog.structure import attribute_groups, load_context
 from pim.catalog.values import sanitize_html
 from pim.erp.state import erp_sources_of
 from pim.publishing.preview import (
@@ -28,9 +29,11 @@ from pim.publishing.preview import (
     preview_product,
     price_with_tax,
 )
+from pim.records import ProductRecord
 from pim.web.editor_fields import EditorField, Level, build_fields, label_of
 from pim.web.editor_media import media_thumbnail_url
 from pim.web.editor_save import SaveOutcome
+from pim.workflow.channels import list_channels
 from pim.workflow.transitions import workflow_status
 
 UNGROUPED = "other"
@@ -67,9 +70,13 @@ class EditorView:
     def fields(self) -> list[EditorField]:
         return [f for group in self.groups for f in group.fields]
 
+    @property
+    def path(self) -> str:
+        return self.levels[-1].url
+
     def url(self, **change: str | None) -> str:
         query = {"locale": self.locale, "channel": self.channel, **change}
-        return f"/products/{self.sku}?" + urlencode({k: v for k, v in query.items() if v})
+        return f"{self.path}?" + urlencode({k: v for k, v in query.items() if v})
 
 
 def load_preview(session: Session, sku: str) -> ProductPreview:
@@ -134,6 +141,55 @@ def editor_view(session: Session, sku: str, *, locale: str | None, channel: str 
         outcome=outcome)
 
 
+def model_levels(session: Session, code: str) -> list[Level]:
+    """A product model and the models above it, root first."""
+    levels: list[Level] = []
+    seen: set[str] = set()
+    current: str | None = code
+    while current and current not in seen:
+        seen.add(current)
+        model = get_product_model(session, current)
+        record = ProductRecord(sku=model["code"], kind="product_model", family=model["family"],
+                               family_variant=model["family_variant"], parent=model["parent"],
+                               categories=list(model["categories"]), values=model["values"],
+                               version=model["version"])
+        levels.insert(0, Level(model["code"], "product_model", record))
+        current = model["parent"]
+    return levels
+
+
+def model_view(session: Session, code: str, *, locale: str | None, channel: str | None,
+               may_write: bool, outcome: SaveOutcome | None = None) -> EditorView:
+    """A product model's page: its own values (those its level owns) and what it inherits,
+    on the editor's template; completeness, preview and review belong to its variants."""
+    levels = model_levels(session, code)
+    context = load_context(session)
+    channels = list_channels(session)
+    if locale not in context.locales:
+        locale = context.locales[0] if context.locales else "en_GB"
+    if channel not in [c.code for c in channels]:
+        channel = channels[0].code if channels else None
+    fields = build_fields(levels, context, locale=locale, channel=channel, may_write=may_write)
+    for field_ in fields:
+        if field_.spec.type == "media":
+            field_.thumbnail = media_thumbnail_url(session, str(field_.value or ""))
+        elif field_.spec.type == "textarea" and not field_.editable and field_.value:
+            field_.rich_html = Markup(sanitize_html(str(field_.value)))
+    if outcome is not None:
+        apply_outcome(fields, outcome)
+    record = levels[-1].record
+    family = next((lv.record.family for lv in reversed(levels) if lv.record.family), None)
+    title_attribute = (context.families[family].label_attribute
+                       if family in context.families else None) or "name"
+    title = next((str(f.value) for f in fields if f.code == title_attribute and f.value), code)
+    return EditorView(
+        sku=code, kind="product_model", version=record.version or 0, levels=levels,
+        locale=locale, channel=channel, locales=list(context.locales),
+        channels=[{"code": c.code, "label": c.label, "in_assortment": True} for c in channels],
+        groups=grouped(session, fields, locale), title=title, family=family, enabled=True,
+        completeness=[], preview=None, workflow=[], erp_sources=[], outcome=outcome)
+
+
 def apply_outcome(fields: list[EditorField], outcome: SaveOutcome) -> None:
     """What was typed goes back into the inputs, with the message of each refused field."""
     for field_ in fields:
@@ -145,14 +201,22 @@ def apply_outcome(fields: list[EditorField], outcome: SaveOutcome) -> None:
 
 
 def grouped(session: Session, fields: list[EditorField], locale: str) -> list[Group]:
-    groups = {g["code"]: Group(g["code"], label_of(g["labels"], locale, g["code"].title()))
-              for g in attribute_groups(session)}
-    for field_ in fields:
+    """Fields by attribute group: groups in their sort order, ties in the order of their
+    first attribute in the family."""
+    known = {g["code"]: g for g in attribute_groups(session)}
+    groups: dict[str, Group] = {}
+    first: dict[str, int] = {}
+    for position, field_ in enumerate(fields):
         code = field_.spec.group or UNGROUPED
         if code not in groups:
-            groups[code] = Group(code, code.replace("_", " ").title())
+            spec = known.get(code)
+            label = (label_of(spec["labels"], locale, code.title()) if spec
+                     else code.replace("_", " ").title())
+            groups[code], first[code] = Group(code, label), position
         groups[code].fields.append(field_)
-    return [g for g in groups.values() if g.fields]
+    order = {code: (known[code]["sort_order"] if code in known else 0, first[code])
+             for code in groups}
+    return sorted(groups.values(), key=lambda g: order[g.code])
 
 
 def completeness_rows(preview: ProductPreview, sku: str) -> list[dict[str, Any]]:
@@ -260,6 +324,9 @@ def display(value: Any) -> str:
         unit = value.get("currency") or value.get("unit") or ""
         tier = f" from {value['min_quantity']}" if value.get("min_quantity") else ""
         return f"{value['amount']} {unit}{tier}".strip()
+    if isinstance(value, dict) and "sku" in value:  # an association
+        quantity = value.get("quantity")
+        return f"{value['sku']} × {quantity}" if quantity else str(value["sku"])
     if isinstance(value, list):
         return "\n".join(display(v) for v in value)
     if isinstance(value, dict):

@@ -82,3 +82,25 @@ def test_a_viewer_sees_no_edit_control_and_its_post_is_refused(signed_in):
 def test_an_unknown_product_is_a_404_page(signed_in):
     response = signed_in("viewer").get("/products/NOPE")
     assert response.status_code == 404
+
+
+def test_a_product_model_page_edits_the_values_its_level_owns(signed_in):
+    from pim.catalog.edits import put_product_model
+    from pim.catalog.schemas import ProductModelIn
+
+    with session_scope() as session:
+        put_product_model(session, "MODEL-1", ProductModelIn.model_validate(
+            {"family_variant": "apparel_colour_size",
+             "values": {"brand": [{"data": "Northwind"}]}}), Actor("t", "admin"), source="t")
+    web = signed_in("editor")
+    page = web.get("/product-models/MODEL-1")
+    assert page.status_code == 200, page.text
+    assert 'value="Northwind"' in page.text and 'id="f-size"' not in page.text
+    data = {"_csrf_token": csrf_of(page.text), "version": str(version_of(page.text)),
+            "locale": "en_GB", "channel": "webshop-uk", "v.brand": "Oakline"}
+    saved = web.post("/product-models/MODEL-1", data=data, headers={"HX-Request": "true"})
+    assert saved.status_code == 200, saved.text
+    assert 'value="Oakline"' in saved.text
+    stale = web.post("/product-models/MODEL-1", data={**data, "v.brand": "Late"},
+                     headers={"HX-Request": "true"})
+    assert stale.status_code == 409
