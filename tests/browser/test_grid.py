@@ -1,0 +1,118 @@
+"""The product grid in a real browser: results as you type without a page load, facets that
+narrow and stay in the URL, sorting, paging, the keyboard, the dashboard's links, and a
+narrow screen."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def grid_skus(page) -> list[str]:
+    return page.locator("table.product-grid td.sku").all_inner_texts()
+
+
+def test_search_as_you_type_then_narrow_by_facets(pages):
+    page = pages.page
+    pages.sign_in("editor", then="/products")
+    assert page.get_by_role("heading", name="Products").is_visible()
+    pages.check_accessibility()
+    page.evaluate("window.__samePage = true")  # gone if anything loads a whole page
+    page.get_by_label("Search products").press_sequentially("Voltia", delay=40)
+    page.wait_for_url(re.compile(r"q=Voltia"))
+    page.wait_for_load_state("networkidle")
+    assert grid_skus(page)
+    assert "Voltia" in page.locator("#grid").inner_text()
+
+    page.locator("#facet-family-electronics").click()
+    page.wait_for_url(re.compile(r"family=electronics"))
+    page.wait_for_load_state("networkidle")
+    assert query_of(page.url) == {"q": ["Voltia"], "family": ["electronics"]}
+    assert grid_skus(page) and all(s.startswith("EL-") for s in grid_skus(page))
+
+    page.locator("#facet-channel-webshop-uk").click()
+    page.wait_for_url(re.compile(r"channel=webshop-uk"))
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("columnheader", name="Status").is_visible()
+    assert page.evaluate("window.__samePage === true")
+    pages.check_accessibility()
+    pages.screenshot("narrowed")
+
+    # The view is a link: opened afresh it shows the same products.
+    shown = grid_skus(page)
+    pages.goto(urlsplit(page.url).path + "?" + urlsplit(page.url).query)
+    assert grid_skus(page) == shown
+    assert page.get_by_label("Search products").input_value() == "Voltia"
+
+
+def test_a_chip_removes_its_filter_and_back_returns_to_the_view_before(pages):
+    page = pages.page
+    pages.sign_in("viewer", then="/products?family=spare_parts&sort=sku")
+    spare = grid_skus(page)
+    assert spare and all(s.startswith("SP-") for s in spare)
+    page.get_by_role("link", name=re.compile(r"Family: .*remove")).click()
+    page.wait_for_url(lambda url: "family=" not in url)
+    page.wait_for_load_state("networkidle")
+    assert any(not s.startswith("SP-") for s in grid_skus(page))
+    page.go_back()
+    page.wait_for_url(re.compile(r"family=spare_parts"))
+    page.wait_for_load_state("networkidle")
+    assert grid_skus(page) == spare
+
+
+def test_sorting_and_the_next_page(pages):
+    page = pages.page
+    pages.sign_in("viewer", then="/products")
+    page.get_by_role("link", name=re.compile(r"^SKU")).click()
+    page.wait_for_url(re.compile(r"sort=sku"))
+    page.wait_for_load_state("networkidle")
+    first = grid_skus(page)
+    assert first == sorted(first)
+    assert page.get_by_label("Sort by").input_value() == "sku"
+    page.get_by_role("link", name=re.compile(r"^Next")).click()
+    page.wait_for_url(re.compile(r"after="))
+    page.wait_for_load_state("networkidle")
+    second = grid_skus(page)
+    assert second and second[0] > first[-1]
+
+
+def test_slash_focuses_the_grid_search_with_a_visible_focus_ring(pages):
+    page = pages.page
+    pages.sign_in("viewer", then="/products")
+    page.locator("h1").click()
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "grid-q"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", "")
+    page.keyboard.type("SP-0000")
+    page.wait_for_url(re.compile(r"q=SP-0000"))
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.activeElement.id") == "grid-q"  # typing goes on
+
+
+def test_the_dashboard_figures_open_the_grid_filtered(pages):
+    page = pages.page
+    pages.sign_in("viewer")
+    page.locator("#channel-webshop-uk").locator("xpath=..").get_by_role(
+        "link", name=re.compile("With errors")).click()
+    page.wait_for_url(re.compile(r"/products\?channel=webshop-uk&errors=yes"))
+    assert page.get_by_role("link", name="With errors (remove)").is_visible()
+    pages.check_accessibility()
+
+
+def test_the_grid_fits_a_390_px_screen(pages):
+    page = pages.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    pages.sign_in("editor", then="/products?channel=webshop-uk")
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the grid is {width} px wide at 390 px"
+    pages.check_accessibility()

@@ -1,0 +1,177 @@
+"""The product grid over the search slice: text, facets with counts, filters in the URL,
+sorting, keyset pages, each channel's standing, and the swap htmx asks for."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from pim.catalog.models import Product
+from pim.db import read_session
+from pim.workflow.models import Completeness
+
+pytestmark = pytest.mark.usefixtures("grid_world")
+
+
+def build_grid_world():
+    """The demo catalog (60 products: apparel variants, electronics, spare parts) with its
+    completeness computed and its search documents indexed, and a user per role."""
+    from pim.auth.actor import ROLES
+    from pim.auth.service import create_user
+    from pim.db import session_factory, session_scope
+    from pim.demo import load_demo
+    from pim.search import index_pending
+    from pim.wiring import connect_listeners
+    from pim.workflow.completeness import refresh_dirty_completeness
+
+    connect_listeners()
+    load_demo(session_factory(), products=60)
+    refresh_dirty_completeness(session_factory())
+    index_pending(session_factory())
+    with session_scope() as session:
+        for role in ROLES:
+            create_user(session, f"{role}@pim.test", role=role, password="correct horse 1")
+
+
+@pytest.fixture
+def grid_world(seeded):
+    return seeded("grid-world", build_grid_world)
+
+
+@pytest.fixture
+def world(grid_world):  # the web fixtures' users live in the grid world
+    return grid_world
+
+
+def skus(html: str) -> list[str]:
+    return re.findall(r'<td class="mono sku"><a href="/products/[^"]+">([^<]+)</a>', html)
+
+
+def count_of(html: str) -> str:
+    match = re.search(r'id="grid-status"[^>]*>\s*([^<]+?)\s*</p>', html)
+    assert match, "no result count"
+    return match.group(1)
+
+
+def test_the_grid_lists_products_newest_first_with_the_count(signed_in):
+    html = signed_in("viewer").get("/products").text
+    assert count_of(html) == "60 products"
+    assert len(skus(html)) == 50
+    assert 'rel="next"' in html
+
+
+def test_a_sku_fragment_ranks_its_products_first(signed_in):
+    web = signed_in("viewer")
+    found = skus(web.get("/products?q=EL-00000").text)
+    assert set(found[:10]) == {f"EL-00000{n}" for n in range(10)}
+
+
+def test_facets_count_the_matching_products(signed_in):
+    html = signed_in("viewer").get("/products").text
+    with read_session() as session:
+        electronics = session.scalar(select(func.count()).select_from(Product)
+                                     .where(Product.family_code == "electronics"))
+    facet = re.search(r'id="facet-family-electronics"[^>]*>.*?facet-count">(\d+)', html, re.S)
+    assert facet and int(facet.group(1)) == electronics
+
+
+def test_a_facet_link_narrows_and_keeps_the_text_in_the_url(signed_in):
+    web = signed_in("viewer")
+    html = web.get("/products?q=Voltia").text
+    link = re.search(r'id="facet-family-electronics" href="([^"]+)"', html)
+    assert link
+    url = link.group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(url).query) == {"q": ["Voltia"], "family": ["electronics"]}
+    narrowed = web.get(url).text
+    assert skus(narrowed) and all(s.startswith("EL-") for s in skus(narrowed))
+    assert "Family: Electronics" in narrowed  # the chip that removes it
+
+
+def test_the_dashboard_links_open_the_grid_filtered_in_the_channel(signed_in):
+    web = signed_in("viewer")
+    html = web.get("/products?channel=webshop-uk&errors=yes").text
+    with read_session() as session:
+        failing = session.scalar(
+            select(func.count(func.distinct(Completeness.product_id))).where(
+                Completeness.channel_code == "webshop-uk",
+                Completeness.in_assortment.is_(True),
+                func.json_array_length(Completeness.errors) > 0)
+            if session.get_bind().dialect.name == "sqlite" else
+            select(func.count(func.distinct(Completeness.product_id))).where(
+                Completeness.channel_code == "webshop-uk",
+                Completeness.in_assortment.is_(True),
+                func.jsonb_array_length(Completeness.errors) > 0))
+    assert count_of(html) == f"{failing} product{'' if failing == 1 else 's'}"
+    assert "With errors" in html and "Channel: " in html
+    for link in ("/products?channel=webshop-uk&changed=yes",
+                 "/products?channel=webshop-uk&status=in_review",
+                 "/products?channel=webshop-uk&locale=en_GB&band=complete"):
+        assert web.get(link).status_code == 200, link
+
+
+def test_a_channel_shows_its_status_column_and_completeness_bars(signed_in):
+    html = signed_in("viewer").get("/products?channel=webshop-uk&family=electronics").text
+    assert '<th scope="col">Status</th>' in html
+    assert re.search(r'role="img" aria-label="webshop-uk[^"]*: \d+% complete"', html)
+    assert "facet-status-draft" in html
+
+
+def test_sorting_by_sku_both_ways(signed_in):
+    web = signed_in("viewer")
+    up = skus(web.get("/products?sort=sku").text)
+    down = skus(web.get("/products?sort=-sku").text)
+    assert up == sorted(up) and down == sorted(down, reverse=True)
+    assert up[0] < down[0]
+
+
+def test_keyset_pages_follow_each_other_without_overlap(signed_in):
+    web = signed_in("viewer")
+    first = web.get("/products?sort=sku").text
+    link = re.search(r'href="([^"]+)" rel="next"', first)
+    assert link
+    second = web.get(link.group(1).replace("&amp;", "&")).text
+    assert len(skus(first)) == 50 and len(skus(second)) == 10
+    assert not set(skus(first)) & set(skus(second))
+    assert 'rel="next"' not in second and "First page" in second
+
+
+def test_an_htmx_swap_returns_the_grid_and_its_state_out_of_band(signed_in):
+    web = signed_in("viewer")
+    response = web.get("/products?q=Voltia&family=electronics",
+                       headers={"HX-Request": "true", "HX-Target": "grid",
+                                "HX-Trigger": "grid-search"})
+    html = response.text
+    assert html.lstrip().startswith("<div id=\"grid\"")
+    assert "<html" not in html
+    assert 'id="grid-status" class="grid-status" role="status" hx-swap-oob="true"' in html
+    assert re.search(r'id="grid-state" hx-swap-oob="true">\s*<input type="hidden" '
+                     r'name="family" value="electronics">', html)
+    assert 'id="grid-q"' not in html  # never replaced while someone types in it
+    by_link = web.get("/products?family=electronics",
+                      headers={"HX-Request": "true", "HX-Target": "grid"}).text
+    assert 'id="grid-q" name="q"' in by_link
+
+
+def test_bad_filter_values_are_a_clear_422_naming_them(signed_in):
+    web = signed_in("viewer")
+    for url, name in (("/products?band=perfect", "band"), ("/products?errors=maybe", "errors"),
+                      ("/products?status=in_review", "channel"),
+                      ("/products?channel=webshop-uk&status=lost", "status")):
+        response = web.get(url)
+        assert response.status_code == 422, url
+        assert name in response.text, url
+
+
+def test_an_unknown_channel_is_a_404_page(signed_in):
+    assert signed_in("viewer").get("/products?channel=nowhere").status_code == 404
+
+
+def test_hostile_text_is_searched_as_text(signed_in):
+    web = signed_in("viewer")
+    for text in ('"', "*", "NEAR(", "%_\\", "a" * 5000, "-x -y", "é" * 300):
+        response = web.get("/products", params={"q": text})
+        assert response.status_code == 200, text
+    assert web.get("/products", params={"q": "x\x00y"}).status_code == 400  # NUL: refused
