@@ -1,0 +1,71 @@
+"""Variant navigation: a model's variants as a matrix of its axes (colour rows, size
+columns), the page's own product marked, for a variant, a sub-model and a root model."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from pim.catalog.models import Product, ProductModel
+from pim.db import read_session
+from pim.web.pages import environment
+from pim.web.variants import variant_navigation
+from tests.integration.web.grid_world import build_grid_world
+
+
+@pytest.fixture
+def grid_world(seeded):
+    return seeded("grid-world", build_grid_world)
+
+
+def a_variant() -> tuple[str, str, str]:
+    """A demo apparel variant, its colour model and its root model."""
+    with read_session() as session:
+        sku, parent_id = session.execute(
+            select(Product.sku, Product.parent_id).where(Product.parent_id.is_not(None))
+            .order_by(Product.sku)).first()
+        sub, root_id = session.execute(select(ProductModel.code, ProductModel.parent_id)
+                                       .where(ProductModel.id == parent_id)).one()
+        root = session.scalar(select(ProductModel.code).where(ProductModel.id == root_id))
+    return sku, sub, root
+
+
+def render(nav) -> str:
+    return environment().get_template("products/_variant_nav.html").render(variant_nav=nav)
+
+
+def test_a_variant_sees_its_siblings_as_colour_rows_and_size_columns(grid_world):
+    sku, sub, root = a_variant()
+    with read_session() as session:
+        nav = variant_navigation(session, sku)
+    assert nav is not None
+    assert (nav["row_label"], nav["column_label"]) == ("Colour", "Size")
+    assert [level["code"] for level in nav["path"]] == [root, sub, sku]
+    assert len(nav["rows"]) == 3  # three colours per style in the demo
+    sizes = ["XS", "S", "M", "L", "XL"]  # the size options' order, not the alphabet's
+    assert nav["columns"] == [s for s in sizes if s in nav["columns"]]
+    cells = [c for row in nav["rows"] for c in row["cells"] if c]
+    assert len(cells) == nav["count"]
+    assert [c["sku"] for c in cells if c["current"]] == [sku]
+    html = render(nav)
+    assert f'aria-current="page">{sku}</span>' in html
+    assert f'href="/product-models/{sub}"' in html or f"{sub}" in html
+
+
+def test_a_sub_model_marks_its_row_and_the_root_lists_every_variant(grid_world):
+    sku, sub, root = a_variant()
+    with read_session() as session:
+        by_sub = variant_navigation(session, sub)
+        by_root = variant_navigation(session, root)
+    assert [row["current"] for row in by_sub["rows"]].count(True) == 1
+    assert by_root["count"] == by_sub["count"]
+    assert not any(c and c["current"] for row in by_root["rows"] for c in row["cells"])
+    assert re.search(r'<tr class="is-current">', render(by_sub))
+
+
+def test_a_product_without_a_model_has_no_variant_navigation(grid_world):
+    with read_session() as session:
+        assert variant_navigation(session, "EL-000001") is None
+        assert variant_navigation(session, "NO-SUCH-SKU") is None
