@@ -40,7 +40,13 @@ def get_backend() -> SearchBackend:
     key = (settings.url, settings.key, settings.index)
     backend = _backends.get(key)
     if backend is None:
-        backend = SqlBackend()
+        if settings.url:
+            # The client loads only where Meilisearch is configured.
+            from pim.search.meili import MeilisearchBackend
+
+            backend = MeilisearchBackend.from_settings(settings)
+        else:
+            backend = SqlBackend()
         _backends[key] = backend
     return backend
 

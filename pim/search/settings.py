@@ -20,6 +20,8 @@ class SearchSettings(BaseSettings):
     task_timeout: float = Field(
         120.0, description="Seconds to wait for an indexing task before failing the job.")
     batch_size: int = Field(1000, description="Documents sent per request.")
+    synonyms: str | None = Field(
+        None, description='A JSON file of synonyms: {"tv": ["television"], ...}.')
 
 
 @lru_cache

@@ -1,0 +1,160 @@
+"""The Meilisearch backend against the official client's real requests, answered by
+responses recorded from Meilisearch (``meili_peer``): index settings, batches, task
+waiting, failed tasks as job errors, the swap of a full reindex, search request shapes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from pim.catalog.models import Product
+from pim.db import session_factory, session_scope
+from pim.jobs import TransientError
+from pim.search import SearchFilters, SearchQuery, health, index_pending, reindex, search
+from pim.search.meili import SEARCHABLE, MeilisearchTaskFailed
+from pim.search.settings import reset_search_settings
+from tests.factories import electronics, one, write
+from tests.integration.search.meili_peer import MeiliPeer
+
+pytestmark = pytest.mark.usefixtures("demo_structure")
+
+
+@pytest.fixture
+def peer(monkeypatch):
+    from pim.search import service
+
+    running = MeiliPeer().start()
+    monkeypatch.setenv("PIM_MEILISEARCH_URL", running.url)
+    monkeypatch.setenv("PIM_MEILISEARCH_KEY", "masterKey-for-tests")
+    monkeypatch.setenv("PIM_MEILISEARCH_BATCH_SIZE", "2")
+    monkeypatch.setenv("PIM_MEILISEARCH_TASK_TIMEOUT", "0.3")
+    reset_search_settings()
+    service._backends.clear()
+    yield running
+    running.stop()
+    service._backends.clear()
+    reset_search_settings()
+
+
+def _three_products() -> None:
+    with session_scope() as session:
+        write(session, electronics("SPK-1", name=one("Enceinte élégante", "fr_FR")),
+              electronics("SPK-2"), electronics("SPK-3", brand=one("Sonara")))
+
+
+def test_the_first_write_creates_the_index_and_applies_its_settings_once(peer):
+    _three_products()
+    assert index_pending(session_factory()) == 3
+    writes = peer.writes()
+    create, settings = writes[0], writes[1]
+    assert (create.method, create.path, create.body) == (
+        "POST", "/indexes", {"uid": "products", "primaryKey": "id"})
+    assert (settings.method, settings.path) == ("PATCH", "/indexes/products/settings")
+    assert settings.body["searchableAttributes"] == SEARCHABLE
+    assert {"family", "categories", "status", "terms", "completeness_min"} <= set(
+        settings.body["filterableAttributes"])
+    assert settings.body["sortableAttributes"] == ["updated_at", "created_at", "sku"]
+    assert settings.body["typoTolerance"]["disableOnAttributes"] == ["sku", "identifiers"]
+    assert settings.body["pagination"] == {"maxTotalHits": 10000}
+    assert all(r.headers["authorization"] == "Bearer masterKey-for-tests"
+               for r in peer.requests)
+    # three documents in batches of two, each task awaited
+    batches = [r for r in writes if r.path == "/indexes/products/documents"]
+    assert [len(r.body) for r in batches] == [2, 1]
+    assert all(r.query == {"primaryKey": ["id"]} for r in batches)
+    awaited = {int(r.path.rsplit("/", 1)[1]) for r in peer.requests
+               if r.path.startswith("/tasks/")}
+    assert awaited == set(peer.tasks)
+    document = next(d for r in batches for d in r.body if d["sku"] == "SPK-1")
+    assert document["labels"]["fr_FR"] == "Enceinte élégante"
+    assert {"audio", "electronics", "master"} <= set(document["categories"])
+    assert document["status"]["webshop_uk"] == "draft"
+    assert isinstance(document["updated_at"], int)
+    # settings are not sent again by the next write
+    with session_scope() as session:
+        write(session, electronics("SPK-2", name=one("Renamed", "en_GB")))
+    index_pending(session_factory())
+    assert sum(r.path.endswith("/settings") for r in peer.requests) == 1
+
+
+def test_a_failed_task_fails_the_indexing_and_leaves_the_products_dirty(peer):
+    _three_products()
+    peer.fail_types.add("documentAdditionOrUpdate")
+    with pytest.raises(MeilisearchTaskFailed, match="invalid_document_id"):
+        index_pending(session_factory())
+    with session_scope() as session:
+        dirty = session.scalar(select(func.count()).select_from(Product)
+                               .where(Product.search_dirty.is_(True)))
+    assert dirty == 3
+
+
+def test_a_task_still_pending_after_the_timeout_is_a_transient_error(peer):
+    _three_products()
+    peer.stall = True
+    with pytest.raises(TransientError, match="still pending"):
+        index_pending(session_factory())
+
+
+def test_an_unreachable_server_is_a_transient_error_and_health_says_so(peer):
+    _three_products()
+    peer.stop()
+    with pytest.raises(TransientError):
+        index_pending(session_factory())
+    with session_scope() as session:
+        assert health(session)["ok"] is False
+
+
+def test_search_sends_words_filters_facets_and_sort_as_meilisearch_reads_them(peer):
+    _three_products()
+    index_pending(session_factory())
+    peer.search_answer = {
+        "hits": [{"id": 1, "sku": "SPK-1", "family": "electronics", "enabled": True,
+                  "labels": {"fr_FR": "Enceinte élégante"}, "identifiers": ["SPK-1"],
+                  "created_at": 1796650000, "updated_at": 1796650000}],
+        "estimatedTotalHits": 1,
+        "facetDistribution": {"family": {"electronics": 1},
+                              "status.webshop_uk": {"draft": 1}}}
+    with session_scope() as session:
+        result = search(session, SearchQuery(
+            text='"élégante" -enceinte* NEAR(x) %_\\',
+            filters=SearchFilters(family=("electronics", 'we"ird'), category=("audio",),
+                                  channel="webshop-uk", status=("draft", "in_review"),
+                                  completeness_below=80, enabled=True),
+            facets=("family", "status"), limit=20))
+    sent = [r for r in peer.requests if r.path == "/indexes/products/search"][-1].body
+    assert sent["q"] == "elegante enceinte near x"  # words only: no syntax reaches it
+    assert sent["filter"] == [
+        'family IN ["electronics", "we\\"ird"]', 'categories IN ["audio"]', "enabled = true",
+        'status.webshop_uk IN ["draft", "in_review"]', "completeness_min.webshop_uk < 80"]
+    assert sent["facets"] == ["family", "status.webshop_uk"]
+    assert (sent["offset"], sent["limit"]) == (0, 21)
+    assert "sort" not in sent  # relevance
+    assert [h.sku for h in result.items] == ["SPK-1"]
+    assert result.facets["status"][0].value == "draft" and result.total == 1
+    with session_scope() as session:
+        search(session, SearchQuery(text="", sort="sku"))
+    sent = [r for r in peer.requests if r.path == "/indexes/products/search"][-1].body
+    assert sent["sort"] == ["sku:asc"] and sent["q"] == ""
+
+
+def test_a_full_reindex_fills_a_new_index_and_swaps_it_in(peer):
+    _three_products()
+    reindex(session_factory())
+    writes = [(r.method, r.path) for r in peer.writes()]
+    created = [r.body["uid"] for r in peer.writes() if r.path == "/indexes"]
+    temporary = created[-1]
+    assert temporary.startswith("products_reindex_")
+    assert ("POST", f"/indexes/{temporary}/documents") in writes
+    assert ("POST", "/indexes/products/documents") not in writes  # the live one untouched
+    swap = next(r for r in peer.writes() if r.path == "/swap-indexes")
+    assert swap.body == [{"indexes": ["products", temporary]}]
+    assert writes[-1] == ("DELETE", f"/indexes/{temporary}")
+    assert writes.index(("POST", "/swap-indexes")) > writes.index(
+        ("POST", f"/indexes/{temporary}/documents"))
+
+
+def test_health_asks_the_server(peer):
+    with session_scope() as session:
+        state = health(session)
+    assert state["ok"] is True and state["backend"] == "meilisearch"
+    assert peer.requests[-1].path == "/health"
