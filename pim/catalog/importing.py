@@ -14,11 +14,13 @@ writes (``pim.catalog.import_worker``): same records, same checks, about twice a
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pim.catalog.import_worker import CheckedRecord, WorkerRecords, worker_can_read
@@ -35,12 +37,14 @@ from pim.catalog.products import (
 from pim.catalog.structure import STRUCTURE_KINDS, apply_structure
 from pim.catalog.units import ensure_unit_families
 from pim.catalog.values import CheckedValues
+from pim.db import lost_a_race
 from pim.errors import DomainError, Invalid
 from pim.records import ProductRecord, RowError, StructureRecord
 
 if TYPE_CHECKING:
     from importers.source import ImportSource
 
+log = logging.getLogger("pim.catalog")
 MAX_LISTED = 1000  # errors/conflicts kept in full in a report; the counts stay exact
 
 
@@ -266,15 +270,16 @@ def _apply_import(
             for warning in hook.prepare(session, models + products):
                 report.add_row_error(warning)
         if models:
-            results = write_product_models(session, models, actor=actor, source=source,
-                                           policy=policy, cache=cache)
+            results = write_racing(session, models, lambda batch, _checks: write_product_models(
+                session, batch, actor=actor, source=source, policy=policy, cache=cache))
             for result in results:
                 report.add_result(result, model=True)
             if hook is not None:
                 hook.written(session, models, results)
         if products:
-            results = write_products(session, products, actor=actor, source=source,
-                                     policy=policy, cache=cache, checked=checked)
+            results = write_racing(session, products, lambda batch, checks: write_products(
+                session, batch, actor=actor, source=source, policy=policy, cache=cache,
+                checked=checks), checked)
             for result in results:
                 report.add_result(result)
             if hook is not None:
@@ -349,6 +354,45 @@ def _apply_import(
         session.close()
         if worker is not None:
             worker.close()
+
+
+BATCH_ATTEMPTS = 3  # a batch written again after losing a race to a concurrent writer
+
+
+def write_racing(session: Session, records: list[ProductRecord],
+                 write: Callable[[list[ProductRecord], list[CheckedValues | None] | None],
+                              list[WriteResult]],
+                 checked: list[CheckedValues | None] | None = None) -> list[WriteResult]:
+    """``write(records, checked)`` in a savepoint, so that a batch survives editors and other
+    writers touching its products at the same moment.
+
+    ``write_products`` locks the products it reads, so a product an editor changes is
+    waited for and merged over; what can still refuse a batch is a race the locks do not
+    cover (a SKU created meanwhile by someone else, a deadlock with another writer). Such a
+    batch is written again, reading afresh, ``BATCH_ATTEMPTS`` times; then record by record,
+    and a record that still loses is refused with a conflict row error: the job goes on."""
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            with session.begin_nested():
+                return write(records, checked)
+        except DBAPIError as error:
+            if not lost_a_race(error):
+                raise
+            log.info("import batch of %d lost a race (attempt %d): %s", len(records),
+                     attempt, type(error.orig).__name__)
+    results = []
+    for position, record in enumerate(records):
+        check = [checked[position]] if checked is not None else None
+        try:
+            with session.begin_nested():
+                results += write([record], check)
+        except DBAPIError as error:
+            if not lost_a_race(error):
+                raise
+            results.append(WriteResult(sku=record.sku, status="refused", row=record.row, errors=[
+                {"field": None, "message": "changed by another writer at the same moment; "
+                 "not imported: import this row again"}]))
+    return results
 
 
 def _start_worker(source: ImportSource, session: Session, cache: CatalogCache,
