@@ -15,14 +15,15 @@ from pim.catalog import cli as catalog_cli
 from pim.config import get_settings
 from pim.erp import cli as erp_cli
 from pim.jobs import cli as jobs_cli
+from pim.media import cli as media_cli
 from pim.publishing import cli as publishing_cli
 from pim.search import cli as search_cli
 from pim.webhooks import cli as webhooks_cli
 from pim.wiring import connect_listeners
 from pim.workflow import cli as workflow_cli
 
-SLICE_CLIS = [core_cli, jobs_cli, catalog_cli, workflow_cli, publishing_cli, webhooks_cli,
-              auth_cli, erp_cli, search_cli]
+SLICE_CLIS = [core_cli, jobs_cli, catalog_cli, media_cli, workflow_cli, publishing_cli,
+              webhooks_cli, auth_cli, erp_cli, search_cli]
 
 
 log = logging.getLogger("pim")

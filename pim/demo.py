@@ -18,6 +18,7 @@ from pim.catalog.product_models import write_product_models
 from pim.catalog.products import CatalogCache, WritePolicy, write_products
 from pim.catalog.structure import apply_structure
 from pim.catalog.units import ensure_unit_families
+from pim.media.demo_images import demo_image_for, store_demo_images
 from pim.records import AssociationLink, ProductRecord, gtin_with_check_digit
 from pim.workflow.channels import apply_channel
 
@@ -331,6 +332,8 @@ def load_demo(
         if session.scalar(select(func.count()).select_from(Product)):
             return 0
         load_structure(session)
+    with session_factory() as session, session.begin():
+        images = store_demo_images(session, products, seed)
     written = 0
     batch: list[ProductRecord] = []
     model_batch: list[ProductRecord] = []
@@ -355,6 +358,7 @@ def load_demo(
             progress(written, products)
 
     for record in generate(products, seed):
+        _with_stored_image(record, images)
         if record.kind == "product_model":
             model_batch.append(record)
             if len(model_batch) >= batch_size:
@@ -368,3 +372,10 @@ def load_demo(
     if batch or model_batch:
         flush()
     return written
+
+
+def _with_stored_image(record: ProductRecord, images: list[str]) -> None:
+    """Point a generated ``demo/...`` image name at one of the drawn, stored images."""
+    for entry in record.values.get("image", ()):
+        if isinstance(entry.get("data"), str) and entry["data"].startswith("demo/"):
+            entry["data"] = demo_image_for(entry["data"], images)
