@@ -3,7 +3,9 @@
 Columns: the 74 of Magento's own sample (``catalog_product.csv``) in its order, then the
 columns Magento reads for configurable products and images: ``configurable_variations``,
 ``configurable_variation_labels``, ``base_image``, ``small_image``, ``thumbnail_image``,
-``additional_images``.
+``additional_images``. ``base_image`` is the channel's main rendition; ``small_image`` and
+``thumbnail_image`` are the renditions named ``small_image`` and ``thumbnail`` when the
+channel declares them (``image_renditions``), else the base image.
 
 Every variant is a ``simple`` row; a variant with a parent is "Not Visible Individually".
 After the last variant of a product model comes its ``configurable`` row (Magento wants
@@ -161,12 +163,13 @@ def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
             categories = _category_paths.__wrapped__(categories)
     else:
         categories = ""
-    image = more_images = ""
+    image = small_image = thumbnail = more_images = ""
     images = get("images")
     if images:
         images = [neutralise(url) for url in images if isinstance(url, str) and url]
         if images:
             image, more_images = images[0], ",".join(images[1:])
+            small_image, thumbnail = _role_images(get("image_renditions"), image)
     axes = get("axes")
     pairs = [
         f"{code}={magento_value(value if value.__class__ is str else text_of(value))}"
@@ -205,7 +208,7 @@ def _simple_row(variant: ChannelVariant, *, visible: bool) -> list[str]:
         "1" if has_quantity else "",  # manage_stock
         "", "", "",  # related_skus, crosssell_skus, upsell_skus
         "", "",  # configurable_variations, configurable_variation_labels
-        image, image, image, more_images,  # base, small and thumbnail image, additional_images
+        image, small_image, thumbnail, more_images,  # base, small, thumbnail, additional
     ]
     associations = get("associations")
     if associations:
@@ -236,6 +239,21 @@ def _configurable_row(parent_sku: str, first_row: list[str],
 @lru_cache(maxsize=256)
 def _variation_labels(codes: tuple[str, ...]) -> str:
     return neutralise(",".join([f"{code}={magento_value(axis_label(code))}" for code in codes]))
+
+
+def _role_images(renditions: Any, image: str) -> tuple[str, str]:
+    """small_image and thumbnail_image: the main image's renditions of those names when the
+    channel declares them (``small_image``, ``thumbnail``), else the base image."""
+    main = renditions[0] if isinstance(renditions, list) and renditions else {}
+    if not isinstance(main, dict):
+        return image, image
+
+    def url(name: str) -> str:
+        found = main.get(name)
+        link = found.get("url") if isinstance(found, dict) else None
+        return neutralise(link) if isinstance(link, str) and link else image
+
+    return url("small_image"), url("thumbnail")
 
 
 def _association_columns(row: list[str], associations: Any) -> None:

@@ -207,3 +207,21 @@ def test_magento_categories_of_a_locale_without_labels_read_the_channels_other_l
 
     (row,) = exported_rows("magento_csv", [variant])
     assert row["categories"] == "Default Category/Shop/Audio"
+
+
+def test_magento_small_and_thumbnail_images_are_the_renditions_of_those_names():
+    base = "https://hub.example/media/r"
+    renditions = [{"image": {"url": f"{base}/a/1.jpg", "width": 1000, "height": 800},
+                   "small_image": {"url": f"{base}/b/1.jpg", "width": 400, "height": 320},
+                   "thumbnail": {"url": f"{base}/c/1.jpg", "width": 100, "height": 100}}]
+    [row] = exported_rows("magento_csv", [make_variant(
+        "LONE", images=[f"{base}/a/1.jpg"], image_renditions=renditions)])
+    assert (row["base_image"], row["small_image"], row["thumbnail_image"]) == (
+        f"{base}/a/1.jpg", f"{base}/b/1.jpg", f"{base}/c/1.jpg")
+
+
+def test_shopify_image_rows_carry_the_rendition_urls_in_position_order():
+    urls = [f"https://hub.example/media/r/abc/{n}.jpg" for n in range(1, 4)]
+    rows = exported_rows("shopify_csv", [make_variant("LONE", images=urls)])
+    assert [(row["Image Src"], row["Image Position"]) for row in rows] == [
+        (urls[0], "1"), (urls[1], "2"), (urls[2], "3")]
