@@ -15,8 +15,10 @@ from litestar import Request, get
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
+from pim.catalog.images import main_image_values
 from pim.catalog.labels import CategoryNode, category_tree, family_labels
 from pim.search import BASE_FACETS, SearchResult, build_query, search
+from pim.web.editor_media import media_thumbnail_url
 from pim.web.grid import (
     BANDS,
     STATUS_LABELS,
@@ -73,8 +75,10 @@ def grid_view(reader: Session, state: GridState) -> dict[str, Any]:
     ids = [hit.product_id for hit in result.items]
     standing = channel_standing(reader, ids, locale=state.locale)
     tree = category_tree(reader)
+    images = main_image_values(reader, ids)
     locales = (state.locale, "en_GB")
     rows = [{"sku": hit.sku, "name": label_in(hit.labels, "", locales),
+             "thumbnail": media_thumbnail_url(reader, images.get(hit.product_id, "")),
              "family": label_in(families.get(hit.family or ""), hit.family or "–"),
              "enabled": hit.enabled, "updated_at": hit.updated_at,
              "channels": [(code, standing.get(hit.product_id, {}).get(code))

@@ -69,3 +69,15 @@ def test_a_product_without_a_model_has_no_variant_navigation(grid_world):
     with read_session() as session:
         assert variant_navigation(session, "EL-000001") is None
         assert variant_navigation(session, "NO-SUCH-SKU") is None
+
+
+def test_a_variant_shows_the_image_its_colour_model_holds(grid_world):
+    from pim.catalog.images import main_image_values
+
+    sku, sub, _ = a_variant()
+    with read_session() as session:
+        ids = dict(session.execute(select(Product.sku, Product.id).where(
+            Product.sku.in_([sku, "EL-000001"]))).all())
+        images = main_image_values(session, list(ids.values()))
+    assert images[ids["EL-000001"]] == "demo/el-000001.jpg"  # its own
+    assert images[ids[sku]] == f"demo/{sub.lower()}.jpg"  # its colour model's
