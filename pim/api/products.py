@@ -56,6 +56,7 @@ from pim.workflow.models import WORKFLOW_STATUSES
 
 SOURCE = "api"  # the history source of the API's writes
 NDJSON = "application/x-ndjson"
+_SPOOL_WRITE_BYTES = 1024 * 1024
 Sku = FromPath[str]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size.")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
@@ -291,9 +292,16 @@ async def bulk_upsert_route(request: Request) -> Stream:
     # response listens on the same ASGI channel for a disconnect, so it cannot be read later.
     # Its size is bounded by PIM_API_MAX_BULK_BYTES (pim.api.limits: 413 beyond it).
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (closed by the stream)
+    pending: list[bytes] = []
+    size = 0
     try:
         async for chunk in request.stream():
-            spool.write(chunk)
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= _SPOOL_WRITE_BYTES:  # written in a worker thread, a mebibyte at a time
+                await anyio.to_thread.run_sync(spool.write, b"".join(pending))
+                pending, size = [], 0
+        spool.write(b"".join(pending))
     except BaseException:
         spool.close()
         raise
