@@ -259,45 +259,63 @@ def delete_structure(session: Session, kind: str, code: str, *, attribute: str |
 
 
 def load_context(session: Session) -> CatalogContext:
-    """The catalog's structure as plain data, in a handful of queries."""
+    """The catalog's structure as plain data, in a handful of queries.
+
+    Plain column rows, never ORM objects: every write and every editor page loads it, and
+    building mapped objects for each attribute, option and category cost about twice the
+    queries themselves."""
     options: dict[str, dict[str, dict[str, str]]] = {}
     for attribute_code, code, labels in session.execute(
         select(AttributeOption.attribute_code, AttributeOption.code, AttributeOption.labels)
         .order_by(AttributeOption.sort_order, AttributeOption.id)
     ):
         options.setdefault(attribute_code, {})[code] = labels or {}
+    a = Attribute
     attributes = {
-        a.code: AttributeSpec(
-            code=a.code, type=a.type, localizable=a.localizable, scopable=a.scopable,
-            owner=a.owner, group=a.group_code, labels=a.labels or {},
-            unit_family=a.unit_family, default_unit=a.default_unit,
-            validation=a.validation or {}, options=options.get(a.code, {}), unique=a.unique,
+        code: AttributeSpec(
+            code=code, type=kind, localizable=localizable, scopable=scopable, owner=owner,
+            group=group, labels=labels or {}, unit_family=unit_family,
+            default_unit=default_unit, validation=validation or {},
+            options=options.get(code, {}), unique=unique,
         )
-        for a in session.scalars(select(Attribute).order_by(Attribute.sort_order, Attribute.code))
+        for (code, kind, localizable, scopable, owner, group, labels, unit_family,
+             default_unit, validation, unique) in session.execute(
+            select(a.code, a.type, a.localizable, a.scopable, a.owner, a.group_code, a.labels,
+                   a.unit_family, a.default_unit, a.validation, a.unique)
+            .order_by(a.sort_order, a.code))
     }
-    id_to_code = dict(session.execute(select(Category.id, Category.code)).all())
+    category_rows = session.execute(
+        select(Category.id, Category.code, Category.parent_id, Category.labels)
+        .order_by(Category.position, Category.id)).all()
+    id_to_code = {row[0]: row[1] for row in category_rows}
     categories = {
-        c.code: CategorySpec(c.code, id_to_code.get(c.parent_id) if c.parent_id else None,
-                             c.labels or {})
-        for c in session.scalars(select(Category).order_by(Category.position, Category.id))
+        code: CategorySpec(code, id_to_code.get(parent_id) if parent_id else None,
+                           labels or {})
+        for _, code, parent_id, labels in category_rows
     }
     families = {
-        f.code: FamilySpec(f.code, list(f.attributes or []), f.labels or {}, f.label_attribute,
-                           f.image_attribute, dict(f.requirements or {}))
-        for f in session.scalars(select(Family))
+        code: FamilySpec(code, list(attrs or []), labels or {}, label_attribute,
+                         image_attribute, dict(requirements or {}))
+        for code, attrs, labels, label_attribute, image_attribute, requirements
+        in session.execute(select(Family.code, Family.attributes, Family.labels,
+                                  Family.label_attribute, Family.image_attribute,
+                                  Family.requirements))
     }
     family_variants = {
-        v.code: FamilyVariantSpec(v.code, v.family_code, list(v.axes or []),
-                                  list(v.level_attributes or []), v.labels or {})
-        for v in session.scalars(select(FamilyVariant))
+        code: FamilyVariantSpec(code, family, list(axes or []), list(levels or []),
+                                labels or {})
+        for code, family, axes, levels, labels in session.execute(
+            select(FamilyVariant.code, FamilyVariant.family_code, FamilyVariant.axes,
+                   FamilyVariant.level_attributes, FamilyVariant.labels))
     }
     unit_families = {
-        u.code: UnitFamilySpec(
-            u.code, u.standard_unit,
-            {code: Decimal(str(unit.get("factor", "1"))) for code, unit in u.units.items()},
-            {code: unit.get("symbol", "") for code, unit in u.units.items()},
+        code: UnitFamilySpec(
+            code, standard_unit,
+            {unit: Decimal(str(spec.get("factor", "1"))) for unit, spec in units.items()},
+            {unit: spec.get("symbol", "") for unit, spec in units.items()},
         )
-        for u in session.scalars(select(UnitFamily))
+        for code, standard_unit, units in session.execute(
+            select(UnitFamily.code, UnitFamily.standard_unit, UnitFamily.units))
     }
     return CatalogContext(
         attributes=attributes,
@@ -310,7 +328,6 @@ def load_context(session: Session) -> CatalogContext:
         association_types=list(session.scalars(select(AssociationType.code)
                                                .order_by(AssociationType.code))),
     )
-
 
 def attribute_groups(session: Session) -> list[dict[str, Any]]:
     """Every attribute group in display order: code, labels, sort order."""
