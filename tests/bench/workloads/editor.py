@@ -49,8 +49,8 @@ def _wide_catalog(size: int) -> tuple[str, str, list[str]]:
 
 def _add_wide_family(url: str) -> None:
     from pim.auth.service import create_user
-    from pim.catalog.products import CatalogCache, WritePolicy, write_products
     from pim.catalog.product_models import write_product_models
+    from pim.catalog.products import CatalogCache, WritePolicy, write_products
     from pim.catalog.structure import apply_structure
     from pim.db import dispose_engines, session_scope
     from pim.records import ProductRecord
