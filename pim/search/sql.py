@@ -200,10 +200,7 @@ def delete_documents(session: Session, product_ids: Sequence[int]) -> None:
 def run_search(session: Session, query: SearchQuery) -> SearchResult:
     dialect = session.get_bind().dialect.name
     words, identifier = words_of(query.text), identifier_of(query.text)
-    if len(identifier) < _MIN_FRAGMENT:
-        fragment = ""
-    else:
-        fragment = identifier
+    fragment = identifier if len(identifier) >= _MIN_FRAGMENT else ""
     has_text = bool(query.text.strip())
     sort = query.effective_sort
     if sort == "relevance" and not has_text:
@@ -211,7 +208,11 @@ def run_search(session: Session, query: SearchQuery) -> SearchResult:
     conditions = filter_conditions(session, query.filters)
     if has_text and not words and not fragment:
         return SearchResult([], 0, True, {name: [] for name in query.facets}, None)
-    hits = _hits(dialect, words, fragment, scored=sort == "relevance") if has_text else None
+    hits = None
+    if has_text:
+        scored = sort == "relevance" and (
+            dialect == "postgresql" or _few_matches(session, words))
+        hits = _hits(dialect, words, fragment, scored=scored)
 
     def base(*columns: Any) -> Select[Any]:
         statement = select(*columns).select_from(D)
@@ -220,63 +221,113 @@ def run_search(session: Session, query: SearchQuery) -> SearchResult:
         return statement.where(*conditions)
 
     position = decode_cursor(query.cursor, sort)
-    items, next_position = _page(dialect, base, hits, sort, position, query.limit, identifier)
-    total, exact = _total(session, base)
+    page, next_position = _page(base, hits, sort, position, query.limit)
+    ranked = session.execute(page).all()
+    total, exact = _total(session, base, len(ranked) if position is None else None,
+                          query.limit)
     filtered = hits is not None or bool(conditions)
-    facets = {name: _facet(session, name, base, filtered, query.filters)
+    facets = {name: _facet(session, dialect, name, base, filtered, query.filters)
               for name in query.facets}
-    hits_out = [_hit(row) for row in session.execute(items)] if items is not None else []
-    more = len(hits_out) > query.limit
-    hits_out = hits_out[:query.limit]
+    more = len(ranked) > query.limit
+    ranked = ranked[:query.limit]
+    items = _hits_of(session, ranked)
     next_cursor = None
-    if more and hits_out:
-        next_cursor = encode_cursor(sort, next_position(hits_out[-1]))
-    return SearchResult(hits_out, total, exact, facets, next_cursor)
+    if more and items:
+        next_cursor = encode_cursor(sort, next_position(items[-1]))
+    return SearchResult(items, total, exact, facets, next_cursor)
+
+
+# bm25 costs ~30 us per matching row (it reads each match's column sizes): above this many
+# matches the order within a tier is recency alone, which for a broad word among thousands
+# of products is what a person expects anyway.
+BM25_MATCHES = 2000
+
+
+def _few_matches(session: Session, words: list[str]) -> bool:
+    if not words:
+        return True
+    count = session.execute(text(
+        "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :match "
+        f"LIMIT {BM25_MATCHES + 1})"), {"match": _fts_match(words)}).scalar_one()
+    return count <= BM25_MATCHES
+
+
+def _fts_match(words: list[str], columns: str = "") -> str:
+    # A word holds letters and digits only (words_of): quoted, it is a string to FTS5,
+    # never an operator; each is a prefix but single letters, which would read the whole
+    # term list.
+    match = " AND ".join(f'"{w}"*' if len(w) > 1 else f'"{w}"' for w in words)
+    return f"{{{columns}}}: ({match})" if columns else match
 
 
 def _hits(dialect: str, words: list[str], fragment: str, *, scored: bool):
-    """(id, score, fragment) per hit: lower scores rank first."""
+    """(id, tier, score) per matching product; lower ranks first. Tiers: 0 the SKU or an
+    identifier is the text, 1 one starts with it, 2 an identifier (PostgreSQL: or name)
+    contains it, 3 every word in an identifier or a name, 4 every word anywhere."""
     parts = []
     if dialect == "postgresql":
-        if words:
-            query = func.to_tsquery(literal_column("'simple'::regconfig"),
-                                    literal(" & ".join(_pg_word(w) for w in words), String))
-            score_: ColumnElement[Any] = (-func.ts_rank(D.c.tsv, query) if scored
-                                          else literal(0.0))
-            parts.append(select(D.c.product_id.label("id"), score_.label("score"),
-                                literal(0).label("fragment")).where(D.c.tsv.op("@@")(query)))
         if fragment:
             pattern = "%" + _escape_like(fragment) + "%"
-            parts.append(select(D.c.product_id.label("id"), literal(0.0).label("score"),
-                                literal(1).label("fragment"))
+            parts.append(select(D.c.product_id.label("id"),
+                                _identifier_tier(func.strpos, D.c.identifiers, fragment),
+                                literal(0.0).label("score"))
                          .where(or_(D.c.identifiers.like(pattern, escape="\\"),
                                     D.c.name.like(pattern, escape="\\"))))
-    else:
         if words:
-            match = " AND ".join(f'"{w}"*' if len(w) > 1 else f'"{w}"' for w in words)
-            score: ColumnElement[Any] = literal_column(_BM25) if scored else literal(0.0)
-            parts.append(select(literal_column("search_fts.rowid").label("id"),
-                                score.label("score"), literal(0).label("fragment"))
-                         .select_from(text("search_fts"))
-                         .where(text("search_fts MATCH :match").bindparams(match=match)))
+            anywhere = _tsquery(words, "")
+            named = _tsquery(words, "AB")
+            score: ColumnElement[Any] = (-func.ts_rank(D.c.tsv, anywhere) if scored
+                                         else literal(0.0))
+            parts.append(select(D.c.product_id.label("id"),
+                                case((D.c.tsv.op("@@")(named), 3), else_=4).label("tier"),
+                                score.label("score")).where(D.c.tsv.op("@@")(anywhere)))
+    else:
         if fragment:
-            pattern = "%" + _escape_like(fragment) + "%"
+            # GLOB, not LIKE: FTS5's trigram index serves LIKE only without ESCAPE, and
+            # GLOB's wildcards can be quoted as one-character sets (identifiers are folded
+            # to lower case already, so GLOB's case sensitivity loses nothing).
+            grams = literal_column("search_grams.identifiers")
             parts.append(select(literal_column("search_grams.rowid").label("id"),
-                                literal(0.0).label("score"), literal(1).label("fragment"))
+                                _identifier_tier(func.instr, grams, fragment),
+                                literal(0.0).label("score"))
                          .select_from(text("search_grams"))
-                         .where(text("search_grams.identifiers LIKE :pattern ESCAPE '\\'")
-                                .bindparams(pattern=pattern)))
+                         .where(text("search_grams.identifiers GLOB :pattern")
+                                .bindparams(pattern="*" + _escape_glob(fragment) + "*")))
+        if words:
+            score = literal_column(_BM25) if scored else literal(0.0)
+            parts.append(_fts_hits(_fts_match(words, "identifiers name"), 3, score))
+            parts.append(_fts_hits(_fts_match(words), 4, score))
     if len(parts) == 1:
         return parts[0].subquery("hits")
     union = union_all(*parts).subquery("matched")
-    return (select(union.c.id, func.min(union.c.score).label("score"),
-                   func.max(union.c.fragment).label("fragment"))
+    return (select(union.c.id, func.min(union.c.tier).label("tier"),
+                   func.min(union.c.score).label("score"))
             .group_by(union.c.id).subquery("hits"))
 
 
-def _pg_word(word: str) -> str:
+def _fts_hits(match: str, tier: int, score: ColumnElement[Any]):
+    return (select(literal_column("search_fts.rowid").label("id"), literal(tier).label("tier"),
+                   score.label("score"))
+            .select_from(text("search_fts"))
+            .where(text("search_fts MATCH :match_" + str(tier)).bindparams(
+                **{"match_" + str(tier): match})))
+
+
+def _identifier_tier(position, identifiers: ColumnElement[Any], fragment: str):
+    """0: an identifier is the text; 1: one starts with it; 2: one contains it."""
+    return case((position(identifiers, " " + fragment + " ") > 0, 0),
+                (position(identifiers, " " + fragment) > 0, 1), else_=2).label("tier")
+
+
+def _tsquery(words: list[str], weights: str) -> ColumnElement[Any]:
     # A word holds letters and digits only (words_of): nothing tsquery reads as syntax.
-    return f"{word}:*" if len(word) > 1 else word
+    terms = " & ".join(f"{w}:*{weights}" if len(w) > 1 else f"{w}:{weights}" if weights
+                       else w for w in words)
+    return func.to_tsquery(literal_column("'simple'::regconfig"), literal(terms, String))
+
+
+def _escape_glob(text_: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text_)
 
 
 def _escape_like(text_: str) -> str:
@@ -286,22 +337,19 @@ def _escape_like(text_: str) -> str:
 _SORT_COLUMNS = {"updated_at": D.c.updated_at, "created_at": D.c.created_at, "sku": D.c.sku}
 
 
-def _page(dialect: str, base, hits, sort: str, position, limit: int, identifier: str):
-    columns: list[ColumnElement[Any]] = [D.c.product_id, D.c.sku, D.c.family, D.c.enabled, D.c.labels, D.c.created_at,
-               D.c.updated_at]
-    if hits is not None:
-        columns.append(_match_tier(dialect, hits, identifier).label("tier"))
-    else:
-        columns.append(literal(None).label("tier"))
-    statement = base(*columns)
+def _page(base, hits, sort: str, position, limit: int):
+    """The ids of one page (and their tier), in order; the next page's position."""
     if sort == "relevance":
         offset = position if isinstance(position, int) else 0
-        statement = statement.order_by(literal_column("tier"), hits.c.score,
-                                       D.c.updated_at.desc(), D.c.product_id.desc())
-        statement = statement.limit(limit + 1).offset(offset)
+        statement = (base(D.c.product_id, hits.c.tier)
+                     .order_by(hits.c.tier, hits.c.score, D.c.updated_at.desc(),
+                               D.c.product_id.desc())
+                     .limit(limit + 1).offset(offset))
         return statement, lambda last: offset + limit
+    tier = hits.c.tier if hits is not None else literal(None)
     column = _SORT_COLUMNS[sort.lstrip("-")]
     descending = sort.startswith("-")
+    statement = base(D.c.product_id, tier.label("tier"))
     if isinstance(position, tuple):
         value, product_id = position
         if descending:
@@ -316,36 +364,33 @@ def _page(dialect: str, base, hits, sort: str, position, limit: int, identifier:
     return statement, lambda last: (getattr(last, key), last.product_id)
 
 
-def _match_tier(dialect: str, hits, identifier: str) -> ColumnElement[int]:
-    """0: the SKU or an identifier is the text; 1: one starts with it; 2: an identifier
-    fragment; 3: words in the text."""
-    fragment_tier = case((hits.c.fragment == 1, 2), else_=3)
-    if not identifier:
-        return fragment_tier
-    position = func.strpos if dialect == "postgresql" else func.instr
-    return case(
-        (position(D.c.identifiers, " " + identifier + " ") > 0, 0),
-        (position(D.c.identifiers, " " + identifier) > 0, 1),
-        else_=fragment_tier)
+_MATCHES = {0: "sku", 1: "prefix", 2: "fragment", 3: "text", 4: "text"}
+_HIT_COLUMNS = (D.c.product_id, D.c.sku, D.c.family, D.c.enabled, D.c.labels, D.c.created_at,
+                D.c.updated_at)
 
 
-_MATCHES = {0: "sku", 1: "prefix", 2: "fragment", 3: "text"}
+def _hits_of(session: Session, ranked: Sequence[Any]) -> list[SearchHit]:
+    """The page's documents, in the ranked order (fetched after ranking: only 50 rows)."""
+    if not ranked:
+        return []
+    rows = {row.product_id: row for row in session.execute(
+        select(*_HIT_COLUMNS).where(D.c.product_id.in_([r.product_id for r in ranked])))}
+    return [SearchHit(row.product_id, row.sku, row.family, bool(row.enabled),
+                      row.labels or {}, row.created_at, row.updated_at,
+                      _MATCHES.get(r.tier) if r.tier is not None else None)
+            for r in ranked if (row := rows.get(r.product_id)) is not None]
 
 
-def _hit(row) -> SearchHit:
-    return SearchHit(row.product_id, row.sku, row.family, bool(row.enabled),
-                     row.labels or {}, row.created_at, row.updated_at,
-                     _MATCHES.get(row.tier) if row.tier is not None else None)
-
-
-def _total(session: Session, base) -> tuple[int, bool]:
+def _total(session: Session, base, first_page: int | None, limit: int) -> tuple[int, bool]:
+    if first_page is not None and first_page <= limit:
+        return first_page, True  # the first page holds every match
     bounded = base(D.c.product_id).limit(TOTAL_BOUND + 1).subquery()
     count = session.scalar(select(func.count()).select_from(bounded)) or 0
     return min(count, TOTAL_BOUND), count <= TOTAL_BOUND
 
 
-def _facet(session: Session, name: str, base, filtered: bool, filters: SearchFilters
-           ) -> list[FacetCount]:
+def _facet(session: Session, dialect: str, name: str, base, filtered: bool,
+           filters: SearchFilters) -> list[FacetCount]:
     matching = base(D.c.product_id)
     count = func.count().label("n")
     if name == "family":
@@ -364,7 +409,12 @@ def _facet(session: Session, name: str, base, filtered: bool, filters: SearchFil
         if filtered:
             statement = statement.where(D.c.product_id.in_(matching))
     else:
-        statement = (select(T.c.value.label("value"), count).where(T.c.field == name)
+        field: ColumnElement[Any] = T.c.field
+        if filtered and dialect == "sqlite":
+            # Driven by the matching products (a primary-key lookup each), not by every
+            # product's terms: the expression keeps SQLite off the (field, value) index.
+            field = T.c.field + literal("")
+        statement = (select(T.c.value.label("value"), count).where(field == name)
                      .group_by(T.c.value))
         if filtered:
             statement = statement.where(T.c.product_id.in_(matching))
