@@ -117,10 +117,13 @@ def write_documents(session: Session, documents: Sequence[SearchDocument]) -> No
     """Replace these products' documents, terms and text index entries."""
     ids = [doc.product_id for doc in documents]
     now = utcnow()
+    folded = [(doc.folded_identifiers, doc.folded_name, doc.folded_body)
+              for doc in documents]  # each folded once: most of a document's text
     rows = [{"product_id": doc.product_id, "sku": doc.sku, "family": doc.family,
-             "enabled": doc.enabled, "identifiers": doc.folded_identifiers,
-             "name": doc.folded_name, "labels": doc.names, "created_at": doc.created_at,
-             "updated_at": doc.updated_at, "indexed_at": now} for doc in documents]
+             "enabled": doc.enabled, "identifiers": identifiers, "name": name,
+             "labels": doc.names, "created_at": doc.created_at,
+             "updated_at": doc.updated_at, "indexed_at": now}
+            for doc, (identifiers, name, _) in zip(documents, folded, strict=True)]
     dialect = session.get_bind().dialect.name
     for chunk in chunks(ids, _ID_CHUNK):
         session.execute(delete(T).where(T.c.product_id.in_(chunk)))
@@ -130,25 +133,25 @@ def write_documents(session: Session, documents: Sequence[SearchDocument]) -> No
     if terms:
         insert_many(session, T, terms)
     if dialect == "postgresql":
-        _write_postgres(session, rows, documents)
+        _write_postgres(session, rows, [body for _, _, body in folded])
     else:
         insert_many(session, D, rows, same_in_every_row=("indexed_at",),
                     renew_on_conflict=_DOCUMENT_COLUMNS)
-        _write_sqlite_text(session, documents)
+        _write_sqlite_text(session, ids, folded)
 
 
-def _write_sqlite_text(session: Session, documents: Sequence[SearchDocument]) -> None:
+def _write_sqlite_text(session: Session, ids: list[int],
+                       folded: list[tuple[str, str, str]]) -> None:
     connection = session.connection()
-    ids = [(doc.product_id,) for doc in documents]
-    connection.exec_driver_sql("DELETE FROM search_fts WHERE rowid = ?", ids)
-    connection.exec_driver_sql("DELETE FROM search_grams WHERE rowid = ?", ids)
+    keys = [(i,) for i in ids]
+    connection.exec_driver_sql("DELETE FROM search_fts WHERE rowid = ?", keys)
+    connection.exec_driver_sql("DELETE FROM search_grams WHERE rowid = ?", keys)
     connection.exec_driver_sql(
         "INSERT INTO search_fts (rowid, identifiers, name, body) VALUES (?, ?, ?, ?)",
-        [(doc.product_id, doc.folded_identifiers, doc.folded_name, doc.folded_body)
-         for doc in documents])
+        [(i, *text_) for i, text_ in zip(ids, folded, strict=True)])
     connection.exec_driver_sql(
         "INSERT INTO search_grams (rowid, identifiers) VALUES (?, ?)",
-        [(doc.product_id, doc.folded_identifiers) for doc in documents])
+        [(i, identifiers) for i, (identifiers, _, _) in zip(ids, folded, strict=True)])
 
 
 def _tsvector(identifiers: Any, name: Any, body: Any) -> ColumnElement[Any]:
@@ -167,14 +170,13 @@ _POSTGRES_UPSERT = _POSTGRES_UPSERT.on_conflict_do_update(
     set_={name: _POSTGRES_UPSERT.excluded[name] for name in (*_DOCUMENT_COLUMNS, "tsv")})
 
 
-def _write_postgres(session: Session, rows: list[dict[str, Any]],
-                    documents: Sequence[SearchDocument]) -> None:
+def _write_postgres(session: Session, rows: list[dict[str, Any]], bodies: list[str]) -> None:
     # The text goes into the tsvector as the words a query is cut into (letters and digits),
     # so "SPK-1001" is "spk 1001" on both sides (PostgreSQL's parser reads "-1001" as a
     # negative number).
     params = [{**row, "tsv_identifiers": _words(row["identifiers"]),
-               "tsv_name": _words(row["name"]), "tsv_body": _words(doc.folded_body)}
-              for row, doc in zip(rows, documents, strict=True)]
+               "tsv_name": _words(row["name"]), "tsv_body": _words(body)}
+              for row, body in zip(rows, bodies, strict=True)]
     session.execute(_POSTGRES_UPSERT, params)
 
 
@@ -286,7 +288,7 @@ def _hits(dialect: str, words: list[str], fragment: str, *, scored: bool):
             # GLOB, not LIKE: FTS5's trigram index serves LIKE only without ESCAPE, and
             # GLOB's wildcards can be quoted as one-character sets (identifiers are folded
             # to lower case already, so GLOB's case sensitivity loses nothing).
-            grams = literal_column("search_grams.identifiers")
+            grams: ColumnElement[Any] = literal_column("search_grams.identifiers")
             parts.append(select(literal_column("search_grams.rowid").label("id"),
                                 _identifier_tier(func.instr, grams, fragment),
                                 literal(0.0).label("score"))
