@@ -61,13 +61,26 @@ COMPUTED_FIELDS = frozenset(
 MAPPABLE_FIELDS = frozenset(VARIANT_FIELDS) - COMPUTED_FIELDS
 
 
+def _decimal(pattern: str, **number_bounds: Any) -> dict[str, Any]:
+    """The JSON Schema of a Decimal field: a JSON number, or the decimal's exact text, which
+    is how the API answers it (pydantic's own schema would allow any string)."""
+    return {"anyOf": [{"type": "number", **number_bounds},
+                      {"type": "string", "pattern": pattern}]}
+
+
+DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
+NON_NEGATIVE_DECIMAL = r"^[0-9]+(\.[0-9]+)?$"
+PERCENT = r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class TaxSettings(_Strict):
     jurisdiction: str = Field(pattern=r"^[A-Z]{2}$")
-    vat_rate: Decimal = Field(ge=0, le=100)  # percent
+    vat_rate: Decimal = Field(ge=0, le=100, description="Percent, e.g. \"20\".",
+                              json_schema_extra=_decimal(PERCENT, minimum=0, maximum=100))
     prices_include_tax: bool = True
 
 
@@ -142,7 +155,7 @@ class AvailabilityRule(_Strict):
     """``in_stock`` when the summed quantity over the channel's sources exceeds
     ``in_stock_above``; otherwise ``otherwise`` (a drop-shipping channel may say backorder)."""
 
-    in_stock_above: Decimal = Decimal(0)
+    in_stock_above: Decimal = Field(Decimal(0), json_schema_extra=_decimal(DECIMAL))
     otherwise: Literal["out_of_stock", "backorder", "preorder"] = "out_of_stock"
 
 
@@ -156,7 +169,9 @@ class FeedOptions(_Strict):
 
 class ConflictSettings(_Strict):
     # Same-currency channels whose advertised prices differ by more than this are reported.
-    price_tolerance_percent: Decimal = Field(default=Decimal(0), ge=0)
+    price_tolerance_percent: Decimal = Field(
+        default=Decimal(0), ge=0, description="Percent, e.g. \"5\" or 2.5.",
+        json_schema_extra=_decimal(NON_NEGATIVE_DECIMAL, minimum=0))
 
 
 class ChannelDefinition(_Strict):
@@ -184,7 +199,8 @@ class ChannelDefinition(_Strict):
     # the root model, one group per product (a shirt in 3 colours x 5 sizes is one group);
     # or the nearest model (one group per colour when models nest colour, then size).
     group_variants_by: Literal["root_model", "parent_model"] = "root_model"
-    schema_file: str = Field(alias="schema")
+    schema_file: str = Field(alias="schema", description="A JSON Schema file in the "
+                             "hub's schemas/ folder, e.g. webshop-uk.json.")
     feed_formats: tuple[FeedFormat, ...] = ()
     feed_options: FeedOptions = Field(default_factory=FeedOptions)
     conflicts: ConflictSettings = Field(default_factory=ConflictSettings)

@@ -8,15 +8,16 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from pim.api import api_router
+from pim.api.document import DocumentFinisher, FinishedJson, FinishedSwagger
 from pim.api.feeds import ROUTES as FEED_ROUTES
 from pim.api.health import health_route
 from pim.api.inputs import InputGuardMiddleware
 from pim.api.limits import BodyLimitMiddleware, reset_body_limits
 from pim.api.media import PUBLIC_ROUTES as MEDIA_ROUTES
+from pim.api.openapi import operation_id
 from pim.api.problems import EXCEPTION_HANDLERS
 from pim.api.security import forget_all_tokens, reset_rate_limits
 from pim.api.sessions import DEPENDENCIES
@@ -52,6 +53,7 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
     handlers: list[Any] = [health_route, api_router(), *FEED_ROUTES, *MEDIA_ROUTES,
                            asset_route,
                            favicon_route, web_router()]
+    finisher = DocumentFinisher()
     openapi = OpenAPIConfig(
         title="PIM hub API",
         version="1.0.0",
@@ -66,15 +68,19 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
             "feedKey": SecurityScheme(type="apiKey", name="X-Feed-Key", security_scheme_in="header",
                                       description="A distributor feed key (feeds only)."),
         }),
-        # Swagger UI from the hub's own copy of swagger-ui-dist (no CDN: works offline), and
-        # our favicon (Litestar's default is one more CDN file).
-        render_plugins=[SwaggerRenderPlugin(
+        # Swagger UI (also at /schema) from the hub's own copy of swagger-ui-dist (no CDN:
+        # works offline), and our favicon (Litestar's default is one more CDN file). Both
+        # serve Litestar's document with each request body documented by the pydantic model
+        # that validates it (pim/api/document.py).
+        render_plugins=[FinishedSwagger(
+            finisher,
             js_url=current_asset_url("swagger-ui-bundle.js"),
             css_url=current_asset_url("swagger-ui.css"),
             standalone_preset_js_url=current_asset_url("swagger-ui-standalone-preset.js"),
             favicon=f"<link rel='icon' type='image/svg+xml' "
-                    f"href='{current_asset_url('favicon.svg')}'>")],
+                    f"href='{current_asset_url('favicon.svg')}'>"), FinishedJson(finisher)],
         use_handler_docstrings=False,
+        operation_id_creator=operation_id,
     )
     return Litestar(
         route_handlers=handlers,

@@ -19,12 +19,12 @@ from typing import Annotated
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 from litestar.response import Stream
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from pim.api.openapi import RowId, problems
+from pim.api.openapi import FEED_FORMATS, FeedOperation, RowId, problems
 from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import MANAGE
 from pim.publishing.feedkeys import (
@@ -125,12 +125,18 @@ def _accepts_gzip(request: Request) -> bool:
 @get("/feeds/{channel:str}/{format:str}", sync_to_thread=True, tags=["feeds"],
      summary="A channel's published feed (feed key auth; ETag, Last-Modified, gzip)",
      responses=problems(404, 422, auth=False) | problems(401, 403, auth=False),
-     security=[{"feedKey": []}], include_in_schema=True)
+     security=[{"feedKey": []}], include_in_schema=True, operation_class=FeedOperation)
 def feed_route(
-    request: Request, channel: FromPath[str], format: FromPath[str], reader: ReadSession,
-    locale: FromQuery[str | None] = None,
+    request: Request, channel: FromPath[str], reader: ReadSession,
+    format: Annotated[str, Parameter(
+        description="The feed format (422 for another).",
+        schema_extra={"enum": list(FEED_FORMATS)})],
+    locale: Annotated[str | None, QueryParameter(
+        description="One of the channel's locales (404 for another); its first by "
+                    "default.")] = None,
     since: Annotated[datetime | None, QueryParameter(
-        description="Only what was published or withdrawn after this moment (delta).")] = None,
+        description="Only what was published or withdrawn after this moment (delta); "
+                    "each format says what left the channel in its own way.")] = None,
 ) -> Stream:
     _check_key(reader, _feed_key(request), channel)
     if since is not None and since.tzinfo is None:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from litestar.datastructures import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from exporters import FORMATS
 from pim.config import get_settings
 from pim.jobs import JobOut
 from pim.jobs.models import JobStatus
@@ -45,7 +46,8 @@ class ExportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channel: str = Field(min_length=1, max_length=64, description="A channel code.")
     format: str = Field(min_length=1, max_length=64,
-                        description="A feed format code (ndjson, csv, xlsx, bmecat, ...).")
+                        description="A feed format code (ndjson, csv, xlsx, bmecat, ...).",
+                        json_schema_extra={"enum": list(FORMATS)})
     locale: str | None = Field(None, max_length=16,
                                description="One of the channel's locales; default its first.")
     since: datetime | None = Field(

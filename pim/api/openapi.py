@@ -1,21 +1,26 @@
-"""OpenAPI helpers: the problem responses every route documents, custom request bodies."""
+"""OpenAPI helpers: the problem responses every route documents, custom request bodies and
+responses, and each operation's ``operationId``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
+    OpenAPIHeader,
     OpenAPIMediaType,
+    OpenAPIResponse,
     Operation,
     Parameter,
+    Reference,
     RequestBody,
     Schema,
 )
-from litestar.openapi.spec.enums import OpenAPIType
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import PathParameter
 
+from exporters import FORMATS
 from pim.api.problems import PROBLEM_JSON, Problem
 from pim.db import INT_MAX
 
@@ -79,3 +84,100 @@ class IfNoneMatchOperation(Operation):
             name="If-None-Match", param_in="header", required=False,
             schema=Schema(type=OpenAPIType.STRING),
             description='ETags read before ("7"); 304 without a body while one is current.')]
+
+
+# operationIds are what a generated client names its functions: the route function's name
+# without "_route" (list_products, create_product), stable as long as the function keeps its
+# name, and these where that name alone would read badly.
+_OPERATION_IDS = {
+    "health_route": "get_health",
+    "me_route": "get_me",
+    "bulk_upsert_route": "bulk_upsert_products",
+    "get_associations_route": "get_product_associations",
+    "put_associations_route": "put_product_associations",
+    "history_route": "get_product_history",
+    "restore_route": "restore_product",
+    "list_models_route": "list_product_models",
+    "get_model_route": "get_product_model",
+    "put_model_route": "put_product_model",
+    "list_options_route": "list_attribute_options",
+    "put_option_route": "put_attribute_option",
+    "delete_option_route": "delete_attribute_option",
+    "import_report_route": "get_import_report",
+    "export_file_route": "get_export_file",
+    "product_completeness_route": "get_product_completeness",
+    "completeness_summary_route": "get_completeness_summary",
+    "product_workflow_route": "get_product_workflow",
+    "redeliver_route": "redeliver_delivery",
+    "media_file_route": "get_media_file",
+    "list_connectors_route": "list_erp_connectors",
+    "get_connector_route": "get_erp_connector",
+    "feed_route": "get_feed",
+}
+
+
+def operation_id(handler: Any, method: Any, path_components: Any) -> str:
+    """The operationId of a route without an explicit one (OpenAPIConfig's creator)."""
+    name = handler.handler_name
+    return _OPERATION_IDS.get(name, name.removesuffix("_route"))
+
+
+# Feeds: each format's own media type (several formats share one: CSV, NDJSON, XML).
+FEED_FORMATS = tuple(FORMATS)
+
+
+def _feed_body_schema(media_type: str) -> Schema:
+    if media_type.startswith(("text/", "application/x-ndjson")) or media_type.endswith("xml"):
+        return Schema(type=OpenAPIType.STRING)
+    return Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+
+
+def _feed_media_types() -> dict[str, list[str]]:
+    by_type: dict[str, list[str]] = {}
+    for code, fmt in FORMATS.items():
+        by_type.setdefault(fmt.media_type, []).append(code)
+    return by_type
+
+
+_VALIDATORS = {
+    "ETag": "Changes whenever the feed may have (a publication or withdrawal in this channel "
+            "and locale; -gz for the gzipped body); send it back in If-None-Match for a 304 "
+            "while nothing changed.",
+    "Last-Modified": "When the last publication or withdrawal in this feed happened.",
+}
+
+
+@dataclass
+class FeedOperation(Operation):
+    """The feed route: a 200 per media type (the format decides), its validators, the
+    conditional request headers (read from the raw request) and a 304."""
+
+    def __post_init__(self) -> None:
+        headers: dict[str, OpenAPIHeader | Reference] = {name: OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING),
+                                       description=text) for name, text in _VALIDATORS.items()}
+        headers["Content-Encoding"] = OpenAPIHeader(
+            schema=Schema(type=OpenAPIType.STRING, enum=["gzip"]),
+            description="gzip when the request's Accept-Encoding allows it.")
+        formats = "; ".join(f"{type_}: {', '.join(codes)}"
+                            for type_, codes in _feed_media_types().items())
+        responses = dict(self.responses or {})
+        responses["200"] = OpenAPIResponse(
+            description=f"The feed, streamed, in the format's media type ({formats}).",
+            headers=headers,
+            content={type_: OpenAPIMediaType(schema=_feed_body_schema(type_))
+                     for type_ in _feed_media_types()})
+        responses["304"] = OpenAPIResponse(
+            description="Not modified: If-None-Match holds the current ETag, "
+                        "If-Modified-Since is not before Last-Modified, or a delta (since) "
+                        "has nothing published or withdrawn after its start.",
+            headers={"ETag": headers["ETag"], "Last-Modified": headers["Last-Modified"]})
+        self.responses = responses
+        self.parameters = [*(self.parameters or []), Parameter(
+            name="If-None-Match", param_in="header", required=False,
+            schema=Schema(type=OpenAPIType.STRING),
+            description="ETags read before; 304 while one is current (weak comparison)."),
+            Parameter(
+            name="If-Modified-Since", param_in="header", required=False,
+            schema=Schema(type=OpenAPIType.STRING),
+            description="An HTTP date (read only without If-None-Match); 304 when nothing "
+                        "changed after it.")]

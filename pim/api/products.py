@@ -46,7 +46,14 @@ from pim.catalog.edits import (
 )
 from pim.catalog.listing import ProductFilters, list_product_models
 from pim.catalog.read import fetch_product_json, get_product, get_product_model
-from pim.catalog.schemas import AssociationIn, ProductIn, ProductModelIn, ProductOut, ProductPatch
+from pim.catalog.schemas import (
+    AssociationIn,
+    AssociationOut,
+    ProductIn,
+    ProductModelIn,
+    ProductOut,
+    ProductPatch,
+)
 from pim.catalog.versions import VersionCondition, product_history, restore_product
 from pim.db import get_engine, reads_block_briefly
 from pim.history.service import history_out
@@ -244,7 +251,7 @@ def disable_product_route(request: Request, sku: Sku, session: WriteSession
 
 @get("/products/{sku:str}/associations", opt={"roles": READ}, sync_to_thread=True,
      responses=problems(404), summary="A product's associations", tags=["products"])
-def get_associations_route(sku: Sku, reader: ReadSession) -> dict[str, list[dict[str, Any]]]:
+def get_associations_route(sku: Sku, reader: ReadSession) -> dict[str, list[AssociationOut]]:
     return get_product(reader, sku)["associations"]
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pim.catalog.schemas import ValueOut
 from pim.db import INT_MAX
 
 
@@ -16,7 +17,7 @@ class ProductModelOut(BaseModel):
     family_variant: str | None
     parent: str | None
     categories: list[str]
-    values: dict[str, list[dict[str, Any]]]
+    values: dict[str, list[ValueOut]]
     version: int
     created_at: datetime
     updated_at: datetime
@@ -86,7 +87,8 @@ class CategoryOut(BaseModel):
 
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=255)
+    email: str = Field(min_length=3, max_length=255, description="Stored in lower case.",
+                       json_schema_extra={"pattern": "@"})
     role: Literal["admin", "editor", "reviewer", "viewer"]
     password: str | None = Field(None, min_length=10, max_length=1024)
 
@@ -113,7 +115,12 @@ class TokenIn(BaseModel):
     user: str = Field(description="The e-mail of the token's user.")
     role: Literal["admin", "editor", "reviewer", "viewer"]
     name: str = Field("", max_length=255)
-    expires: str | None = Field(None, description="30d, 12h, 2w, 6m or an ISO date.")
+    expires: str | None = Field(
+        None, description="30d, 12h, 2w, 6m or an ISO date.",
+        json_schema_extra={"anyOf": [{"type": "string", "pattern": r"^\s*\d+\s*[hdwm]\s*$"},
+                                     {"type": "string", "format": "date"},
+                                     {"type": "string", "format": "date-time"},
+                                     {"type": "null"}]})
 
 
 class TokenOut(BaseModel):

@@ -4,14 +4,17 @@ releases and publishing."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from pim.publishing.models import ReleaseStatus
 from pim.workflow.models import WorkflowStatus
 
 MAX_SKUS = 1000  # SKUs one request may name; a whole channel is published with ready=true
+# A SKU in a list: checked by _check_skus (one message for the list); documented here.
+Sku = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255,
+                                     "pattern": r"\S"})]
 
 
 def _aware_utc(value: datetime | None) -> datetime | None:
@@ -103,7 +106,7 @@ class ProductWorkflowOut(BaseModel):
 
 class SkusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    skus: list[str] = Field(min_length=1, max_length=MAX_SKUS)
+    skus: list[Sku] = Field(min_length=1, max_length=MAX_SKUS)
 
     @field_validator("skus")
     @classmethod
@@ -144,7 +147,7 @@ class ReleaseIn(BaseModel):
 class ReleaseItemsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channel: str = Field(min_length=1, max_length=100)
-    skus: list[str] = Field(min_length=1, max_length=MAX_SKUS)
+    skus: list[Sku] = Field(min_length=1, max_length=MAX_SKUS)
 
     @field_validator("skus")
     @classmethod
@@ -188,7 +191,7 @@ class ReleaseOut(BaseModel):
 
 class PublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    skus: list[str] | None = Field(
+    skus: list[Sku] | None = Field(
         None, max_length=MAX_SKUS,
         description="The products to publish: approved (or published) ones, or, with ready, "
                     "any that pass. Absent with ready: every product the channel carries.")

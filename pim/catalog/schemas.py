@@ -117,7 +117,8 @@ class FamilyIn(_In):
 class FamilyVariantIn(_In):
     code: str = Field(pattern=CODE, max_length=100)
     family: str
-    axes: list[list[str]] = Field(min_length=1, max_length=2)
+    axes: list[list[str]] = Field(min_length=1, max_length=2, json_schema_extra={
+        "items": {"type": "array", "items": {"type": "string"}, "minItems": 1}})
     level_attributes: list[list[str]] = []
     labels: dict[str, str] = {}
 
@@ -215,14 +216,29 @@ class ProductModelIn(BaseModel):
     values: dict[str, list[ValueIn]] = {}
 
 
+class ValueOut(BaseModel):
+    """A stored value: ``data`` is the attribute type's shape (text, number as a decimal
+    string, ``{"amount", "unit"}``, a list of ``{"amount", "currency"}``, option codes...)."""
+
+    locale: str | None = None
+    scope: str | None = None
+    data: Any = None
+
+
+class AssociationOut(BaseModel):
+    sku: str = Field(description="The associated product.")
+    quantity: int | None = Field(None, description="For quantified types (packs), else null.")
+
+
 class ProductOut(BaseModel):
     sku: str
     family: str | None
     parent: str | None
     categories: list[str]
     enabled: bool
-    values: dict[str, list[dict[str, Any]]]
-    associations: dict[str, list[dict[str, Any]]]
+    values: dict[str, list[ValueOut]]
+    associations: dict[str, list[AssociationOut]] = Field(
+        description="Association type code -> the linked products, in SKU order.")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -101,9 +101,9 @@ def _apply_attribute(session, item) -> bool:
     if item.group and session.get(AttributeGroup, item.group) is None:
         session.add(AttributeGroup(code=item.group, labels={}))
         session.flush()
-    if item.type == "measurement":
-        if not item.unit_family:
-            raise Invalid(f"attribute {item.code}: a measurement needs a unit_family")
+    if item.type == "measurement" and not item.unit_family:
+        raise Invalid(f"attribute {item.code}: a measurement needs a unit_family")
+    if item.unit_family:  # any type: the column references the unit families
         family = session.get(UnitFamily, item.unit_family)
         if family is None:
             raise Invalid(f"attribute {item.code}: unknown unit family {item.unit_family}")

@@ -11,7 +11,9 @@ from pim.webhooks.models import EVENT_TYPES, DeliveryStatus
 
 class SubscriptionIn(BaseModel):
     channel: str
-    url: str = Field(max_length=2000)
+    url: str = Field(max_length=2000, json_schema_extra={"pattern": "^https?://[^/?#@]+"},
+                     description="http or https; a private address only where "
+                                 "PIM_WEBHOOK_ALLOW_HOSTS allows it.")
     events: list[str] = Field(default_factory=lambda: list(EVENT_TYPES))
     description: str = ""
 

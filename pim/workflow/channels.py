@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from channels.definition import ChannelDefinition, load_schema
 from pim.db import utcnow
-from pim.errors import NotFound
+from pim.errors import Invalid, NotFound
 from pim.media.renditions import register_channel_renditions
 from pim.workflow.models import Channel
 
@@ -19,10 +19,21 @@ def definition_json(definition: ChannelDefinition) -> dict:
     return definition.model_dump(mode="json", by_alias=True)
 
 
+def channel_schema(definition: ChannelDefinition) -> dict:
+    """The channel's JSON Schema file; a name outside schemas/, a missing file or one that is
+    not JSON is refused naming ``schema``."""
+    try:
+        return load_schema(definition.schema_file)
+    except (OSError, ValueError) as error:  # json.JSONDecodeError is a ValueError
+        reason = "no such schema file" if isinstance(error, FileNotFoundError) else str(error)
+        raise Invalid(f"channel {definition.code}: schema {definition.schema_file!r}: {reason}",
+                      errors=[{"field": "schema", "message": reason}]) from None
+
+
 def config_hash(definition: ChannelDefinition) -> str:
     """Changes when the definition or its schema changes: completeness is then stale."""
     payload = {"definition": definition_json(definition),
-               "schema": load_schema(definition.schema_file)}
+               "schema": channel_schema(definition)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
