@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -111,7 +111,9 @@ class ChannelMapping(_Strict):
     other field takes the first one that has a value.
     """
 
-    fields: dict[str, tuple[FieldSource, ...]] = Field(default_factory=dict)
+    fields: dict[str, Annotated[tuple[FieldSource, ...], Field(min_length=1)]] = Field(
+        default_factory=dict,
+        json_schema_extra={"propertyNames": {"enum": list[Any](sorted(MAPPABLE_FIELDS))}})
     attributes: tuple[str, ...] = ()
 
     @model_validator(mode="before")

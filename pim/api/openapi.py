@@ -113,13 +113,17 @@ _OPERATION_IDS = {
     "list_connectors_route": "list_erp_connectors",
     "get_connector_route": "get_erp_connector",
     "feed_route": "get_feed",
+    "original_route": "original_media",
 }
 
 
 def operation_id(handler: Any, method: Any, path_components: Any) -> str:
-    """The operationId of a route without an explicit one (OpenAPIConfig's creator)."""
+    """The operationId of a route without an explicit one (OpenAPIConfig's creator); a route
+    serving several methods (GET and HEAD) gets one per method: get_rendition."""
     name = handler.handler_name
-    return _OPERATION_IDS.get(name, name.removesuffix("_route"))
+    base = _OPERATION_IDS.get(name, name.removesuffix("_route"))
+    verb = getattr(method, "value", method)  # an HttpMethod enum or its text
+    return f"{str(verb).lower()}_{base}" if len(handler.http_methods) > 1 else base
 
 
 # Feeds: each format's own media type (several formats share one: CSV, NDJSON, XML).
