@@ -40,9 +40,15 @@ run: $(STAMP) frontend
 	$(PIM) demo
 	$(PIM) user ensure-admin $(ADMIN) --password-file var/admin-password
 	@echo
-	@echo "  Open http://$(HOST):$(PORT)/ and sign in"
-	@echo "  e-mail:   $(ADMIN)"
-	@echo "  password: $$(cat var/admin-password 2>/dev/null || echo '(set before this checkout kept it; pim user ensure-admin --help)')"
+	@echo "  Open http://$(HOST):$(PORT)/ and sign in (the web UI)"
+	@echo "    e-mail:   $(ADMIN)"
+	@echo "    password: $$(cat var/admin-password 2>/dev/null || echo '(set before this checkout kept it; pim user ensure-admin --help)')"
+	@echo "  API docs:  http://$(HOST):$(PORT)/schema/swagger (OpenAPI: /schema/openapi.json)"
+	@echo "  API token: $(PIM) token create --user $(ADMIN) --role admin"
+	@echo "             then send Authorization: Bearer <token> to /api/v1/..."
+	@echo "  Feeds:     $(PIM) feedkey create --channel webshop-uk, then"
+	@echo "             curl -H 'X-Feed-Key: <key>' http://$(HOST):$(PORT)/feeds/webshop-uk/csv"
+	@echo "  Health:    http://$(HOST):$(PORT)/health"
 	@echo
 	$(PIM) serve --host $(HOST) --port $(PORT)
 
