@@ -11,8 +11,10 @@ gzip-compressed on the fly when the client accepts it: memory stays flat whateve
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated
@@ -27,16 +29,20 @@ from sqlalchemy.orm import Session
 from pim.api.openapi import FEED_FORMATS, FeedOperation, RowId, problems
 from pim.api.sessions import ReadSession, WriteSession
 from pim.auth.actor import MANAGE
+from pim.db import session_scope
 from pim.publishing.feedkeys import (
     authenticate_feed_key,
     create_feed_key,
     feed_key_out,
     list_feed_keys,
     revoke_feed_key,
+    touch_feed_key,
+    use_due,
 )
 from pim.publishing.feeds import feed_state, stream_feed
 
 CHUNK_BYTES = 64 * 1024
+log = logging.getLogger("pim.api.feeds")
 _KEY_HEADERS = {"WWW-Authenticate": 'Bearer realm="feeds"'}
 
 
@@ -76,6 +82,30 @@ def _check_key(reader: Session, key: str | None, channel: str) -> None:
                                      headers=_KEY_HEADERS)
     if channel not in (row.channels or ()):
         raise PermissionDeniedException(f"this feed key does not open channel {channel!r}")
+    if use_due(row) and row.id not in _touch_pending:
+        _touch_pending.add(row.id)
+        _touches.submit(_touch, row.id)
+
+
+# A key's use is recorded by one background thread, at most once a minute per key (as API
+# tokens' are, pim.api.security): the pull never waits for the write, nor for SQLite's lock.
+_touches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-key-touch")
+_touch_pending: set[int] = set()
+
+
+def _touch(key_id: int) -> None:
+    try:
+        with session_scope() as session:
+            touch_feed_key(session, key_id)
+    except Exception:
+        log.warning("could not record the use of feed key %s", key_id, exc_info=True)
+    finally:
+        _touch_pending.discard(key_id)
+
+
+def feed_key_uses_recorded() -> None:
+    """Wait until the uses asked for so far are recorded (tests)."""
+    _touches.submit(lambda: None).result()
 
 
 def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:

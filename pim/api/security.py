@@ -11,10 +11,9 @@
   it right after authentication (a route that declares nothing is admin-only: forgetting
   fails closed). Not a Litestar guard: a guard call copies the route handler, a tenth of a
   product read. OPTIONS answers any signed-in role (it only lists the methods).
-- Rate limit: a token bucket per token, ``PIM_API_RATE_LIMIT`` requests per minute (burst up
-  to the same number), answered with 429 and ``Retry-After``. It lives in the process: with
-  several workers or machines each holds its own buckets; scale-out would keep them in Redis
-  (``INCR`` + ``EXPIRE`` per token and window) instead.
+- Rate limit: ``PIM_API_RATE_LIMIT`` requests per minute per token, answered with 429 and
+  ``Retry-After``; counted in Redis when ``PIM_REDIS_URL`` is set, so that every process
+  shares the count, else in memory (``pim.api.ratelimit``).
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ import anyio.to_thread
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from pim.api.ratelimit import RateLimiter, rate_limiter
 from pim.auth.access import access_generation
 from pim.auth.actor import ADMIN, require_role
 from pim.auth.tokens import (
@@ -163,34 +163,12 @@ def bearer_of(scope: Scope) -> str | None:
     return None
 
 
-class TokenBuckets:
-    """Per-key token buckets: ``rate`` requests per minute, bursts up to ``rate``."""
-
-    def __init__(self, per_minute: int):
-        self.capacity = float(per_minute)
-        self.refill = per_minute / 60.0
-        self.buckets: dict[object, tuple[float, float]] = {}
-
-    def take(self, key: object, now: float | None = None) -> float:
-        """Take one request; 0 when allowed, else the seconds until one is available."""
-        if self.capacity <= 0:
-            return 0.0
-        now = time.monotonic() if now is None else now
-        tokens, last = self.buckets.get(key, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.refill)
-        if tokens >= 1.0:
-            self.buckets[key] = (tokens - 1.0, now)
-            return 0.0
-        self.buckets[key] = (tokens, now)
-        return (1.0 - tokens) / self.refill
-
-
 class TokenAuthMiddleware:
     """Bearer token -> Actor (``request.user``; ``request.auth`` is the token), then the
     token's rate limit and the route's roles. A plain ASGI middleware on the API router:
     every method, OPTIONS included, needs a token."""
 
-    buckets: TokenBuckets | None = None
+    buckets: RateLimiter | None = None
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -213,8 +191,10 @@ class TokenAuthMiddleware:
                                          headers=_BEARER)
         buckets = type(self).buckets
         if buckets is None:
-            buckets = type(self).buckets = TokenBuckets(get_settings().api_rate_limit)
-        wait = buckets.take(auth.token_id)
+            settings = get_settings()
+            buckets = type(self).buckets = rate_limiter(settings.api_rate_limit,
+                                                        settings.redis_url)
+        wait = await buckets.take(auth.token_id)
         if wait:
             raise TooManyRequestsException(
                 f"rate limit of {int(buckets.capacity)} requests per minute exceeded",

@@ -11,10 +11,12 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pim.auth.tokens import LAST_USED_RESOLUTION
 from pim.db import utcnow
 from pim.errors import Invalid, NotFound
 from pim.publishing.models import FeedKey
@@ -48,8 +50,9 @@ def create_feed_key(session: Session, channels: Iterable[str], name: str = "", *
 
 def authenticate_feed_key(session: Session, key: str | None, channel: str | None = None
                           ) -> FeedKey | None:
-    """The live key matching ``key`` (and allowed ``channel`` when given), else None.
-    Records when it was last used; a read-only session simply drops that."""
+    """The live key matching ``key`` (and allowed ``channel`` when given), else None. Its
+    use is recorded apart (``use_due``, ``touch_feed_key``): feeds read in read-only
+    sessions, and a write per pull would queue every pull behind SQLite's write lock."""
     if not key or not key.startswith(KEY_PREFIX):
         return None
     digest = _digest(key)
@@ -59,8 +62,26 @@ def authenticate_feed_key(session: Session, key: str | None, channel: str | None
         return None
     if channel is not None and channel not in (row.channels or ()):
         return None
-    row.last_used_at = utcnow()
     return row
+
+
+def use_due(row: FeedKey, *, now: datetime | None = None) -> bool:
+    """Whether the key's last recorded use is old enough to record again."""
+    last = row.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    return last is None or last < (now or utcnow()) - LAST_USED_RESOLUTION
+
+
+def touch_feed_key(session: Session, key_id: int, *, now: datetime | None = None) -> None:
+    """Record a use of the key, at most once per LAST_USED_RESOLUTION (a minute)."""
+    now = now or utcnow()
+    session.execute(
+        update(FeedKey)
+        .where(FeedKey.id == key_id)
+        .where(FeedKey.last_used_at.is_(None)
+               | (FeedKey.last_used_at < now - LAST_USED_RESOLUTION))
+        .values(last_used_at=now))
 
 
 def revoke_feed_key(session: Session, key_id: int) -> FeedKey:

@@ -35,6 +35,7 @@ def api_app():
 
 @pytest.fixture
 def client(world, api_app):
+    from pim.api.feeds import feed_key_uses_recorded
     from pim.api.limits import reset_body_limits
     from pim.api.security import forget_all_tokens, reset_rate_limits, touches_recorded
 
@@ -46,3 +47,4 @@ def client(world, api_app):
     with TestClient(api_app) as test_client:
         yield test_client
     touches_recorded()  # no use of a token lands in the next test's database
+    feed_key_uses_recorded()  # nor of a feed key
