@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
+from typing import IO
 
 from importers.errors import EmptyFileError, ImportFileError
 from importers.sniff import SAMPLE_BYTES, EncodingGuess, detect_delimiter, sniff_encoding
@@ -16,11 +18,77 @@ if csv.field_size_limit() < MAX_FIELD_BYTES:
     csv.field_size_limit(MAX_FIELD_BYTES)
 
 
+# Physical lines one record may span: a quoted cell's line breaks (a long rich-text
+# description stays well below). A record running longer is a quote left open.
+MAX_RECORD_LINES = 1000
+
+
+class BrokenRow(list):
+    """The cells of a row that could not be read right, and why (``message``): the row is
+    refused with that message and the rest of the file is read on."""
+
+    def __init__(self, cells: list[str], message: str):
+        super().__init__(cells)
+        self.message = message
+
+
+class _Lines:
+    """The file's physical lines, decoded one at a time, for ``csv.reader``.
+
+    Numbers each line, keeps the lines of the record being read (``record``), notes lines
+    that cannot be stored (``problems``: text that does not decode, replaced so the row can
+    still be parsed and reported; a NUL byte, which PostgreSQL refuses), and hands out lines
+    pushed back (``replay``, last first) before reading on."""
+
+    def __init__(self, fh: IO[bytes], encoding: str):
+        self.fh = fh
+        self.encoding = encoding
+        self.read = 0
+        self.record: list[tuple[int, str]] = []
+        self.problems: dict[int, str] = {}
+        self.replay: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.replay:
+            number, text = self.replay.pop()
+        else:
+            raw = self.fh.readline()
+            if not raw:
+                raise StopIteration
+            self.read += 1
+            number = self.read
+            try:
+                text = raw.decode(self.encoding)
+            except UnicodeDecodeError as error:
+                text = raw.decode(self.encoding, errors="replace")
+                self.problems[number] = (
+                    f"is not valid {self.encoding} text ({error.reason} at byte "
+                    f"{error.start + 1}); save the file as UTF-8 or name its encoding in the "
+                    "mapping profile")
+            if "\x00" in text:
+                self.problems[number] = "holds a NUL byte (a binary file pasted into a cell?)"
+        self.record.append((number, text))
+        return text
+
+
+def _splits_on_newline_bytes(encoding: str) -> bool:
+    """Whether every line break of ``encoding`` text is the byte 0x0A (ASCII-compatible
+    encodings: UTF-8, the code pages), so the file can be split into lines undecoded."""
+    name = codecs.lookup(encoding).name
+    return not name.startswith(("utf-16", "utf-32")) and "\n".encode(encoding) == b"\n"
+
+
 class CsvRows:
     """The rows of a delimited file as ``(row_number, cells)``, row 1 being the first record.
 
     A record spanning several lines (a quoted multi-line cell) counts as one row, as it does
-    when the file is opened in a spreadsheet.
+    when the file is opened in a spreadsheet. A row that cannot be read right comes as a
+    ``BrokenRow`` saying why, and the rest of the file is read on: a quote left open (the
+    row where it opened is refused and the lines it swallowed are read again as rows), a
+    line that is not text in the file's encoding, a NUL byte.
     """
 
     def __init__(self, path: Path, *, encoding: str | None = None, delimiter: str | None = None):
@@ -43,9 +111,65 @@ class CsvRows:
             text = sample.decode(self.encoding, errors="replace").lstrip("\ufeff")
             self.delimiter = detect_delimiter(text.split("\n", 1)[0], path.suffix.lower())
         self.total_rows: int | None = None
+        # Lines ended by a carriage return alone ("CSV (Macintosh)"): read as decoded text.
+        self.old_mac_lines = b"\r" in sample and b"\n" not in sample
+        # The header's width once the header is found (ImportSource sets it): a record over
+        # several lines with another width ran away with a quote.
+        self.width: int | None = None
         self.estimated_rows = _estimated_rows(path.stat().st_size, sample)
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        if self.old_mac_lines or not _splits_on_newline_bytes(self.encoding):
+            yield from self._decoded_records()
+            return
+        numbers = count(1)
+        with open(self.path, "rb") as fh:
+            lines = _Lines(fh, self.encoding)
+            reader = csv.reader(lines, delimiter=self.delimiter)
+            try:
+                for number, cells in zip(numbers, reader, strict=False):
+                    record, lines.record = lines.record, []
+                    if len(record) == 1 and not lines.problems:
+                        yield number, cells  # the common row: one clean physical line
+                        continue
+                    yield number, self._checked(number, cells, record, lines)
+            except csv.Error as error:
+                self._raise_unreadable(error, next(numbers) - 1)
+
+    def _checked(self, number: int, cells: list[str], record: list[tuple[int, str]],
+                 lines: _Lines) -> list[str]:
+        """``cells``, or a ``BrokenRow`` when the record ran away with a quote (its lines
+        after the first are then read again as rows) or holds a line that cannot be
+        stored (undecodable text, a NUL byte)."""
+        first = record[0][0]
+        if len(record) > 1 and self._ran_away(cells, record):
+            lines.replay.extend(reversed(record[1:]))
+            for line, _ in record[1:]:
+                lines.problems.pop(line, None)  # reported with the row they are read in
+            return BrokenRow(cells, (
+                f"a quoted cell opened in row {number} (line {first}) is not closed: it ran "
+                f"over {len(record)} lines; the row is skipped and the lines after it are "
+                "read as rows again (check this row for a stray quote)"))
+        for line, _ in record:
+            problem = lines.problems.pop(line, None)
+            if problem is not None:
+                return BrokenRow(cells, f"line {line} {problem}; the row is skipped")
+        return cells
+
+    def _ran_away(self, cells: list[str], record: list[tuple[int, str]]) -> bool:
+        """Whether a record spanning several lines is a quote left open: too many lines,
+        its quotes unbalanced (it was closed by the end of the file), or a width other than
+        the header's (closed by a quote in a later row)."""
+        if len(record) > MAX_RECORD_LINES:
+            return True
+        if sum(text.count('"') for _, text in record) % 2:
+            return True
+        return self.width is not None and len(cells) != self.width
+
+    def _decoded_records(self) -> Iterator[tuple[int, list[str]]]:
+        """UTF-16 and UTF-32 files, whose line breaks are not single bytes, and files whose
+        lines end in a carriage return alone: decoded as a whole, without the per-line
+        checks."""
         numbers = count(1)
         with open(self.path, encoding=self.encoding, newline="") as fh:
             reader = csv.reader(fh, delimiter=self.delimiter)

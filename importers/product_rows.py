@@ -28,6 +28,7 @@ from importers.converters import (
     parse_price_list,
     unit_factors,
 )
+from importers.csv_file import BrokenRow
 from importers.errors import ImportFileError
 from importers.profile import MappingProfile
 from pim.records import (
@@ -216,6 +217,9 @@ class ProductRowReader:
                             for key, column in self.amounts.items()]
         links = self.links
         for row_number, cells in rows:
+            if cells.__class__ is BrokenRow:
+                yield RowError(row_number, cells.message)  # type: ignore[attr-defined]
+                continue
             if len(cells) != width:
                 if not any(cells):
                     continue

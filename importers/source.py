@@ -112,6 +112,8 @@ class ImportSource:
         index = self._header_index(buffered)
         row_number, header = buffered[index]
         header = [cell.strip().lstrip("\ufeff") for cell in header]
+        if isinstance(self._rows, CsvRows):
+            self._rows.width = len(header)
         # Rows read past the header while searching are replayed before the rest.
         self._row_iter = chain(buffered[index + 1 :], self._row_iter)
         return row_number, header

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from importers.cells import CellError, parse_boolean, parse_date, parse_decimal, split_list
+from importers.csv_file import BrokenRow
 from pim.records import (
     ATTRIBUTE_TYPES,
     AttributeSpec,
@@ -194,6 +195,9 @@ class StructureRowReader:
 
         yield from self.header_problems
         for row_number, cells in rows:
+            if cells.__class__ is BrokenRow:
+                yield RowError(row_number, cells.message)  # type: ignore[attr-defined]
+                continue
             if len(cells) != self.width:
                 if not any(cells):
                     continue

@@ -110,6 +110,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     refused: int = 0
+    skipped: int = 0  # rows refused before they made a record (see ``rows``)
     structure_changed: int = 0
     models_created: int = 0
     models_updated: int = 0
@@ -180,7 +181,7 @@ class ImportReport:
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
         return (f"{verb} {self.rows} rows: {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.refused} refused; "
+                f"{self.unchanged} unchanged, {self.refused} refused, {self.skipped} skipped; "
                 f"{self.models_created} product models created, {self.models_updated} updated; "
                 f"{self.error_count} errors, {self.warning_count} warnings, "
                 f"{self.conflict_count} conflicts ({self.seconds:.1f}s)")
@@ -299,6 +300,9 @@ def _apply_import(
         # A row whose cells could not be read is refused whole: writing the rest of it would
         # half-update the product. Importers yield a row's errors before its record.
         bad_rows: set[int] = set()
+        # Rows refused before they made a record (ragged, unreadable, no SKU, duplicate):
+        # counted as skipped, so the summary accounts for every data row of the file.
+        recordless: set[int] = set()
         for item in records:
             checked = None
             if item.__class__ is CheckedRecord:
@@ -307,7 +311,9 @@ def _apply_import(
                 report.add_row_error(item)
                 if item.severity == "error" and item.row is not None:
                     bad_rows.add(item.row)
+                    recordless.add(item.row)
             elif isinstance(item, ProductRecord) and item.row in bad_rows:
+                recordless.discard(item.row)
                 report.rows += 1
                 report.refused += 1
             elif isinstance(item, StructureRecord):
@@ -334,6 +340,8 @@ def _apply_import(
                 break
         if not should_abort() and (products or models):
             flush()
+        report.skipped = len(recordless)
+        report.rows += report.skipped
         report.seconds = time.perf_counter() - started
         # Batches report their errors when written; readers want them in file order.
         report.errors.sort(key=lambda e: e.get("row") or 0)

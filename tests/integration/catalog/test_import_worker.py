@@ -8,7 +8,7 @@ from sqlalchemy import Text, cast, func, select
 
 import pim.catalog.import_worker as import_worker
 import pim.catalog.importing as importing
-from importers import ImportFileError, open_source
+from importers import open_source
 from pim.catalog.import_worker import ImportWorkerError, WorkerRecords
 from pim.catalog.importing import ImportAborted, apply_import
 from pim.catalog.models import Product
@@ -162,23 +162,22 @@ def test_a_stored_product_is_checked_against_its_own_family(factory, catalog, tm
     assert "not an attribute of this product's family" in report.errors[0]["message"]
 
 
-def test_an_unreadable_row_stops_the_import_with_the_same_error_as_inline(
+def test_an_unreadable_row_is_the_same_row_error_inline_and_in_the_worker(
         factory, catalog, tmp_path):
     # Past the bytes the encoding is guessed from: UTF-8, until a Latin-1 row.
     rows = [row(f"A-{i}", brand="Voltia " + "x" * 200) for i in range(400)]
     path = write_csv(tmp_path / "a.csv", rows)
     with path.open("ab") as handle:
         handle.write(b"A-400,electronics,audio,Caf\xe9,,,,,,,,\n")
-    errors, written = [], []
-    for read_in_worker in (False, True):
-        with pytest.raises(ImportFileError) as raised:
-            run(factory, catalog, path, batch_size=100, read_in_worker=read_in_worker)
-        errors.append((type(raised.value), str(raised.value), raised.value.path))
-        with factory() as s:
-            written.append(s.scalar(select(func.count()).select_from(Product)))
-    assert errors[0] == errors[1] and "is not valid utf-8" in errors[1][1]
-    # The whole batches read before the bad row are written; the second run adds none.
-    assert written[0] == written[1] and written[0] % 100 == 0 and written[0] > 0
+    reports = [run(factory, catalog, path, batch_size=100, read_in_worker=read_in_worker)
+               for read_in_worker in (False, True)]
+    assert [(r.rows, r.skipped, r.errors) for r in reports] == [
+        (r.rows, r.skipped, r.errors) for r in reversed(reports)]
+    [error] = reports[0].errors
+    assert error["row"] == 402 and "line 402 is not valid utf-8" in error["message"]
+    assert reports[0].rows == 401 and reports[0].skipped == 1
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Product)) == 400
 
 
 @pytest.mark.slow
@@ -289,3 +288,24 @@ def test_a_worker_that_cannot_start_leaves_the_file_to_be_read_inline(
     monkeypatch.setattr(import_worker.subprocess, "Popen", no_interpreter)
     report = run(factory, catalog, write_csv(tmp_path / "a.csv", messy_rows("A")))
     assert report.created > 20 and report.error_count > 8
+
+
+@pytest.mark.parametrize("read_in_worker", [True, False])
+def test_every_data_row_is_accounted_for_despite_an_open_quote_nul_and_bad_utf8(
+        factory, catalog, tmp_path, read_in_worker):
+    # 2,000 rows: row 501 holds invalid UTF-8, row 1001 a NUL byte, row 1501 opens a quote
+    # nothing closes; row 1600 is ragged. Every other row is imported.
+    path = write_csv(tmp_path / "broken.csv", [row(f"C-{i}") for i in range(2000)])
+    lines = path.read_bytes().split(b"\n")
+    lines[501] = lines[501].replace(b"Speaker", b"Speak\xe9r", 1)
+    lines[1001] = lines[1001].replace(b"Speaker", b"Spea\x00ker", 1)
+    lines[1501] = lines[1501].replace(b",Speaker", b',"Speaker', 1).replace(b'"<p>', b"<p>")
+    lines[1501] = lines[1501].replace(b'</script>"', b"</script>")
+    lines[1600] = lines[1600].replace(b"\r", b",stray\r")
+    path.write_bytes(b"\n".join(lines))
+    report = run(factory, catalog, path, read_in_worker=read_in_worker)
+    assert report.rows == 2000
+    assert (report.created, report.skipped) == (1996, 4), report.errors
+    assert sorted(e["row"] for e in report.errors) == [502, 1002, 1502, 1601]
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Product)) == 1996

@@ -130,6 +130,7 @@ def test_a_savepoint_inside_a_dry_run_neither_enqueues_nor_breaks_anything(facto
     records = [electronics(f"EL-{i}") for i in range(60)]
     records.append(StructureRecord("attribute", "voltage_rating", {"type": "text"}, row=70))
     records += [electronics(f"EL-{i}") for i in range(60, 120)]
+    jobs_before = count(factory, Job)
     report = run(factory, records, dry_run=True, batch_size=60)
     assert (report.created, report.structure_changed) == (120, 1)
-    assert count(factory) == 0 and count(factory, Job) == 0
+    assert count(factory) == 0 and count(factory, Job) == jobs_before

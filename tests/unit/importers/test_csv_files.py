@@ -159,3 +159,62 @@ def test_a_csv_estimates_its_rows_from_its_size_for_progress(write_csv):
     big = open_source(write_csv("sku,name\n" + rows), context=None, channels=set())
     assert big.total_rows is None  # not counted without reading the file
     assert 19_000 <= big.estimated_rows <= 21_000
+
+
+def rows_of(n: int, start: int = 1) -> str:
+    return "".join(f"S-{i},name {i}\n" for i in range(start, start + n))
+
+
+def test_an_unclosed_quote_is_refused_where_it_opened_and_the_rest_still_loads(
+        write_csv, read_all):
+    # Row 6 (line 6) opens a quote nothing closes: it would swallow the file's end.
+    text = "sku,name\n" + rows_of(4) + 'S-5,"Lamp 40 inch\n' + rows_of(20, start=6)
+    records, errors = read_all(write_csv(text))
+    assert [r.sku for r in records] == [f"S-{i}" for i in range(1, 5)] + [
+        f"S-{i}" for i in range(6, 26)]
+    [error] = errors
+    assert error.row == 6
+    assert "quoted cell opened in row 6 (line 6) is not closed" in error.message
+    assert "ran over 21 lines" in error.message
+
+
+def test_a_quote_closed_rows_later_is_refused_and_the_rows_it_swallowed_load(
+        write_csv, read_all):
+    # The stray quote of row 3 closes at the quoted cell of row 5: one record, wrong width.
+    text = ('sku,name\nS-1,one\nS-2,"two\nS-3,three\nS-4,"four, quoted"\nS-5,five\n')
+    records, errors = read_all(write_csv(text))
+    assert [r.sku for r in records] == ["S-1", "S-3", "S-4", "S-5"]
+    assert [e.row for e in errors] == [3]
+    assert records[2].values["name"][0]["data"] == "four, quoted"
+
+
+def test_a_long_quoted_cell_over_several_lines_still_loads(write_csv, read_all):
+    text = 'sku,name\nS-1,"' + "line\n" * 50 + 'end"\nS-2,two\n'
+    records, errors = read_all(write_csv(text))
+    assert errors == [] and [r.sku for r in records] == ["S-1", "S-2"]
+
+
+def test_a_nul_byte_is_a_row_error_with_its_row_and_the_rest_loads(write_csv, read_all):
+    # Past the sample read to sniff the file (a NUL there says: a binary file).
+    text = "sku,name\n" + rows_of(9_000) + "S-9001,bad\x00name\n" + rows_of(3, start=9_002)
+    records, errors = read_all(write_csv(text))
+    assert len(records) == 9_003 and not any(r.sku == "S-9001" for r in records)
+    [error] = errors
+    assert error.row == 9_002 and "NUL byte" in error.message and "line 9002" in error.message
+
+
+def test_invalid_utf8_is_a_row_error_with_the_right_row_far_into_the_file(
+        write_csv, read_all, tmp_path):
+    # Far past the decoder's read-ahead: the row is the one holding the bad bytes.
+    head = ("sku,name\n" + rows_of(10_000)).encode()
+    path = tmp_path / "products.csv"
+    path.write_bytes(head + b"S-10001,caf\xe9\n" + rows_of(5, start=10_002).encode())
+    records, errors = read_all(path)
+    assert len(records) == 10_005 and not any(r.sku == "S-10001" for r in records)
+    [error] = errors
+    assert error.row == 10_002 and "line 10002 is not valid utf-8" in error.message
+
+
+def test_lines_ended_by_a_carriage_return_alone_still_read(write_csv, read_all):
+    records, errors = read_all(write_csv("sku,name\rS-1,one\rS-2,two\r"))
+    assert errors == [] and [r.sku for r in records] == ["S-1", "S-2"]
