@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import traceback
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from pim.db import read_session
 from pim.jobs import state
@@ -26,7 +27,7 @@ from pim.jobs.settings import get_job_settings
 
 log = logging.getLogger("pim.jobs")
 
-_MAX_ERROR_CHARS = 4000
+_MAX_ERROR_CHARS = 300  # of a job's error text; the server log has the rest
 
 
 @dataclass
@@ -68,9 +69,20 @@ class Heartbeat:
 
 
 def describe_error(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}"
-    trace = "".join(traceback.format_exception(error))
-    return (text + "\n" + trace[-_MAX_ERROR_CHARS:]).strip()
+    """The failure as the job record shows it to everyone who may read the job: the kind of
+    error and its first line, never a traceback, an SQL statement or its parameters (a
+    database error's text carries both). The whole story is in the server log, which the
+    caller writes."""
+    if isinstance(error, DBAPIError):
+        original = error.orig
+        lines = str(original).strip().splitlines()
+        text = f"database error ({type(original).__name__}): {lines[0] if lines else ''}"
+    else:
+        lines = str(error).strip().splitlines()
+        text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    if len(text) > _MAX_ERROR_CHARS:
+        text = text[:_MAX_ERROR_CHARS - 1] + "…"
+    return f"{text} (details in the server log)"
 
 
 def run_attempt(job_id: str, attempt: int, *, display: ProgressDisplay | None = None

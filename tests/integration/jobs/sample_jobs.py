@@ -69,3 +69,14 @@ def record_run(ctx: JobContext, directory: str) -> dict:
     time.sleep(0.05)
     (Path(directory) / f"{ctx.job_id}.{time.monotonic_ns()}").touch()
     return {}
+
+
+@job("test.database_error", max_attempts=1)
+def fail_in_the_database(ctx: JobContext, secret: str) -> None:
+    from sqlalchemy import text
+
+    from pim.db import session_scope
+
+    with session_scope() as session:
+        session.execute(text("SELECT * FROM no_such_table WHERE code = :secret"),
+                        {"secret": secret})

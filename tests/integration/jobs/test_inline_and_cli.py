@@ -85,3 +85,18 @@ def test_pim_jobs_cancel_cancels_a_queued_job(fast_jobs):
     result = cli("jobs", "cancel", job_id)
 
     assert result.exit_code == 0 and job_row(job_id).status == "cancelled"
+
+
+def test_a_database_error_leaves_a_short_message_and_no_sql_on_the_job(fast_jobs, caplog):
+    console, _ = quiet_console()
+
+    job = run_inline("test.database_error", {"secret": "S3CRET-PARAM"}, console=console,
+                     show_progress=False)
+
+    assert job.status == "failed"
+    error = job_row(job.id).error
+    assert "failed: database error (" in error and "no_such_table" in error
+    assert "SELECT" not in error and "S3CRET-PARAM" not in error
+    assert "Traceback" not in error and len(error) < 400
+    # The whole story is in the server log.
+    assert "SELECT * FROM no_such_table" in caplog.text
