@@ -15,6 +15,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Template
+from sqlalchemy.orm import Session
 
 from pim.auth.actor import WRITE_CONTENT, may
 from pim.catalog.listing import ProductFilters, list_products
@@ -23,6 +24,7 @@ from pim.web.editor_page import editor_view, load_preview, model_view
 from pim.web.editor_save import SaveOutcome, model_writer, save_fields
 from pim.web.pages import page
 from pim.web.sessions import ReadSession, WriteSession
+from pim.web.variants import variant_navigation
 from pim.workflow import transitions
 
 OUTCOME_STATUS = {"saved": 200, "unchanged": 200, "invalid": 422, "stale": 409}
@@ -35,10 +37,11 @@ def _may_write(request: Request) -> bool:
     return may(request.user, WRITE_CONTENT)
 
 
-def _render(request: Request, view, *, status: int = 200, notice: str = "",
+def _render(request: Request, session: Session, view, *, status: int = 200, notice: str = "",
             notice_kind: str = "info") -> Template:
     return page(request, "products/edit.html", status=status, title=f"{view.title} · {view.sku}",
-                view=view, notice=notice, notice_kind=notice_kind)
+                view=view, notice=notice, notice_kind=notice_kind,
+                variant_nav=variant_navigation(session, view.sku))
 
 
 @get("/products/{sku:str}", include_in_schema=False, sync_to_thread=True)
@@ -47,7 +50,7 @@ def editor_page(request: Request, sku: FromPath[str], reader: ReadSession,
                 channel: FromQuery[str | None] = None) -> Template:
     view = editor_view(reader, sku, locale=_short(locale), channel=_short(channel),
                        may_write=_may_write(request))
-    return _render(request, view)
+    return _render(request, reader, view)
 
 
 def _short(value: str | None) -> str | None:
@@ -78,7 +81,7 @@ def save_product_page(request: Request, sku: FromPath[str], session: WriteSessio
                            outcome=outcome, preview=preview)
     kind = {"saved": "success", "invalid": "error", "stale": "warning"}.get(outcome.status,
                                                                            "info")
-    return _render(request, view, status=OUTCOME_STATUS[outcome.status],
+    return _render(request, session, view, status=OUTCOME_STATUS[outcome.status],
                    notice=outcome.message, notice_kind=kind)
 
 
@@ -88,7 +91,7 @@ def model_page(request: Request, code: FromPath[str], reader: ReadSession,
                channel: FromQuery[str | None] = None) -> Template:
     view = model_view(reader, code, locale=_short(locale), channel=_short(channel),
                       may_write=_may_write(request))
-    return _render(request, view)
+    return _render(request, reader, view)
 
 
 @post("/product-models/{code:str}", include_in_schema=False, sync_to_thread=True)
@@ -108,7 +111,7 @@ def save_model_page(request: Request, code: FromPath[str], session: WriteSession
                           outcome=outcome)
     kind = {"saved": "success", "invalid": "error", "stale": "warning"}.get(outcome.status,
                                                                            "info")
-    return _render(request, view, status=OUTCOME_STATUS[outcome.status],
+    return _render(request, session, view, status=OUTCOME_STATUS[outcome.status],
                    notice=outcome.message, notice_kind=kind)
 
 
@@ -138,7 +141,7 @@ def workflow_action(request: Request, sku: FromPath[str], action: FromPath[str],
     session.flush()
     view = editor_view(session, sku, locale=locale, channel=channel,
                        may_write=_may_write(request))
-    return _render(request, view, status=status, notice=message, notice_kind=kind)
+    return _render(request, session, view, status=status, notice=message, notice_kind=kind)
 
 
 @get("/products/{sku:str}/references", include_in_schema=False, sync_to_thread=True)

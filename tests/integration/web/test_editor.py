@@ -104,3 +104,52 @@ def test_a_product_model_page_edits_the_values_its_level_owns(signed_in):
     stale = web.post("/product-models/MODEL-1", data={**data, "v.brand": "Late"},
                      headers={"HX-Request": "true"})
     assert stale.status_code == 409
+
+
+def test_submitting_for_review_moves_the_channel_status(signed_in):
+    web = signed_in("editor")
+    page = editor(web).text
+    response = web.post("/products/EL-1/workflow/submit", data={
+        "_csrf_token": csrf_of(page), "channel": "webshop-uk", "locale": "en_GB"},
+        headers={"HX-Request": "true"})
+    assert response.status_code == 200, response.text
+    assert "submitted for review in webshop-uk" in response.text
+    again = web.post("/products/EL-1/workflow/submit", data={
+        "_csrf_token": csrf_of(page), "channel": "webshop-uk", "locale": "en_GB"})
+    assert again.status_code == 409 and "in_review" in again.text
+
+
+def test_an_editor_may_not_approve(signed_in):
+    web = signed_in("editor")
+    page = editor(web).text
+    response = web.post("/products/EL-1/workflow/approve", data={
+        "_csrf_token": csrf_of(page), "channel": "webshop-uk"})
+    assert response.status_code == 403
+
+
+def test_a_reference_input_suggests_other_products(signed_in):
+    web = signed_in("editor")
+    response = web.get("/products/EL-1/references", params={"attribute": "compatible_with",
+                                                            "v.compatible_with": "EL-2"})
+    assert response.status_code == 200
+    assert '<option value="EL-2">' in response.text and "EL-1" not in response.text
+
+
+def test_an_uploaded_image_becomes_the_field_value_with_its_thumbnail(signed_in):
+    import io
+
+    from PIL import Image
+
+    web = signed_in("editor")
+    page = editor(web).text
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, "PNG")
+    response = web.post("/products/EL-1/media", params={"attribute": "image"},
+                        files={"file": ("red.png", buffer.getvalue(), "image/png")},
+                        headers={"X-CSRF-Token": csrf_of(page), "HX-Request": "true"})
+    assert response.status_code == 200, response.text
+    path = re.search(r'name="v.image" value="([^"]+)"', response.text).group(1)
+    thumbnail = re.search(r'src="(/web-media/[0-9a-f]{64})"', response.text).group(1)
+    assert web.get(thumbnail).headers["content-type"] == "image/png"
+    saved = save(web, page, **{"v.image": path})
+    assert saved.status_code == 200 and thumbnail in saved.text
