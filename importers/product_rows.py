@@ -218,7 +218,7 @@ class ProductRowReader:
         links = self.links
         for row_number, cells in rows:
             if cells.__class__ is BrokenRow:
-                yield RowError(row_number, cells.message)  # type: ignore[attr-defined]
+                yield RowError(row_number, cells.message)
                 continue
             if len(cells) != width:
                 if not any(cells):

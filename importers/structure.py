@@ -196,7 +196,7 @@ class StructureRowReader:
         yield from self.header_problems
         for row_number, cells in rows:
             if cells.__class__ is BrokenRow:
-                yield RowError(row_number, cells.message)  # type: ignore[attr-defined]
+                yield RowError(row_number, cells.message)
                 continue
             if len(cells) != self.width:
                 if not any(cells):
