@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from pim.db import read_session
+from pim.db import lost_a_race, read_session
 from pim.jobs import state
 from pim.jobs.context import JobContext, ProgressDisplay
 from pim.jobs.errors import JobCancelled, PermanentError, UnknownJobKind
@@ -52,18 +52,29 @@ class Heartbeat:
                                         daemon=True)
 
     def __enter__(self) -> Heartbeat:
+        state.mark_running_here(self._job_id, self._attempt, True)
         self._thread.start()
         return self
 
     def __exit__(self, *exc_info) -> None:
         self._stopped.set()
-        self._thread.join(timeout=self._interval + 5)
+        state.mark_running_here(self._job_id, self._attempt, False)
+        # A beat waiting for the database (SQLite busy) finds the attempt ended and stops.
+        self._thread.join(timeout=1)
 
     def _beat(self) -> None:
         while not self._stopped.wait(self._interval):
             try:
                 if not state.touch_heartbeat(self._job_id, self._attempt):
                     return  # the attempt ended or was taken over; nothing left to keep alive
+            except DBAPIError as error:
+                if not lost_a_race(error):
+                    log.warning("heartbeat of job %s failed", self._job_id, exc_info=True)
+                    continue
+                # SQLite's write lock held past the busy timeout by a long write (often the
+                # job's own import): this process knows the attempt is alive (runs_here),
+                # and so does recovery on this machine. The next beat may pass.
+                log.info("heartbeat of job %s skipped: the database is busy", self._job_id)
             except Exception:  # a missed beat is not fatal; the next one may pass
                 log.warning("heartbeat of job %s failed", self._job_id, exc_info=True)
 

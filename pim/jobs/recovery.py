@@ -4,7 +4,9 @@ A row ``running`` is lost when
 
 - its runner ran on this host and that process is gone (seen at once, so a restarted server
   or worker recovers its own crash on start), or
-- its heartbeat is older than ``PIM_JOB_STALE_AFTER`` (another host died or hangs), or
+- its heartbeat is older than ``PIM_JOB_STALE_AFTER`` (another host died or hangs; never an
+  attempt this process runs, nor on SQLite one of a live process of this host: a long write
+  holding SQLite's write lock holds the beats up), or
 - (rq) the rq job of that attempt is no longer started: rq's own maintenance failed it as
   abandoned, or it ended without the row hearing about it.
 
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from pim.config import get_settings
 from pim.db import read_session, utcnow
 from pim.jobs import state
 from pim.jobs.models import Job
@@ -40,10 +43,16 @@ maintenance_tasks: Listeners[[], object] = Listeners("jobs.maintenance_tasks")
 
 
 def lost_reason(runner: str | None, heartbeat_at: datetime | None, *,
-                stale_before: datetime) -> str | None:
-    """Why the attempt run by ``runner`` is lost, or None while it may still be running."""
+                stale_before: datetime, embedded_database: bool = False) -> str | None:
+    """Why the attempt run by ``runner`` is lost, or None while it may still be running.
+
+    On the embedded database (SQLite: one machine) a runner process of this host that is
+    alive is never lost for its heartbeat's age: a long write holds the one write lock, and
+    beats wait for it (a dry-run import holds it from start to end)."""
     if runner and state.runner_is_gone(runner):
         return f"{runner} is no longer running"
+    if embedded_database and runner and state.runner_is_alive_here(runner):
+        return None
     if heartbeat_at is None or heartbeat_at < stale_before:
         seen = heartbeat_at.isoformat() if heartbeat_at else "never"
         return f"no heartbeat from {runner or 'its runner'} since {seen}"
@@ -56,9 +65,13 @@ def recover_lost_jobs(*, rq_check: RqCheck | None = None) -> list[str]:
     with read_session() as session:
         rows = session.execute(select(Job.id, Job.attempts, Job.runner, Job.heartbeat_at)
                                .where(Job.status == "running")).all()
+    embedded_database = get_settings().sqlalchemy_url.startswith("sqlite")
     recovered = []
     for job_id, attempt, runner, heartbeat_at in rows:
-        reason = lost_reason(runner, heartbeat_at, stale_before=stale_before)
+        if state.runs_here(job_id, attempt):
+            continue  # this process runs it: alive, whatever its heartbeat says
+        reason = lost_reason(runner, heartbeat_at, stale_before=stale_before,
+                             embedded_database=embedded_database)
         if reason is None and rq_check is not None and (runner or "").startswith("rq:"):
             reason = rq_check(job_id, attempt, runner or "")
         if reason is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +52,33 @@ def runner_is_gone(runner: str) -> bool:
     except PermissionError:  # another user's process holds the pid: alive
         return False
     return False
+
+
+# The attempts this process is running now (``Heartbeat`` adds and removes them): alive
+# whatever their heartbeat says, so an attempt whose beats are held up (SQLite's one write
+# lock held by a long import) is never taken for lost by its own process.
+_running_here: set[tuple[str, int]] = set()
+_running_lock = threading.Lock()
+
+
+def mark_running_here(job_id: str, attempt: int, running: bool) -> None:
+    with _running_lock:
+        if running:
+            _running_here.add((job_id, attempt))
+        else:
+            _running_here.discard((job_id, attempt))
+
+
+def runs_here(job_id: str, attempt: int) -> bool:
+    """Whether this process is running ``attempt`` of the job right now."""
+    return (job_id, attempt) in _running_here
+
+
+def runner_is_alive_here(runner: str) -> bool:
+    """True when ``runner`` is a live process of this host (this one or another)."""
+    parts = runner.split(":")
+    return (len(parts) == 4 and parts[1] == socket.gethostname() and parts[2].isdigit()
+            and not runner_is_gone(runner))
 
 
 def _this_attempt(job_id: str, attempt: int):

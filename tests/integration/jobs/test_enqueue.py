@@ -195,3 +195,33 @@ def test_cancelling_a_finished_job_is_a_conflict(embedded_runner):
 
     with session_scope() as session, pytest.raises(Conflict, match="already succeeded"):
         cancel_job(session, job_id)
+
+
+def test_an_attempt_this_process_runs_is_never_lost_whatever_its_heartbeat(fast_jobs):
+    from pim.jobs import state
+
+    job_id = _insert_running("test.count", runner="rq:elsewhere:4242:abcd1234",
+                             heartbeat_age=600)
+    state.mark_running_here(job_id, 1, True)
+    try:
+        assert recover_lost_jobs() == []
+    finally:
+        state.mark_running_here(job_id, 1, False)
+    assert job_row(job_id).status == "running"
+
+
+def test_on_sqlite_a_live_runner_of_this_host_is_not_lost_for_a_held_up_heartbeat(
+        fast_jobs, db):
+    # Another live process of this machine (here: the test's parent) runs the attempt; a
+    # long write holding SQLite's write lock kept its beats out for ten minutes.
+    import os
+
+    alive = f"embedded:{socket.gethostname()}:{os.getppid()}:0th3rpr0c"
+    job_id = _insert_running("test.count", runner=alive, heartbeat_age=600)
+
+    recovered = recover_lost_jobs()
+
+    if db.startswith("sqlite"):
+        assert recovered == [] and job_row(job_id).status == "running"
+    else:  # several machines may share PostgreSQL: the heartbeat decides
+        assert recovered == [job_id]
