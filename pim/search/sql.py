@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     String,
     Text,
@@ -36,6 +38,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
@@ -223,13 +226,31 @@ def run_search(session: Session, query: SearchQuery) -> SearchResult:
         return statement.where(*conditions)
 
     position = decode_cursor(query.cursor, sort)
-    page, next_position = _page(base, hits, sort, position, query.limit)
-    ranked = session.execute(page).all()
-    total, exact = _total(session, base, len(ranked) if position is None else None,
-                          query.limit)
     filtered = hits is not None or bool(conditions)
-    facets = {name: _facet(session, dialect, name, base, filtered, query.filters)
-              for name in query.facets}
+    if hits is not None and sort == "relevance":
+        # Every match ranked once (ids only, at most the bound): the page is a slice of it,
+        # the total its length, and facets count the ids instead of matching again.
+        offset = position if isinstance(position, int) else 0
+        ranked_all = session.execute(
+            base(D.c.product_id, hits.c.tier)
+            .order_by(hits.c.tier, hits.c.score, D.c.updated_at.desc(),
+                      D.c.product_id.desc()).limit(TOTAL_BOUND + 1)).all()
+        total, exact = min(len(ranked_all), TOTAL_BOUND), len(ranked_all) <= TOTAL_BOUND
+        ranked = ranked_all[offset:offset + query.limit + 1]
+        counted = (_id_base(dialect, [r.product_id for r in ranked_all]) if exact
+                   else base)
+        facets = {name: _facet(session, dialect, name, counted, filtered, query.filters)
+                  for name in query.facets}
+
+        def next_position(last: SearchHit) -> int:
+            return offset + query.limit
+    else:
+        page, next_position = _page(base, hits, sort, position, query.limit)
+        ranked = session.execute(page).all()
+        total, exact = _total(session, base, len(ranked) if position is None else None,
+                              query.limit)
+        facets = {name: _facet(session, dialect, name, base, filtered, query.filters)
+                  for name in query.facets}
     more = len(ranked) > query.limit
     ranked = ranked[:query.limit]
     items = _hits_of(session, ranked)
@@ -237,6 +258,21 @@ def run_search(session: Session, query: SearchQuery) -> SearchResult:
     if more and items:
         next_cursor = encode_cursor(sort, next_position(items[-1]))
     return SearchResult(items, total, exact, facets, next_cursor)
+
+
+def _id_base(dialect: str, ids: list[int]):
+    """``base`` over a known list of product ids (a JSON array on SQLite, an array on
+    PostgreSQL: one parameter however many)."""
+    if dialect == "postgresql":
+        source = select(func.unnest(bindparam("matched_ids", ids, type_=ARRAY(Integer))))
+    else:
+        source = select(literal_column("value")).select_from(
+            func.json_each(bindparam("matched_ids", orjson.dumps(ids).decode(), type_=Text)))
+
+    def base(*columns: Any) -> Select[Any]:
+        return select(*columns).select_from(D).where(D.c.product_id.in_(source))
+
+    return base
 
 
 # bm25 costs ~30 us per matching row (it reads each match's column sizes): above this many
