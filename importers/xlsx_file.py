@@ -12,12 +12,13 @@ import datetime as dt
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from importers.errors import ImportFileError, UnsafeFileError
 
@@ -30,6 +31,7 @@ CALAMINE_MAX_SHEET_BYTES = 256 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024**2
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECK_MIN_BYTES = 1024 * 1024  # tiny members legitimately compress very well
+_VERIFY_CHUNK = 1024 * 1024
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -71,13 +73,56 @@ def check_zip_safety(path: Path, max_total_bytes: int = MAX_TOTAL_BYTES) -> zipf
         raise ImportFileError(
             "the zip archive is not an Excel workbook (no xl/workbook.xml)", path=str(path)
         )
+    _verify_inflated_sizes(archive, path)
     return archive
+
+
+def _verify_inflated_sizes(archive: zipfile.ZipFile, path: Path) -> None:
+    """Inflate every part once, in bounded chunks, through ``zipfile``, which stops at the
+    declared size and checks the CRC: a part that inflates to more (or other) bytes than it
+    declares is refused here, before a reader that trusts the declared sizes (calamine holds
+    a whole sheet in memory) inflates it. The declared total is already within the limit, so
+    this reads at most that much."""
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        try:
+            with archive.open(info) as member:
+                while member.read(_VERIFY_CHUNK):
+                    pass
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            archive.close()
+            raise UnsafeFileError(
+                f"refused: workbook part {info.filename!r} does not inflate to the "
+                f"{info.file_size:,} bytes it declares ({error}); the file is corrupt or a zip "
+                "bomb", path=str(path)) from None
+        except NotImplementedError as error:  # an unsupported compression method
+            archive.close()
+            raise ImportFileError(f"the workbook cannot be read: {error}",
+                                  path=str(path)) from None
+
+
+def _workbook_xml(archive: zipfile.ZipFile, member: str):
+    """A workbook part parsed without entities or DTDs. What a file holds is permanent:
+    an XXE, a DTD or broken XML is an ImportFileError (never retried), not a crash."""
+    where = str(archive.filename or member)
+    try:
+        return ElementTree.fromstring(archive.read(member))
+    except KeyError:
+        raise ImportFileError(f"the workbook has no {member}", path=where) from None
+    except DefusedXmlException as error:
+        raise UnsafeFileError(f"refused: {member} declares entities or a DTD "
+                              f"({type(error).__name__}); Excel never writes them",
+                              path=where) from None
+    except ElementTree.ParseError as error:
+        raise ImportFileError(f"the workbook is corrupt: {member} is not XML ({error})",
+                              path=where) from None
 
 
 def list_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     """``[(sheet name, zip member)]`` in workbook order."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    workbook = _workbook_xml(archive, "xl/workbook.xml")
+    rels = _workbook_xml(archive, "xl/_rels/workbook.xml.rels")
     targets = {rel.get("Id"): rel.get("Target") for rel in rels.iter(f"{_PKG_REL_NS}Relationship")}
     sheets = []
     for sheet in workbook.iter(f"{_MAIN_NS}sheet"):

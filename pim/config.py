@@ -19,7 +19,6 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Set to run jobs on rq workers.")
     media_root: Path | None = Field(None, description="Default: var/media.")
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str | None = Field(None, description="Signs sessions and CSRF tokens.")
 
     import_batch_size: int = 1000
     embedded_workers: int = Field(2, description="Threads running jobs in the embedded runner.")
