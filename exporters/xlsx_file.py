@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import IO, cast
 
-from exporters.base import CHUNK_SIZE, FeedInfo, xml_attribute, xml_text
+from exporters.base import CHUNK_SIZE, FeedInfo, restore_neutralised, xml_attribute, xml_text
 from exporters.flat_rows import NUMERIC_COLUMNS, PLAIN_NUMBER, flat_header, flat_rows
 from pim.records import ChannelVariant
 
@@ -110,6 +110,10 @@ def _sheet_xml(variants: Iterable[ChannelVariant], feed: FeedInfo) -> Iterator[s
             if is_number and PLAIN_NUMBER.match(text):
                 parts.append(f'<c r="{letter}{number}"><v>{text}</v></c>')
                 continue
+            if text[0] == "'":
+                # flat_rows quotes formula-like text for CSV; an inline string cell is text
+                # by its type and never a formula, so the quote would only show.
+                text = restore_neutralised(text)
             if len(text) > CELL_LIMIT:
                 text = text[:CELL_LIMIT]
             text = xml_text(text)

@@ -106,9 +106,10 @@ def test_xlsx_reads_back_with_typed_numbers():
     assert row["title"] == "Shirt X-1"
 
 
-def test_xlsx_neutralises_formulas_so_none_is_stored_as_one():
+def test_xlsx_keeps_formula_like_text_as_text_cells_without_a_quote():
+    # A string cell's type makes it text (issue #18 item 8): no visible apostrophe.
     rows = xlsx_rows([make_variant(f"S{n}", title=formula) for n, formula in enumerate(FORMULAS)])
-    assert [row["title"] for row in rows] == ["'" + f for f in FORMULAS]
+    assert [row["title"] for row in rows] == list(FORMULAS)
     workbook = openpyxl.load_workbook(io.BytesIO(export("xlsx", [make_variant(title="=1+1")])))
     assert all(cell.data_type != "f" for row in workbook.active.iter_rows() for cell in row)
 
