@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pim.catalog.models import (
@@ -21,11 +21,10 @@ from pim.catalog.models import (
     Family,
     FamilyVariant,
     Locale,
-    Product,
-    ProductModel,
     UnitFamily,
 )
 from pim.catalog.schemas import STRUCTURE_MODELS
+from pim.catalog.usage import refuse_if_used
 from pim.db import affected
 from pim.errors import Conflict, Invalid, NotFound
 from pim.records import (
@@ -229,7 +228,9 @@ DELETABLE = {
 
 
 def delete_structure(session: Session, kind: str, code: str, *, attribute: str | None = None):
-    """Delete one structure entity; refuse when products still use it."""
+    """Delete one structure entity; refuse (Conflict, naming the users) while anything still
+    uses it: products, models, families, variants, child categories (``usage``)."""
+    refuse_if_used(session, kind, code, attribute=attribute)
     if kind == "attribute_option":
         result = session.execute(delete(AttributeOption).where(
             AttributeOption.attribute_code == attribute, AttributeOption.code == code))
@@ -248,12 +249,6 @@ def delete_structure(session: Session, kind: str, code: str, *, attribute: str |
     entity = session.get(model, code)
     if entity is None:
         raise NotFound(f"{kind} {code!r} does not exist")
-    if kind == "family":
-        used = session.scalar(select(func.count()).where(Product.family_code == code)) or 0
-        used += session.scalar(
-            select(func.count()).where(ProductModel.family_code == code)) or 0
-        if used:
-            raise Conflict(f"family {code} is used by {used} products and models")
     session.delete(entity)
     session.flush()
 

@@ -60,3 +60,71 @@ def test_family_requirements_must_name_existing_attributes(catalog):
     with pytest.raises(Invalid, match="ghost"):
         apply_structure(catalog, "family", "tools", {"attributes": ["name"],
                                                      "requirements": {"webshop-uk": ["ghost"]}})
+
+
+def refused_delete(session, kind, code, **kw) -> str:
+    with pytest.raises(Conflict) as refused:
+        delete_structure(session, kind, code, **kw)
+    return refused.value.message
+
+
+def test_an_attribute_with_values_is_not_deleted_and_the_refusal_names_its_users(catalog):
+    write(catalog, *[electronics(f"EL-{i}") for i in range(5)])
+    message = refused_delete(catalog, "attribute", "brand")
+    assert "5 products (EL-0, EL-1, EL-2, ...)" in message
+    assert "families (apparel, electronics, spare_parts)" in message
+    assert "brand" in load_context(catalog).attributes
+
+
+def test_an_attribute_only_a_family_names_is_not_deleted(catalog):
+    apply_structure(catalog, "attribute", "lamp_voltage", {"type": "text"})
+    apply_structure(catalog, "family", "lamps", {"attributes": ["name", "lamp_voltage"]})
+    assert "1 family (lamps)" in refused_delete(catalog, "attribute", "lamp_voltage")
+
+
+def test_an_unused_attribute_is_deleted(catalog):
+    apply_structure(catalog, "attribute", "lamp_voltage", {"type": "text"})
+    delete_structure(catalog, "attribute", "lamp_voltage")
+    assert "lamp_voltage" not in load_context(catalog).attributes
+
+
+def test_an_option_a_product_uses_is_not_deleted(catalog):
+    from tests.factories import one
+
+    write(catalog, electronics(condition=one("new")))
+    assert "1 product (EL-1)" in refused_delete(catalog, "attribute_option", "new",
+                                                attribute="condition")
+    delete_structure(catalog, "attribute_option", "refurbished", attribute="condition")
+
+
+def test_a_family_variant_a_model_uses_is_a_conflict_not_a_database_error(catalog):
+    from pim.catalog.models import FamilyVariant
+    from pim.catalog.product_models import write_product_models
+    from pim.records import ProductRecord
+
+    variant = catalog.scalars(select(FamilyVariant)).first()
+    model = ProductRecord("MODEL-1", kind="product_model", values={})
+    model.family_variant = variant.code
+    [result] = write_product_models(catalog, [model], actor="t", source="test")
+    assert result.ok, result.errors
+    assert "1 product model (MODEL-1)" in refused_delete(catalog, "family_variant",
+                                                         variant.code)
+
+
+def test_a_category_with_products_or_children_is_not_deleted(catalog):
+    write(catalog, electronics())
+    assert "1 product (EL-1)" in refused_delete(catalog, "category", "audio")
+    assert "child categor" in refused_delete(catalog, "category", "master")
+
+
+@pytest.mark.parametrize(("kind", "code"), [("locale", "en_GB"), ("currency", "GBP")])
+def test_a_locale_or_currency_values_use_is_not_deleted(catalog, kind, code):
+    write(catalog, electronics())
+    assert "1 product (EL-1)" in refused_delete(catalog, kind, code)
+
+
+def test_deleting_an_attribute_in_use_over_the_api_is_a_409_naming_its_users(client, world):
+    response = client.delete("/api/v1/attributes/brand", headers=world.auth("admin"))
+    assert response.status_code == 409, response.text
+    assert "3 products (EL-1, EL-2, EL-3)" in response.json()["detail"]
+    assert client.get("/api/v1/attributes/brand", headers=world.auth("admin")).status_code == 200
