@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pim.catalog.import_worker import CheckedRecord, WorkerRecords, worker_can_read
 from pim.catalog.listeners import ImportRun, import_hooks, structure_rows
+from pim.catalog.models import Product
 from pim.catalog.product_models import write_product_models
 from pim.catalog.products import (
     CatalogCache,
@@ -354,6 +356,12 @@ def _apply_import(
             session.rollback()
         else:
             session.commit()
+            if report.created >= ANALYZE_AFTER_ROWS:
+                try:
+                    analyze_if_grown(session, report.created)
+                except DBAPIError:  # the rows are committed; statistics are a courtesy
+                    session.rollback()
+                    log.warning("statistics not refreshed after the import", exc_info=True)
         return report
     except BaseException:
         session.rollback()
@@ -362,6 +370,37 @@ def _apply_import(
         session.close()
         if worker is not None:
             worker.close()
+
+
+# An import creating at least this many products, and a tenth of the catalog or more, has
+# the planner's statistics brought up to date (``analyze_if_grown``).
+ANALYZE_AFTER_ROWS = 1000
+SQLITE_ANALYSIS_LIMIT = 1000  # rows of each index SQLite's ANALYZE samples: bounded time
+
+
+def analyze_if_grown(session: Session, created: int) -> bool:
+    """After an import made ``created`` products: when that is a tenth of the catalog or
+    more, refresh the planner's statistics, which autovacuum would bring up to date only
+    later (a list took 18 s a request on a fresh 368,000-product PostgreSQL database until
+    ANALYZE). PostgreSQL's ANALYZE samples a fixed number of rows per table; on SQLite
+    ANALYZE reads ``SQLITE_ANALYSIS_LIMIT`` rows of each index, then ``PRAGMA optimize``.
+    Every table is analyzed: the import grew products and history, and the slices above
+    (completeness, status, search) grew theirs with them. Returns whether it ran."""
+    total = session.scalar(select(func.count()).select_from(Product)) or 0
+    if created * 10 < total:
+        return False
+    started = time.perf_counter()
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+        connection.exec_driver_sql("ANALYZE")
+        connection.exec_driver_sql("PRAGMA optimize")
+    else:
+        connection.exec_driver_sql("ANALYZE")
+    session.commit()
+    log.info("import created %d of %d products: statistics refreshed in %.1fs", created,
+             total, time.perf_counter() - started)
+    return True
 
 
 BATCH_ATTEMPTS = 3  # a batch written again after losing a race to a concurrent writer

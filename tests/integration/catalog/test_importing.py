@@ -134,3 +134,26 @@ def test_a_savepoint_inside_a_dry_run_neither_enqueues_nor_breaks_anything(facto
     report = run(factory, records, dry_run=True, batch_size=60)
     assert (report.created, report.structure_changed) == (120, 1)
     assert count(factory) == 0 and count(factory, Job) == jobs_before
+
+
+def test_an_import_that_grows_the_catalog_refreshes_the_planner_statistics(factory):
+    from sqlalchemy import text
+
+    run(factory, [electronics(f"EL-{i}") for i in range(1200)], batch_size=600)
+    with factory() as s:
+        if s.get_bind().dialect.name == "sqlite":
+            analyzed = s.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'products'"))
+        else:
+            # ANALYZE sets the row estimate at once (-1 until a table is analyzed).
+            analyzed = s.scalar(text("SELECT reltuples >= 1000 FROM pg_class "
+                                     "WHERE relname = 'products'"))
+    assert analyzed
+
+
+def test_a_small_import_into_a_big_catalog_does_not_analyze(factory):
+    from pim.catalog.importing import analyze_if_grown
+
+    run(factory, [electronics(f"EL-{i}") for i in range(30)])
+    with factory() as s:
+        assert analyze_if_grown(s, 2) is False
+        assert analyze_if_grown(s, 30) is True
