@@ -226,8 +226,12 @@ class PublishReportOut(BaseModel):
     summary: str
     published: list[SnapshotOut] = Field(description="Snapshots written, per locale.")
     unchanged: list[str] = Field(description="SKUs whose every locale was already current.")
-    refused: list[RefusalOut]
+    refused: list[RefusalOut] = Field(description="Each refused product; publishing the ready "
+                                      "products lists the first 100 only.")
     withdrawn: list[SnapshotOut]
+    refused_total: int = Field(0, description="How many products were refused in all.")
+    refused_by_reason: dict[str, int] = Field(
+        default_factory=dict, description="Refused products counted by reason.")
 
 
 def _check_skus(skus: list[str]) -> list[str]:

@@ -31,6 +31,10 @@ from pim.workflow.cli import channel_group
 
 def _print_report(report) -> None:
     click.echo(report.summary())
+    if report.refused_total > len(report.refused):
+        for reason, count in report.refused_by_reason.items():
+            click.echo(f"  {count} refused: {reason}")
+        click.echo(f"  the first {len(report.refused)} of them:")
     for refusal in report.refused:
         click.echo(f"  refused {refusal.sku}: {refusal.reason}")
         for error in refusal.errors:

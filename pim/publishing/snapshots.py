@@ -39,6 +39,9 @@ from pim.workflow.status import APPROVED, PUBLISHED, WITHDRAWN, set_statuses, st
 # or already published (a re-publish after, say, a stock change).
 PUBLISHABLE_STATUSES = (APPROVED, PUBLISHED)
 EMPTY_SHA256 = content_hash({})
+# Refusals listed one by one when publishing the ready products of a whole catalog; beyond
+# it they are counted by reason only (368,000 products gave 28 MB of refusals).
+MAX_LISTED_REFUSALS = 100
 
 
 @dataclass
@@ -59,6 +62,17 @@ class PublishReport:
     unchanged: list[str] = field(default_factory=list)  # SKUs whose every locale was current
     refused: list[Refusal] = field(default_factory=list)
     withdrawn: list[dict[str, Any]] = field(default_factory=list)
+    # None: every refusal listed (named SKUs: a release marks each item). Else the first so
+    # many, and every refusal counted by reason in ``refused_by_reason``.
+    max_listed: int | None = None
+    refused_total: int = 0
+    refused_by_reason: dict[str, int] = field(default_factory=dict)
+
+    def refuse(self, refusal: Refusal) -> None:
+        self.refused_total += 1
+        self.refused_by_reason[refusal.reason] = self.refused_by_reason.get(refusal.reason, 0) + 1
+        if self.max_listed is None or len(self.refused) < self.max_listed:
+            self.refused.append(refusal)
 
     @property
     def changed(self) -> bool:
@@ -67,13 +81,16 @@ class PublishReport:
     def summary(self) -> str:
         skus = len({p["sku"] for p in self.published})
         text = (f"{self.channel}: {skus} published ({len(self.published)} snapshots), "
-                f"{len(self.unchanged)} unchanged, {len(self.refused)} refused")
+                f"{len(self.unchanged)} unchanged, {self.refused_total} refused")
         return text + (f", {len(self.withdrawn)} withdrawn" if self.withdrawn else "")
 
     def as_dict(self) -> dict[str, Any]:
         return {"channel": self.channel, "release_id": self.release_id,
                 "published": self.published, "unchanged": self.unchanged,
-                "refused": [r.as_dict() for r in self.refused], "withdrawn": self.withdrawn}
+                "refused": [r.as_dict() for r in self.refused], "withdrawn": self.withdrawn,
+                "refused_total": self.refused_total,
+                "refused_by_reason": dict(sorted(self.refused_by_reason.items(),
+                                                 key=lambda item: -item[1]))}
 
 
 def publish(session: Session, channel: str, skus: Iterable[str] | None = None, *,
@@ -100,12 +117,14 @@ def publish_products(session: Session, channel: str, skus: Iterable[str] | None,
         wanted = list(dict.fromkeys(skus))
         for chunk in chunks(wanted, BATCH_SIZE):
             found = load_products_by_sku(session, chunk, setup.models)
-            report.refused += [Refusal(s, "product does not exist") for s in chunk
-                               if s not in found]
+            for sku in chunk:
+                if sku not in found:
+                    report.refuse(Refusal(sku, "product does not exist"))
             products = [found[s] for s in chunk if s in found]
             _publish_batch(session, setup, products, report, actor_name, check_status,
                            skip_withdrawn=False, publication=publication)
     else:
+        report.max_listed = MAX_LISTED_REFUSALS
         for ids in iter_product_id_batches(session):
             products = load_products(session, ids, setup.models)
             _publish_batch(session, setup, products, report, actor_name, check_status,
@@ -131,15 +150,17 @@ def _publish_batch(session, setup, products: list[LoadedProduct], report: Publis
         if skip_withdrawn and status == WITHDRAWN:
             continue
         if check_status and status not in PUBLISHABLE_STATUSES:
-            report.refused.append(Refusal(product.sku, f"not approved (status {status})"))
+            report.refuse(Refusal(product.sku, f"not approved (status {status})"))
             continue
         result = check_product(product, runtime, setup.context)
         if not result.in_assortment:
-            report.refused.append(Refusal(product.sku, "not in the channel's assortment"))
+            if skip_withdrawn:  # --ready: only the channel's assortment is considered
+                continue
+            report.refuse(Refusal(product.sku, "not in the channel's assortment"))
             continue
         if not result.passed:
             failing = sorted({v.locale for v, c in result.variants if not c.passed})
-            report.refused.append(Refusal(
+            report.refuse(Refusal(
                 product.sku, f"fails the channel schema in {', '.join(failing)}",
                 result.errors()))
             continue
@@ -204,7 +225,7 @@ def withdraw(session: Session, channel: str, skus: Iterable[str], *,
         for sku in chunk:
             live = [s for (s_sku, _), s in current.items() if s_sku == sku and not s.withdrawn]
             if not live:
-                report.refused.append(Refusal(sku, "not published in this channel"))
+                report.refuse(Refusal(sku, "not published in this channel"))
                 continue
             for snapshot in sorted(live, key=lambda s: s.locale):
                 superseded.append(snapshot.id)
