@@ -9,7 +9,7 @@ ADMIN   ?= admin@pim.local
 # pytest-xdist processes for `make test` and `make unit` (auto: one per core)
 WORKERS ?= auto
 
-.PHONY: run test unit bench services tryton frontend browser lint lock clean
+.PHONY: run test unit bench soak services tryton frontend browser lint lock clean
 
 # Dependencies: pyproject.toml names them with the versions that work (the hub's, and the
 # dev extra's test and lint tools); requirements.lock pins the exact version of each, and of
@@ -64,6 +64,9 @@ unit: $(STAMP)
 	$(VENV)/bin/pytest -n $(WORKERS) -m "not postgres and not redis and not browser and not slow"
 
 ## bench: the benchmark harness; prints a table and writes var/bench.json
+soak: $(STAMP) services
+	$(VENV)/bin/python -m tests.soak
+
 bench: $(STAMP) services tryton
 	bash .ci/bench-tools.sh
 	$(VENV)/bin/python -m tests.bench
