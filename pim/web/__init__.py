@@ -9,7 +9,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.datastructures import ResponseHeader
 
-from pim.web import dashboard, editor, editor_media, history, products, sign_in
+from pim.web import bulk, dashboard, editor, editor_media, history, products, sign_in
 from pim.web.assets import asset_route, favicon_route
 from pim.web.errors import EXCEPTION_HANDLERS
 from pim.web.pages import template_config
@@ -31,6 +31,7 @@ SECURITY_HEADERS = {
 
 def web_routes() -> list:
     return [*sign_in.ROUTES, *dashboard.ROUTES, *products.ROUTES, *history.ROUTES,
+            *bulk.ROUTES,
             *editor.ROUTES, *editor_media.ROUTES]
 
 

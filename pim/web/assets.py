@@ -34,6 +34,7 @@ FILES: dict[str, Path] = {
     "app.js": STATIC_DIR / "app.js",
     "dashboard.js": STATIC_DIR / "dashboard.js",
     "grid.css": STATIC_DIR / "grid.css",
+    "grid.js": STATIC_DIR / "grid.js",
     "editor.css": STATIC_DIR / "editor.css",
     "editor.js": STATIC_DIR / "editor.js",
     "favicon.svg": STATIC_DIR / "favicon.svg",

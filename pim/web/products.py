@@ -62,7 +62,21 @@ def products_page(request: Request, reader: ReadSession) -> Template:
     fragment = is_grid_swap(request)
     return page(request, "products/_grid.html" if fragment else "products/index.html",
                 title="Products", state=state, fragment=fragment,
+                done=done_notice(request, view["channels"], state),
                 from_form=request.headers.get("hx-trigger") == SEARCH_FORM, **view)
+
+
+DONE = {"submit": "submitted for review", "approve": "approved", "reject": "sent back to draft"}
+
+
+def done_notice(request: Request, channels: dict[str, str], state: GridState) -> str:
+    """What a bulk action just did (``done`` and ``n`` of its redirect), in words."""
+    action = request.query_params.get("done")
+    count = request.query_params.get("n", "")
+    if action not in DONE or not count.isdigit() or not state.channel:
+        return ""
+    what = "product" if count == "1" else "products"
+    return f"{count} {what} {DONE[action]} in {channels.get(state.channel, state.channel)}."
 
 
 def grid_view(reader: Session, state: GridState) -> dict[str, Any]:

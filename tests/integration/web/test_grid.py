@@ -156,3 +156,68 @@ def test_hostile_text_is_searched_as_text(signed_in):
         response = web.get("/products", params={"q": text})
         assert response.status_code == 200, text
     assert web.get("/products", params={"q": "x\x00y"}).status_code == 400  # NUL: refused
+
+
+def statuses(channel: str, wanted: list[str]) -> dict[str, str]:
+    from pim.workflow.transitions import workflow_status
+
+    with read_session() as session:
+        return {sku: next(s["status"] for s in workflow_status(session, sku)
+                          if s["channel"] == channel) for sku in wanted}
+
+
+def test_an_editor_submits_the_selected_products_for_review_in_the_channel(signed_in):
+    from tests.integration.web.conftest import csrf_of
+
+    web = signed_in("editor")
+    view = "/products?channel=webshop-uk&family=electronics&sort=sku"
+    html = web.get(view).text
+    assert 'id="bulk-form"' in html and "Submit for review in" in html
+    chosen = skus(html)[:2]
+    response = web.post("/workflow/bulk", data={
+        "action": "submit", "channel": "webshop-uk", "sku": chosen, "back": view,
+        "_csrf_token": csrf_of(html)}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == view + "&done=submit&n=2"
+    after = web.get(response.headers["location"]).text
+    assert "2 products submitted for review in" in after
+    assert statuses("webshop-uk", chosen) == dict.fromkeys(chosen, "in_review")
+
+
+def test_a_batch_with_one_product_in_the_wrong_status_changes_none(signed_in):
+    from tests.integration.web.conftest import csrf_of
+
+    web = signed_in("reviewer")
+    html = web.get("/products?channel=webshop-uk&family=electronics&sort=sku").text
+    assert "Approve" in html and "Submit for review" not in html
+    chosen = skus(html)[:2]
+    response = web.post("/workflow/bulk", data={
+        "action": "approve", "channel": "webshop-uk", "sku": chosen,
+        "_csrf_token": csrf_of(html)}, follow_redirects=False)
+    assert response.status_code == 409
+    assert chosen[0] in response.text and "draft" in response.text
+    assert statuses("webshop-uk", chosen) == dict.fromkeys(chosen, "draft")
+
+
+def test_a_viewer_sees_no_bulk_control_and_its_bulk_post_is_refused(signed_in):
+    from tests.integration.web.conftest import csrf_of
+
+    web = signed_in("viewer")
+    html = web.get("/products?channel=webshop-uk&family=electronics").text
+    assert 'id="bulk-form"' not in html and 'name="sku"' not in html
+    chosen = skus(html)[:1]
+    response = web.post("/workflow/bulk", data={
+        "action": "submit", "channel": "webshop-uk", "sku": chosen,
+        "_csrf_token": csrf_of(html)}, follow_redirects=False)
+    assert response.status_code == 403
+    assert statuses("webshop-uk", chosen) == dict.fromkeys(chosen, "draft")
+
+
+def test_a_bulk_post_without_a_selection_says_so(signed_in):
+    from tests.integration.web.conftest import csrf_of
+
+    web = signed_in("editor")
+    token = csrf_of(web.get("/products").text)
+    response = web.post("/workflow/bulk", data={"action": "submit", "channel": "webshop-uk",
+                                                "_csrf_token": token})
+    assert response.status_code == 422 and "select at least one product" in response.text
