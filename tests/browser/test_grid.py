@@ -116,3 +116,29 @@ def test_the_grid_fits_a_390_px_screen(pages):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the grid is {width} px wide at 390 px"
     pages.check_accessibility()
+
+
+def test_an_editor_submits_selected_products_for_review_and_a_forged_post_is_refused(pages):
+    page = pages.page
+    pages.sign_in("editor", then="/products?channel=webshop-ie&family=spare_parts&sort=-sku")
+    rows = page.locator("table.product-grid tbody tr")
+    chosen = [rows.nth(n).locator("td.sku").inner_text() for n in range(2)]
+    for sku in chosen:
+        page.get_by_label(f"Select {sku}", exact=True).check()
+    assert page.locator("#bulk-count").inner_text() == "2 selected:"
+    pages.check_accessibility()
+    page.get_by_role("button", name=re.compile("Submit for review")).click()
+    page.wait_for_url(re.compile(r"done=submit&n=2"))
+    assert "2 products submitted for review" in page.locator(".alert-info").inner_text()
+    # The same request without the form's token, as another site would send it: refused.
+    response = page.request.post(pages.url("/workflow/bulk"), form={
+        "action": "submit", "channel": "webshop-ie", "sku": chosen[0]}, max_redirects=0)
+    assert response.status == 403
+
+
+def test_a_viewer_sees_no_bulk_control(pages):
+    page = pages.page
+    pages.sign_in("viewer", then="/products?channel=webshop-ie")
+    assert page.locator("table.product-grid").is_visible()
+    assert page.locator("#bulk-form").count() == 0
+    assert page.get_by_role("checkbox").count() == 0

@@ -96,7 +96,9 @@ def test_the_dashboard_links_open_the_grid_filtered_in_the_channel(signed_in):
 def test_a_channel_shows_its_status_column_and_completeness_bars(signed_in):
     html = signed_in("viewer").get("/products?channel=webshop-uk&family=electronics").text
     assert '<th scope="col">Status</th>' in html
-    assert re.search(r'role="img" aria-label="webshop-uk[^"]*: \d+% complete"', html)
+    assert re.search(r'<th scope="col" class="col-channel is-current"[^>]*>webshop-uk</th>', html)
+    assert re.search(r'<td class="ch[^"]*"><span class="meter meter-\w+" aria-hidden="true">'
+                     r'<span class="meter-fill w-\d+"></span></span> \d+%', html)
     assert "facet-status-draft" in html
 
 
