@@ -115,8 +115,8 @@ class SearchHit:
     labels: dict[str, str]  # locale ("" when not localizable) -> label
     created_at: datetime
     updated_at: datetime
-    # why it matched: "sku" (exact SKU or identifier), "prefix", "fragment", "text"; None
-    # when listed without text
+    # why it matched: "sku" (exact SKU or identifier), "prefix", "fragment", "text",
+    # "similar" (a misspelling, PostgreSQL); None when listed without text
     match: str | None = None
 
 

@@ -203,6 +203,16 @@ def delete_documents(session: Session, product_ids: Sequence[int]) -> None:
 
 
 def run_search(session: Session, query: SearchQuery) -> SearchResult:
+    result = _run_search(session, query, similar=False)
+    if (not result.items and query.cursor is None and words_of(query.text)
+            and session.get_bind().dialect.name == "postgresql"):
+        # Nothing matched as typed: PostgreSQL tries the words as misspelt (pg_trgm word
+        # similarity over the names, "speakr" finds "speaker"). SQLite has no such index.
+        return _run_search(session, query, similar=True)
+    return result
+
+
+def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> SearchResult:
     dialect = session.get_bind().dialect.name
     words, identifier = words_of(query.text), identifier_of(query.text)
     fragment = identifier if len(identifier) >= _MIN_FRAGMENT else ""
@@ -217,7 +227,8 @@ def run_search(session: Session, query: SearchQuery) -> SearchResult:
     if has_text:
         scored = sort == "relevance" and (
             dialect == "postgresql" or _few_matches(session, words))
-        hits = _hits(dialect, words, fragment, scored=scored)
+        hits = (_similar_hits(words) if similar
+                else _hits(dialect, words, fragment, scored=scored))
 
     def base(*columns: Any) -> Select[Any]:
         statement = select(*columns).select_from(D)
@@ -343,6 +354,14 @@ def _hits(dialect: str, words: list[str], fragment: str, *, scored: bool):
             .group_by(union.c.id).subquery("hits"))
 
 
+def _similar_hits(words: list[str]):
+    """PostgreSQL only: products whose names hold words similar to these (tier 5)."""
+    typed = " ".join(words)
+    return (select(D.c.product_id.label("id"), literal(5).label("tier"),
+                   (-func.word_similarity(literal(typed, Text), D.c.name)).label("score"))
+            .where(literal(typed, Text).op("<%")(D.c.name)).subquery("hits"))
+
+
 def _fts_hits(match: str, tier: int, score: ColumnElement[Any]):
     return (select(literal_column("search_fts.rowid").label("id"), literal(tier).label("tier"),
                    score.label("score"))
@@ -402,7 +421,7 @@ def _page(base, hits, sort: str, position, limit: int):
     return statement, lambda last: (getattr(last, key), last.product_id)
 
 
-_MATCHES = {0: "sku", 1: "prefix", 2: "fragment", 3: "text", 4: "text"}
+_MATCHES = {0: "sku", 1: "prefix", 2: "fragment", 3: "text", 4: "text", 5: "similar"}
 _HIT_COLUMNS = (D.c.product_id, D.c.sku, D.c.family, D.c.enabled, D.c.labels, D.c.created_at,
                 D.c.updated_at)
 

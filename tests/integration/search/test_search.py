@@ -239,3 +239,13 @@ def test_a_variant_is_found_by_its_models_values():
     index_pending(session_factory())
     assert _skus(_find("stormproof")) == ["JKT-M"]
     assert _skus(_find("JKT")) == ["JKT-M"]
+
+
+def test_a_misspelt_word_finds_similar_names_on_postgresql(database):
+    _catalog()
+    result = _find("headphnes")
+    if database.engine == "sqlite":
+        assert result.items == []  # SQLite has no similarity index: prefixes and fragments
+    else:
+        assert _skus(result) == ["HDP-2001"]
+        assert result.items[0].match == "similar"
