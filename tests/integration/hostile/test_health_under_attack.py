@@ -9,7 +9,9 @@ already costs more than half the bound (a 2-core machine running other suites at
 answered an idle /health in up to 145 ms), the slowest answer may exceed the idle one's by
 at most the bound instead. A round that misses is run again, up to three: a stall of the
 event loop (the defect was 14 s) misses every round, a loaded machine's scheduling hiccup
-does not. Every round's figures are in the failure message."""
+does not. A round whose idle worst is itself over 100 ms measures nothing (load average 20
+on 2 cores did that): when every round is such, the test is skipped, saying so. Every
+round's figures are in the message."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ def live_server(database, tmp_path):
                                env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
                                cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
@@ -143,11 +145,18 @@ def test_health_answers_within_100_ms_while_the_slow_inputs_are_refused(live_ser
     # scheduling hiccup of a loaded machine does not: one round within the bound passes.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as attacker:
         assert attacker.submit(ready).result(timeout=120)
+        measurable = False
         for _ in range(ROUNDS):
             slowest, bound, what = _round(attacker, url, auth)
             seen.append(what)
+            if bound - BOUND_MS >= BOUND_MS:
+                continue  # the idle machine alone took the whole bound: nothing to measure
+            measurable = True
             if slowest < bound:
                 return
+    if not measurable:
+        pytest.skip("this machine answers an idle /health in more than 100 ms (overloaded): "
+                    "the bound cannot be measured here:\n" + "\n".join(seen))
     pytest.fail(f"/health was slower than {BOUND_MS:.0f} ms during every one of {ROUNDS} "
                 "attacks (the bound is the idle worst + 100 ms where the machine alone "
                 "takes over 50 ms):\n" + "\n".join(seen))
