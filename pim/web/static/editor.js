@@ -191,6 +191,37 @@
     }
   });
 
+  // Unsaved changes: typed into the form since it was shown, or shown back by a refused
+  // save (data-unsaved). Leaving the page asks first; a save clears it.
+  function unsaved() {
+    var form = document.querySelector("form[data-editor-form]");
+    return !!form && (form.dataset.dirty === "1" || form.dataset.unsaved === "1");
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-editor-form]");
+    if (form) form.dataset.dirty = "1";
+  });
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-editor-form]");
+    if (form) form.dataset.dirty = "1";
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches && form.matches("form[data-editor-form]")) {
+      form.dataset.dirty = "";
+      form.dataset.unsaved = "";
+    } else if (form.matches && form.matches("form[data-autosubmit]") && unsaved() &&
+               !window.confirm("You have unsaved changes. Show another locale or channel " +
+                               "and lose them?")) {
+      event.preventDefault();
+    }
+  }, true);
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsaved()) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
   // Ctrl+S (Cmd+S) saves the editor's form.
   document.addEventListener("keydown", function (event) {
     if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === "s" || event.key === "S")) {
