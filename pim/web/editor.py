@@ -65,23 +65,27 @@ def posted_lists(data: dict[str, Any]) -> dict[str, list[str]]:
 
 @post("/products/{sku:str}", include_in_schema=False, sync_to_thread=True)
 def save_product_page(request: Request, sku: FromPath[str], session: WriteSession,
-                      data: URLEncodedBody[dict[str, Any]]) -> Template:
+                      reader: ReadSession, data: URLEncodedBody[dict[str, Any]]) -> Template:
+    """The page is read and rendered through ``reader``; ``session`` only writes, and is
+    committed as soon as it has: on SQLite a writer holds the database's one write lock
+    from its first statement, so the projections and the page stay out of it."""
     posted = posted_lists(data)
     locale, channel = _first(posted, "locale"), _first(posted, "channel")
-    preview = load_preview(session, sku)
-    current = editor_view(session, sku, locale=locale, channel=channel, may_write=True,
+    preview = load_preview(reader, sku)
+    current = editor_view(reader, sku, locale=locale, channel=channel, may_write=True,
                           preview=preview)
     outcome: SaveOutcome = save_fields(session, sku, current.fields, current.version, posted,
                                        request.user)
     if outcome.status == "saved":
-        session.flush()
-        view = editor_view(session, sku, locale=locale, channel=channel, may_write=True)
+        session.commit()
+        reader.rollback()  # its next statement reads what was just committed
+        view = editor_view(reader, sku, locale=locale, channel=channel, may_write=True)
     else:
-        view = editor_view(session, sku, locale=locale, channel=channel, may_write=True,
+        view = editor_view(reader, sku, locale=locale, channel=channel, may_write=True,
                            outcome=outcome, preview=preview)
     kind = {"saved": "success", "invalid": "error", "stale": "warning"}.get(outcome.status,
                                                                            "info")
-    return _render(request, session, view, status=OUTCOME_STATUS[outcome.status],
+    return _render(request, reader, view, status=OUTCOME_STATUS[outcome.status],
                    notice=outcome.message, notice_kind=kind)
 
 
@@ -123,7 +127,8 @@ def _first(posted: dict[str, list[str]], name: str) -> str | None:
 @post("/products/{sku:str}/workflow/{action:str}", include_in_schema=False,
       sync_to_thread=True)
 def workflow_action(request: Request, sku: FromPath[str], action: FromPath[str],
-                    session: WriteSession, data: URLEncodedBody[dict[str, Any]]) -> Template:
+                    session: WriteSession, reader: ReadSession,
+                    data: URLEncodedBody[dict[str, Any]]) -> Template:
     posted = posted_lists(data)
     move = TRANSITIONS.get(action)
     if move is None:
@@ -138,10 +143,10 @@ def workflow_action(request: Request, sku: FromPath[str], action: FromPath[str],
         message = f"{sku} {done} in {channel}."
     except Conflict as refused:
         status, kind, message = 409, "error", refused.message
-    session.flush()
-    view = editor_view(session, sku, locale=locale, channel=channel,
+    session.commit()  # the page is read after, outside the write lock (see save_product_page)
+    view = editor_view(reader, sku, locale=locale, channel=channel,
                        may_write=_may_write(request))
-    return _render(request, session, view, status=status, notice=message, notice_kind=kind)
+    return _render(request, reader, view, status=status, notice=message, notice_kind=kind)
 
 
 @get("/products/{sku:str}/references", include_in_schema=False, sync_to_thread=True)
