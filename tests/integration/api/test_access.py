@@ -28,6 +28,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/feeds/{channel:str}/{format:str}"): FEED,
     ("GET", "/api/v1/me"): ALL,
     ("GET", "/api/v1/products"): ALL,
+    ("GET", "/api/v1/search"): ALL,
     ("POST", "/api/v1/products"): CONTENT,
     ("PATCH", "/api/v1/products"): CONTENT,
     ("GET", "/api/v1/products/{sku:str}"): ALL,
