@@ -11,6 +11,8 @@ from pim.catalog.versions import product_history, restore_product
 from pim.cli_support import as_json, command_reader, command_session
 from pim.db import session_factory
 from pim.demo import load_demo
+from pim.search import index_pending
+from pim.workflow.completeness import refresh_dirty_completeness
 
 
 @click.group("db")
@@ -50,7 +52,14 @@ def demo_command(count: int, seed: int) -> None:
         written = load_demo(session_factory(), products=count, seed=seed,
                             progress=lambda done, total: progress.update(task, completed=done))
     if written:
-        click.echo(f"demo catalog loaded: {written} products (seed {seed})")
+        # Completeness and the search index now, so the first page opened shows the grid
+        # and the dashboard filled: left to the job runner, they would wait behind the
+        # demo images' renditions.
+        factory = session_factory()
+        refresh_dirty_completeness(factory)
+        index_pending(factory)
+        click.echo(f"demo catalog loaded: {written} products (seed {seed}), completeness "
+                   "computed and search indexed")
     else:
         click.echo("catalog already has products: demo not loaded")
 

@@ -46,9 +46,7 @@ class LiveHub:
 
     def prepare(self, products: int) -> None:
         from pim.auth.service import create_user
-        from pim.db import dispose_engines, session_factory, session_scope
-        from pim.search import index_pending
-        from pim.workflow.completeness import refresh_dirty_completeness
+        from pim.db import dispose_engines, session_scope
 
         self.database_url = f"sqlite:///{self.directory / 'pim.db'}"
         self.env = {**os.environ, "PIM_DATABASE_URL": self.database_url,
@@ -56,12 +54,7 @@ class LiveHub:
                     "PIM_BASE_URL": "http://127.0.0.1"}
         self.env.pop("PIM_REDIS_URL", None)
         self.run("db", "upgrade")
-        self.run("demo", "--products", str(products))
-        # Completeness and the search index now, not by the server's job runner while the
-        # tests run (it has the demo's image renditions to draw first).
-        factory = session_factory(self.database_url)
-        refresh_dirty_completeness(factory)
-        index_pending(factory)
+        self.run("demo", "--products", str(products))  # completeness and index included
         with session_scope(self.database_url) as session:
             for role in ROLES:
                 create_user(session, self.email(role), role=role, password=PASSWORD)
