@@ -129,6 +129,8 @@ class PlatformSource:
             options["stock_source"] = profile.stock_source
         try:
             items = read(self.path, **options)
+            if profile.family_variant:
+                items = _in_family_variant(items, profile.family_variant)
             yield from fit_to_catalog(items, self.context, locale=self.locale,
                                       attributes=profile.attributes,
                                       associations=profile.associations)
@@ -157,6 +159,16 @@ def default_locale(locales: list[str]) -> str | None:
     english = [code for code in ordered if code.startswith("en")]
     candidates = english or ordered
     return candidates[0] if candidates else None
+
+
+def _in_family_variant(items: Iterable[ImportRecord], family_variant: str
+                       ) -> Iterator[ImportRecord]:
+    """The profile's family variant on every product model that names none."""
+    for item in items:
+        if (isinstance(item, ProductRecord) and item.kind == "product_model"
+                and item.family is None and item.family_variant is None):
+            item.family_variant = family_variant
+        yield item
 
 
 def fit_to_catalog(items: Iterable[ImportRecord], context: CatalogContext, *,

@@ -34,6 +34,7 @@ platform's; what a profile says is where their values go (``importers.platforms`
     locale: en_GB              # the locale of their texts (default: the catalog's first)
     currency: GBP              # the currency of their prices (default: the catalog's first)
     stock_source: shopify_uk   # where their stock quantities go (default: shopify / magento)
+    family_variant: apparel_colour_size  # of the product models they bring (a new one needs one)
     attributes:                # their value codes -> the catalog's attributes
       gtin: ean
       color: colour
@@ -127,6 +128,9 @@ class MappingProfile(_Strict):
     locale: str | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     stock_source: str | None = None
+    # The family variant of the product models the file brings (Shopify and Magento have
+    # no families; a new model needs one). A model the catalog has keeps its own.
+    family_variant: str | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
     associations: dict[str, str] = Field(default_factory=dict)
 

@@ -102,8 +102,12 @@ def product(db, sku):
 def test_the_shopify_template_imports_as_shopify_told_from_its_header(
         cli, db, demo_structure, reference_dir, tmp_path):
     report_path = tmp_path / "report.json"
+    # A profile naming only the family variant of the products with options: Shopify has no
+    # families, and a new product model needs one. The layout is told from the header.
+    profile = tmp_path / "shopify.yaml"
+    profile.write_text("family_variant: apparel_colour_size\n", encoding="utf-8")
     result = cli("import", reference_dir / "shopify" / "product_template.csv",
-                 "--report", report_path)
+                 "--profile", profile, "--report", report_path)
 
     assert result.exit_code == 0, result.output
     assert "read as Shopify CSV in utf-8" in result.output
@@ -278,6 +282,7 @@ def test_the_shipped_shopify_profile_reads_pounds_and_the_uk_warehouse(
     result = cli("import", reference_dir / "shopify" / "product_template.csv",
                  "--profile", "shopify-uk")
     assert "prices in GBP" in result.output, result.output
+    assert product(db, "SRT_COT_111")["parent"] == "example-shirt"
     hat = product(db, "HAT_GRY_275")
     assert hat["values"]["price"][0]["data"][0]["currency"] == "GBP"
     with session_factory(db)() as s:
