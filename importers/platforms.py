@@ -128,7 +128,7 @@ class PlatformSource:
         if profile.stock_source:
             options["stock_source"] = profile.stock_source
         try:
-            items = read(self.path, **options)
+            items: Iterator[ImportRecord] = read(self.path, **options)
             if profile.family_variant:
                 items = _in_family_variant(items, profile.family_variant)
             yield from fit_to_catalog(items, self.context, locale=self.locale,

@@ -148,7 +148,8 @@ def test_a_profile_that_is_not_a_profile_is_refused_naming_the_field(client, wor
     body = problem(upload(client, world, profile="columns: [1, 2"), 422)
 
     assert body["errors"][0]["field"] == "profile"
-    assert client.get(JOBS, headers=world.auth("admin")).json()["items"] == []
+    listed = client.get(JOBS, params={"kind": "import"}, headers=world.auth("admin")).json()
+    assert listed["items"] == []
 
 
 def test_a_file_that_is_not_a_spreadsheet_or_is_empty_is_refused(client, world):
@@ -303,7 +304,8 @@ def test_jobs_are_listed_newest_first_and_filtered(client, world, published):
         assert response.status_code == 200, response.text
         return [job["id"] for job in response.json()["items"]]
 
-    assert ids() == [third, second, first]
+    # Newest first; the set-up's own jobs (search indexing) come after.
+    assert ids()[:3] == [third, second, first]
     assert ids(kind="import") == [third, first]
     assert ids(status="cancelled") == [third]
     assert ids(limit=1) == [third]
