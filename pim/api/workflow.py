@@ -92,7 +92,7 @@ def _transition(name: Literal["submit", "approve", "reject"], roles: tuple[str, 
             "reject": transitions.reject}[name]
 
     @post(f"/workflow/{{channel:str}}/{name}", opt={"roles": roles}, sync_to_thread=True,
-          status_code=_OK, responses=problems(404, 409), tags=["workflow"], summary=summary,
+          status_code=_OK, responses=problems(404, 409, 422), tags=["workflow"], summary=summary,
           operation_id=f"{name}_products", name=f"workflow_{name}_route")
     def route(request: Request, channel: FromPath[str], data: JSONBody[SkusIn],
               session: WriteSession) -> TransitionOut:
