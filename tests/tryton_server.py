@@ -189,7 +189,7 @@ def seeded_database(venv: Path, count: int) -> Path:
 
 
 def bench_products(count: int) -> Iterable[dict[str, Any]]:
-    from pim.catalog.values import gtin_with_check_digit
+    from pim.records import gtin_with_check_digit
 
     categories = ["Pumps", "Valves", "Bearings", "Electrical"]
     for i in range(1, count + 1):

@@ -96,7 +96,7 @@ def write_import_csv(path: Path, size: int) -> None:
     import csv
     import random
 
-    from pim.catalog.values import gtin_with_check_digit
+    from pim.records import gtin_with_check_digit
 
     rng = random.Random(3)
     with path.open("w", newline="", encoding="utf-8") as handle:

@@ -57,7 +57,7 @@ def tryton(tryton_server, monkeypatch) -> Iterator[TrytonDatabase]:
 
 def catalogue(count: int, prefix: str = "P") -> list[dict[str, Any]]:
     """``count`` products as the tests create them in Tryton."""
-    from pim.catalog.values import gtin_with_check_digit
+    from pim.records import gtin_with_check_digit
 
     return [{"code": f"{prefix}-{i:04d}", "name": f"Pump seal {i}",
              "list_price": f"{10 + i}.50", "cost_price": f"{4 + i}.25",
