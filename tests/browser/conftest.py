@@ -51,8 +51,12 @@ def hub(tmp_path_factory) -> Iterator[LiveHub]:
     live.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    # Per module, not per session: Playwright's sync API keeps an asyncio loop running in
+    # this thread while it is open, and a test of another module that runs its own loop
+    # (anyio.run, asyncio.run) on the same xdist worker would fail with "cannot be called
+    # from a running event loop". Leaving the module stops it.
     if not CHROMIUM.exists():
         pytest.fail("/usr/bin/chromium is missing: `make test` installs Debian's chromium "
                     "(.ci/browser.sh)")
