@@ -145,18 +145,11 @@ def test_health_answers_within_100_ms_while_the_slow_inputs_are_refused(live_ser
     # scheduling hiccup of a loaded machine does not: one round within the bound passes.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as attacker:
         assert attacker.submit(ready).result(timeout=120)
-        measurable = False
         for _ in range(ROUNDS):
             slowest, bound, what = _round(attacker, url, auth)
             seen.append(what)
-            if bound - BOUND_MS >= BOUND_MS:
-                continue  # the idle machine alone took the whole bound: nothing to measure
-            measurable = True
             if slowest < bound:
                 return
-    if not measurable:
-        pytest.skip("this machine answers an idle /health in more than 100 ms (overloaded): "
-                    "the bound cannot be measured here:\n" + "\n".join(seen))
     pytest.fail(f"/health was slower than {BOUND_MS:.0f} ms during every one of {ROUNDS} "
                 "attacks (the bound is the idle worst + 100 ms where the machine alone "
                 "takes over 50 ms):\n" + "\n".join(seen))
