@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from tests.browser.htmx import settled
+
 pytestmark = pytest.mark.browser
 
 FIX_SKU = "EL-000061"
@@ -25,9 +27,8 @@ def percent(page, channel: str, locale: str) -> int:
 
 
 def save(page) -> None:
-    with page.expect_response(lambda r: r.request.method == "POST"):
+    with settled(page):
         page.get_by_role("button", name="Save", exact=True).click()
-    page.wait_for_load_state("networkidle")
 
 
 def test_a_product_opens_with_its_groups_panels_and_passes_axe(pages):
@@ -129,18 +130,16 @@ def test_ctrl_s_saves_and_a_refused_value_stays_at_its_field(pages):
     field.fill("5012345678901")
     assert "check digit" in page.locator("#f-ean-live").inner_text().lower()
     page.get_by_label("Warranty years").fill("eleven")
-    with page.expect_response(lambda r: r.request.method == "POST"):
+    with settled(page):
         page.keyboard.press("Control+s")
-    page.wait_for_load_state("networkidle")
     assert "not a number" in page.locator("#f-warranty_years-error").inner_text()
     assert page.get_by_label("Warranty years").input_value() == "eleven"
     assert page.get_by_label("Ean").input_value() == "5012345678901"
     pages.check_accessibility()
     page.get_by_label("Warranty years").fill("3")
     page.get_by_label("Ean").fill("5012345678900")
-    with page.expect_response(lambda r: r.request.method == "POST"):
+    with settled(page):
         page.keyboard.press("Control+s")
-    page.wait_for_load_state("networkidle")
     assert page.get_by_text("Saved as version").is_visible()
 
 
@@ -163,15 +162,13 @@ def test_a_product_goes_to_review_and_a_reviewer_approves_it(pages):
     page = pages.page
     pages.sign_in("editor", then=f"/products/{REVIEW_SKU}?channel=webshop-uk")
     row = page.locator("#wf-webshop-uk")
-    with page.expect_response(lambda r: r.request.method == "POST"):
+    with settled(page):
         row.get_by_role("button", name=re.compile("Submit for review")).click()
-    page.wait_for_load_state("networkidle")
     assert "in review" in page.locator("#wf-webshop-uk").inner_text()
     page.get_by_role("button", name="Sign out").click()
     pages.sign_in("reviewer", then=f"/products/{REVIEW_SKU}?channel=webshop-uk")
-    with page.expect_response(lambda r: r.request.method == "POST"):
+    with settled(page):
         page.locator("#wf-webshop-uk").get_by_role("button", name=re.compile("Approve")).click()
-    page.wait_for_load_state("networkidle")
     assert "approved" in page.locator("#wf-webshop-uk").inner_text()
     assert page.locator("form[data-editor-form]").count() == 0  # reviewers do not edit
 
