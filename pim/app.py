@@ -92,7 +92,7 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
         on_shutdown=[_stop_runner],
         # Bodies are bounded per route kind (PIM_API_MAX_*_BYTES), then NUL characters and
         # JSON nested too deep are refused (pim.api.limits, pim.api.inputs).
-        middleware=[BodyLimitMiddleware, InputGuardMiddleware],
+        middleware=[BodyLimitMiddleware(), InputGuardMiddleware()],
         request_max_body_size=None,
         debug=False,
     )

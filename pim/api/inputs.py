@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl
 
 import anyio.to_thread
 import msgspec
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from pim.errors import DomainError, Invalid
@@ -107,25 +109,22 @@ def json_problem(data: Any, max_nesting: int = MAX_JSON_NESTING) -> tuple[str, s
     return None
 
 
-class InputGuardMiddleware:
+class InputGuardMiddleware(ASGIMiddleware):
     """See the module docstring."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send,
+                     next_app: ASGIApp) -> None:
         _nul_in_url(scope)
         if not _is_json(scope) or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
+            await next_app(scope, receive, send)
             return
         chunks: list[bytes] = []
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, _replay([], message, receive), send)
+                await next_app(scope, _replay([], message, receive), send)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
@@ -136,7 +135,7 @@ class InputGuardMiddleware:
         else:
             check_json_body(body)
         whole: ReceiveMessage = {"type": "http.request", "body": body, "more_body": False}
-        await self.app(scope, _replay([whole], None, receive), send)
+        await next_app(scope, _replay([whole], None, receive), send)
 
 
 def _replay(messages: list[ReceiveMessage], last: ReceiveMessage | None,

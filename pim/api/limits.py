@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from pim.config import get_settings
@@ -48,18 +50,14 @@ def _announced_length(scope: Scope) -> int | None:
     return None
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(ASGIMiddleware):
     """413 for a body above its route kind's limit (see the module docstring)."""
 
+    scopes = (ScopeType.HTTP,)
     limits: dict[str, int] | None = None  # read once per app (create_app resets it)
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send,
+                     next_app: ASGIApp) -> None:
         limits = type(self).limits
         if limits is None:
             limits = type(self).limits = body_limits()
@@ -80,7 +78,7 @@ class BodyLimitMiddleware:
                     raise _too_large(kind, limit)
             return message
 
-        await self.app(scope, bounded_receive, send)
+        await next_app(scope, bounded_receive, send)
 
 
 def reset_body_limits() -> None:

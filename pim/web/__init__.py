@@ -39,7 +39,7 @@ def web_router() -> Router:
     return Router(
         "/",
         route_handlers=web_routes(),
-        middleware=[WebSessionMiddleware],
+        middleware=[WebSessionMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         response_headers=[ResponseHeader(name=k, value=v) for k, v in SECURITY_HEADERS.items()],
         include_in_schema=False,

@@ -31,7 +31,9 @@ from urllib.parse import quote, urlsplit
 import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import Cookie
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
@@ -175,17 +177,14 @@ async def check_csrf(scope: Scope, receive: Receive, expected: str | None) -> No
             "reload the page and try again")
 
 
-class WebSessionMiddleware:
+class WebSessionMiddleware(ASGIMiddleware):
     """Session cookie -> ``request.user`` (an ``Actor``) and ``request.auth`` (``SignedIn``),
     the sign-in requirement of non-public pages, and the CSRF check of unsafe methods."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send,
+                     next_app: ASGIApp) -> None:
         cookies = cookies_of(scope)
         raw = cookies.get(SESSION_COOKIE)
         signed_in = await anyio.to_thread.run_sync(_resolve, raw) if raw else None
@@ -202,4 +201,4 @@ class WebSessionMiddleware:
             expected = (signed_in.csrf_token if signed_in is not None
                         else cookies.get(SIGN_IN_CSRF_COOKIE))
             await check_csrf(scope, receive, expected)
-        await self.app(scope, receive, send)
+        await next_app(scope, receive, send)
