@@ -7,7 +7,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from importers.csv_file import CsvRows
+from importers.csv_file import BrokenRow, CsvRows
 from importers.errors import EmptyFileError, ImportFileError
 from importers.product_rows import ProductRowReader
 from importers.profile import MappingProfile
@@ -47,6 +47,11 @@ class ImportSource:
     ``kind`` is what the file holds, ``format`` "csv" or "xlsx", ``encoding`` how a CSV's
     encoding was found, ``total_rows`` the number of rows below the header when cheaply
     known (XLSX), else None, and ``estimated_rows`` a CSV's, from its size in bytes.
+
+    ``data_rows`` counts the rows below the header holding anything (or unreadable), as
+    the file is read and before any of them becomes a record: every one of them is a row of
+    the import's summary (created, updated, unchanged, refused or skipped), which the hub
+    checks against this count once the records are read to the end.
     """
 
     def __init__(
@@ -83,6 +88,7 @@ class ImportSource:
         self.estimated_rows = (max(0, estimated - self.header_row) if estimated is not None
                                else None)
         self._consumed = False
+        self.data_rows = 0
 
     def _mapped_header(self) -> list[str]:
         """The header as the convention sees it once the profile renamed columns."""
@@ -144,6 +150,7 @@ class ImportSource:
             self._row_iter = iter(self._rows)
             self._find_header()
         self._consumed = True
+        self.data_rows = 0
         ragged_check = self.format == "csv"
         reader: ProductRowReader | StructureRowReader
         if self.kind in ("product", "product_model"):
@@ -157,7 +164,18 @@ class ImportSource:
                                         kind=cast(StructureKind, self.kind))
         else:
             raise ImportFileError(f"cannot import {self.kind!r} rows", path=str(self.path))
-        return SourceRecords(self, reader.records(self._row_iter, ragged_check=ragged_check))
+        return SourceRecords(self, reader.records(self._counted(self._row_iter),
+                                                  ragged_check=ragged_check))
+
+    def _counted(self, rows: Iterator[tuple[int, list[str]]]
+                 ) -> Iterator[tuple[int, list[str]]]:
+        """``rows``, counting in ``data_rows`` those a reader must account for: all but the
+        blank ones, which the readers pass over without a word."""
+        for row in rows:
+            cells = row[1]
+            if cells.__class__ is BrokenRow or any(cells):
+                self.data_rows += 1
+            yield row
 
     def release(self) -> None:
         """Let go of the open file (and a workbook's sheet held in memory)."""

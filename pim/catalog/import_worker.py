@@ -114,12 +114,15 @@ class WorkerRecords(Iterator[Any]):
     this process is behind (frames wait to be read); while it waits for frames, it makes
     them itself: the two processes share the work, whichever has more time (or a core to
     itself) doing more.
+    ``data_rows``: the file's data rows as the worker's reader counted them
+    (``ImportSource.data_rows``), once every record came; None before.
     Use as a context manager (or call ``close``): leaving it stops the worker."""
 
     def __init__(self, source_args: dict[str, Any], *, check_values: bool = True,
                  read_values: bool | frozenset[str] = True, make_products: bool = True,
                  frame_records: int = FRAME_RECORDS):
         self.check_values = check_values
+        self.data_rows: int | None = None
         channels = frozenset(source_args["channels"])
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         root = str(Path(__file__).resolve().parents[2])
@@ -173,6 +176,7 @@ class WorkerRecords(Iterator[Any]):
             if len(payload) < length:
                 raise self._stopped()
             if kind == _DONE:
+                self.data_rows = pickle.loads(payload)
                 return
             if kind == _ERROR:
                 raise self._failed(payload)
@@ -318,7 +322,7 @@ def run_worker(job: dict[str, Any], out) -> None:
     else:
         if frame:
             writer.send(_FRAME, _dumps(frame))
-        writer.send(_DONE, b"")
+        writer.send(_DONE, _dumps(source.data_rows))
     writer.close()
 
 

@@ -94,6 +94,27 @@ class _BatchHooks:
         return [hook.written(session, records, results) for hook in self.hooks]
 
 
+class ImportRowsLost(Exception):
+    """The summary does not account for every data row the file's reader read: a row was
+    lost (or counted twice) between the file and the catalog. Raised once the records are
+    read to the end, after what was written is committed: an import that cannot say what
+    became of a row must not pass for complete."""
+
+    def __init__(self, report: ImportReport, read: int):
+        accounted = report.accounted_rows()
+        summary = f"; its summary counts {report.rows} rows" if report.rows != read else ""
+        super().__init__(
+            f"{read} data rows were read from the file but the import accounted for "
+            f"{accounted} ({report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.refused} refused, {report.skipped} "
+            f"skipped, {report.models_created + report.models_updated + report.models_unchanged}"
+            f" product models, {report.structure_changed + report.structure_unchanged} "
+            f"structure rows){summary}: rows may be missing from the catalog; import the "
+            "file again and report this")
+        self.report = report
+        self.read = read
+
+
 class ImportAborted(Exception):
     """``on_error="abort"`` met an error: nothing was written."""
 
@@ -114,8 +135,10 @@ class ImportReport:
     refused: int = 0
     skipped: int = 0  # rows refused before they made a record (see ``rows``)
     structure_changed: int = 0
+    structure_unchanged: int = 0
     models_created: int = 0
     models_updated: int = 0
+    models_unchanged: int = 0
     error_count: int = 0
     warning_count: int = 0
     conflict_count: int = 0
@@ -142,6 +165,7 @@ class ImportReport:
         if model:
             self.models_created += result.status == "created"
             self.models_updated += result.status == "updated"
+            self.models_unchanged += result.status == "unchanged"
         else:
             setattr(self, result.status, getattr(self, result.status) + 1)
         for error in result.errors:
@@ -158,6 +182,15 @@ class ImportReport:
             self.conflict_count += 1
             if len(self.conflicts) < MAX_LISTED:
                 self.conflicts.append({"row": result.row, "sku": result.sku, **conflict})
+
+    def accounted_rows(self) -> int:
+        """The rows the outcomes account for, each row once: products created, updated,
+        unchanged or refused, rows skipped before they made a record, product models and
+        structure rows applied (a refused one is among ``refused``). Equal to ``rows``, and
+        to the reader's count of the file's data rows, unless a row was lost."""
+        return (self.created + self.updated + self.unchanged + self.refused + self.skipped
+                + self.models_created + self.models_updated + self.models_unchanged
+                + self.structure_changed + self.structure_unchanged)
 
     def reading(self) -> str:
         """How the file was read, for a person: "Shopify CSV in cp1250 (detected,
@@ -215,6 +248,9 @@ def apply_import(
     # Full collections are rare while the import runs: garbage left by earlier work (a
     # workbook read before, say) would stay in memory all along. Collect it first, once.
     gc.collect()
+    # The reader's count of the file's rows holds for the records only when none was taken
+    # from them before (``SourceRecords.started``).
+    from_start = not getattr(records, "started", False)
     worker_source = None
     if read_in_worker is not False and worker_can_read(records, force=bool(read_in_worker)):
         worker_source = records.source  # type: ignore[attr-defined]
@@ -223,7 +259,8 @@ def apply_import(
         return _apply_import(session_factory, records, source=source, actor=actor,
                              policy=policy, on_error=on_error, dry_run=dry_run,
                              batch_size=batch_size, progress=progress, hook=hook,
-                             worker_source=worker_source, read_as=read_as or {})
+                             worker_source=worker_source, read_as=read_as or {},
+                             from_start=from_start)
 
 
 def _apply_import(
@@ -240,6 +277,7 @@ def _apply_import(
     hook: BatchHook | None,
     worker_source: ImportSource | None,
     read_as: dict[str, Any],
+    from_start: bool,
 ) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(source=source, dry_run=dry_run, read_as=read_as)
@@ -300,7 +338,8 @@ def _apply_import(
 
     try:
         # A row whose cells could not be read is refused whole: writing the rest of it would
-        # half-update the product. Importers yield a row's errors before its record.
+        # half-update the product (or attribute, family...). Importers yield a row's errors
+        # before its record.
         bad_rows: set[int] = set()
         # Rows refused before they made a record (ragged, unreadable, no SKU, duplicate):
         # counted as skipped, so the summary accounts for every data row of the file.
@@ -314,7 +353,7 @@ def _apply_import(
                 if item.severity == "error" and item.row is not None:
                     bad_rows.add(item.row)
                     recordless.add(item.row)
-            elif isinstance(item, ProductRecord) and item.row in bad_rows:
+            elif item.row in bad_rows and isinstance(item, ProductRecord | StructureRecord):
                 recordless.discard(item.row)
                 report.rows += 1
                 report.refused += 1
@@ -324,10 +363,14 @@ def _apply_import(
                     flush()
                 try:
                     with session.begin_nested():
-                        report.structure_changed += apply_structure_record(session, item)
+                        changed = apply_structure_record(session, item)
                 except DomainError as error:
+                    report.refused += 1
                     report.add_row_error(RowError(row=item.row, column=item.kind,
                                                   value=item.code, message=error.message))
+                else:
+                    report.structure_changed += changed
+                    report.structure_unchanged += not changed
                 cache = None  # the structure changed: look it up again
             else:
                 report.rows += 1
@@ -352,6 +395,12 @@ def _apply_import(
             report.aborted = True
             session.rollback()
             raise ImportAborted(report)
+        # The reader's own count of the file's data rows (else the rows received) against
+        # the outcomes: a row lost on the way fails the import, after the commit below.
+        read = worker.data_rows if worker is not None else (
+            _data_rows(records) if from_start else None)
+        read = report.rows if read is None else read
+        lost = read != report.rows or read != report.accounted_rows()
         if dry_run:
             session.rollback()
         else:
@@ -362,6 +411,10 @@ def _apply_import(
                 except DBAPIError:  # the rows are committed; statistics are a courtesy
                     session.rollback()
                     log.warning("statistics not refreshed after the import", exc_info=True)
+        if lost:
+            log.error("import %s: %d data rows read, %d rows in the summary, %d accounted for",
+                      source, read, report.rows, report.accounted_rows())
+            raise ImportRowsLost(report, read)
         return report
     except BaseException:
         session.rollback()
@@ -370,6 +423,12 @@ def _apply_import(
         session.close()
         if worker is not None:
             worker.close()
+
+
+def _data_rows(records: Iterable[Any]) -> int | None:
+    """The data rows the file's reader counted (``ImportSource.data_rows``), when the
+    records come from a reader that counts them."""
+    return getattr(getattr(records, "source", None), "data_rows", None)
 
 
 # An import creating at least this many products, and a tenth of the catalog or more, has

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from importers import ImportFileError, iter_akeneo_catalog, load_profile, open_source
-from pim.catalog.importing import ImportAborted, ImportReport, apply_import, batch_hook
+from pim.catalog.importing import (
+    ImportAborted,
+    ImportReport,
+    ImportRowsLost,
+    apply_import,
+    batch_hook,
+)
 from pim.catalog.listeners import ImportRun, scope_codes
 from pim.catalog.products import WritePolicy
 from pim.catalog.structure import load_context
@@ -116,6 +122,11 @@ def _apply(ctx: JobContext, records_for, *, dry_run: bool, on_error: Literal["sk
         _unsure_encoding(aborted.report)
         path = _save_report(ctx, aborted.report)
         raise PermanentError(f"{aborted} (nothing imported; report: {path})") from None
+    except ImportRowsLost as lost:
+        # Another attempt would read the same file the same way: the job fails at once,
+        # saying so, and the report shows what was done.
+        path = _save_report(ctx, lost.report)
+        raise PermanentError(f"{lost} (report: {path})") from None
     except ImportFileError as error:
         raise PermanentError(str(error)) from None
     _unsure_encoding(report)
