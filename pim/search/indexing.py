@@ -54,11 +54,15 @@ def mark_dirty(session: Session, change: ProductsChanged) -> None:
 
 
 def ensure_index_job(session: Session) -> None:
-    """Once per transaction: enqueue ``search.index`` in it (dispatched when it commits)
-    unless one is queued already. A queued job reads the flags only when it starts, after
-    this commit: the share lock taken on it here holds its claim (an UPDATE of its row)
-    until this transaction ends (PostgreSQL; SQLite serialises writers anyway)."""
-    transaction = session.get_transaction()
+    """Once per transaction (or savepoint): enqueue ``search.index`` in it (dispatched when
+    it commits) unless one is queued already. A queued job reads the flags only when it
+    starts, after this commit: the share lock taken on it here holds its claim (an UPDATE
+    of its row) until this transaction ends (PostgreSQL; SQLite serialises writers anyway).
+
+    Kept per savepoint, not per transaction: an import batch that lost a race is rolled
+    back to its savepoint, the job row recorded in it with it, and written again in a new
+    one, which must record the job again (a released savepoint's job is found queued)."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
     if transaction is None or session.info.get(_ENQUEUE_KEY) is transaction:
         return
     waiting = session.scalar(select(Job.id).where(Job.kind == SEARCH_INDEX,

@@ -8,15 +8,19 @@ import random
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError
 
 from pim.catalog.importing import apply_import
-from pim.catalog.models import Product
+from pim.catalog.listeners import products_changed
+from pim.catalog.models import Locale, Product
 from pim.catalog.products import WritePolicy, write_products
 from pim.db import lost_a_race, session_factory, session_scope
 from pim.history.models import HistoryEntry
+from pim.jobs.embedded import EmbeddedRunner
+from pim.jobs.models import Job
 from pim.records import ProductRecord
+from pim.search import SearchQuery, search
 from tests.factories import electronics, one, write
 
 PRODUCTS = 300
@@ -94,3 +98,38 @@ def test_an_import_completes_while_editors_change_and_create_its_products(factor
             assert states[(sku, version)]["values"]["name"][0]["data"] == text
     # The import's own change is in every product it updated.
     assert all(values[f"EL-{i}"]["price"] == NEW_PRICE for i in range(PRODUCTS))
+
+
+def test_a_batch_written_again_after_losing_a_race_is_indexed_for_search(demo_structure):
+    # The batch's first attempt announces its products (search marks them dirty and records
+    # its index job in the batch's savepoint), then loses a race: a duplicate key, as a
+    # writer creating the same row at the same moment would cause. The savepoint is rolled
+    # back, the job row with it; the second attempt must record the job again.
+    attempts = []
+
+    def lose_the_first_attempt(session, change):
+        attempts.append(len(change.product_ids))
+        if len(attempts) == 1:
+            session.execute(insert(Locale).values(code="en_GB", enabled=True))
+
+    records = [electronics(f"RACE-{i}", name=one(f"Zephyrine lamp {i}", "en_GB"))
+               for i in range(20)]
+    products_changed.connect(lose_the_first_attempt)
+    try:
+        report = apply_import(session_factory(demo_structure), records, source="import:race",
+                              actor="importer", batch_size=50)
+    finally:
+        products_changed.disconnect(lose_the_first_attempt)
+    assert attempts == [20, 20] and report.created == 20
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Job).where(
+            Job.kind == "search.index", Job.status == "queued")) == 1
+
+    EmbeddedRunner(workers=1, poll_interval=0.05).run_until_idle()  # pim worker --burst
+
+    with session_scope() as session:
+        found = search(session, SearchQuery(text="zephyrine", limit=100))
+        dirty = session.scalar(select(func.count()).select_from(Product)
+                               .where(Product.search_dirty.is_(True)))
+    assert sorted(hit.sku for hit in found.items) == sorted(r.sku for r in records)
+    assert dirty == 0
