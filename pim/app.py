@@ -18,6 +18,7 @@ from pim.api.inputs import InputGuardMiddleware
 from pim.api.limits import BodyLimitMiddleware, reset_body_limits
 from pim.api.media import PUBLIC_ROUTES as MEDIA_ROUTES
 from pim.api.openapi import operation_id
+from pim.api.paths import keep_encoded_slashes
 from pim.api.problems import EXCEPTION_HANDLERS
 from pim.api.security import forget_all_tokens, reset_rate_limits
 from pim.api.sessions import DEPENDENCIES
@@ -82,7 +83,8 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
         use_handler_docstrings=False,
         operation_id_creator=operation_id,
     )
-    return Litestar(
+    # A "%2F" in a path segment stays in it (a stored SKU "OLD/1"): pim.api.paths.
+    return keep_encoded_slashes(Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,  # the routes' sessions (pim.api.sessions)
         exception_handlers=EXCEPTION_HANDLERS,
@@ -95,4 +97,4 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
         middleware=[BodyLimitMiddleware(), InputGuardMiddleware()],
         request_max_body_size=None,
         debug=False,
-    )
+    ))

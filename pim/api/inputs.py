@@ -1,4 +1,5 @@
-"""Input the database or a decoder cannot take, refused at the door with a 4xx naming it.
+"""Input the database or a decoder cannot take, refused at the door with a 4xx naming it
+(after the path parameters get back the encoded slashes they hold: ``pim.api.paths``).
 
 - A NUL character (U+0000) in the path or any query parameter is a 400 naming the parameter:
   PostgreSQL's text cannot hold one, and no code, SKU or filter of the hub contains one.
@@ -20,6 +21,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
+from pim.api.paths import restore_encoded_slashes
 from pim.errors import DomainError, Invalid
 
 # No body the hub reads needs more: a product is values -> attribute -> entry -> data ->
@@ -116,6 +118,7 @@ class InputGuardMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send,
                      next_app: ASGIApp) -> None:
+        restore_encoded_slashes(scope)
         _nul_in_url(scope)
         if not _is_json(scope) or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await next_app(scope, receive, send)

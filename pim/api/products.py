@@ -17,7 +17,7 @@ import anyio.to_thread
 from litestar import MediaType, Request, Response, get, patch, post, put
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 from litestar.types import ASGIApp, Scope
 from sqlalchemy.orm import Session
@@ -64,7 +64,9 @@ from pim.workflow.models import WORKFLOW_STATUSES
 SOURCE = "api"  # the history source of the API's writes
 NDJSON = "application/x-ndjson"
 _SPOOL_WRITE_BYTES = 1024 * 1024
-Sku = FromPath[str]
+Sku = Annotated[str, PathParameter(
+    description="The product's SKU as one path segment, percent-encoded: a SKU stored "
+    "before the SKU alphabet may hold a '/', sent as %2F (OLD%2F1).")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size.")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
 
