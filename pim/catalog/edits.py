@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pim.auth.actor import Actor
-from pim.catalog.models import Product
+from pim.catalog.models import Product, ProductModel
 from pim.catalog.product_models import write_product_models
 from pim.catalog.products import CatalogCache, WriteResult, write_products
 from pim.catalog.read import get_product, get_product_model
@@ -147,12 +147,26 @@ def replace_associations(session: Session, sku: str,
     return patch_product(session, sku, body, actor, condition, source=source)
 
 
+def current_model_version(session: Session, code: str, *, lock: bool = False) -> int:
+    """The product model's version; with ``lock``, as ``current_version``."""
+    query = select(ProductModel.version).where(ProductModel.code == code)
+    version = session.scalar(query.with_for_update() if lock else query)
+    if version is None:
+        raise NotFound(f"product model {code!r} does not exist")
+    return version
+
+
 def put_product_model(session: Session, code: str, body: ProductModelIn, actor: Actor, *,
-                      source: str) -> dict[str, Any]:
-    """Create or merge-update a product model; the model as stored."""
+                      source: str, condition: VersionCondition | None = None
+                      ) -> dict[str, Any]:
+    """Create or merge-update a product model; the model as stored. With ``condition``, only
+    an existing model whose version meets it (StaleVersion otherwise): the version is read
+    with the row locked, so, as in ``patch_product``, the check and the write are one."""
     record = to_record(code, ProductPatch(values=body.values, categories=body.categories,
                                           family=body.family, parent=body.parent))
     record.kind, record.family_variant = "product_model", body.family_variant
+    if condition is not None:
+        condition.check(code, current_model_version(session, code, lock=True))
     [result] = write_product_models(session, [record], actor=actor.name, source=source)
     if not result.ok:
         errors = refused_errors(result.errors, record.values)

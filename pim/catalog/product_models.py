@@ -49,8 +49,11 @@ def write_product_models(
         result = WriteResult(sku=record.sku, status="unchanged", row=record.row)
         results.append(result)
         # Locked (PostgreSQL) until the transaction ends: its version is the one replaced.
+        # Read afresh even when the session holds the model already: it may have read it
+        # before a concurrent writer committed.
         model = session.scalar(select(ProductModel).where(ProductModel.code == record.sku)
-                               .with_for_update())
+                               .with_for_update()
+                               .execution_options(populate_existing=True))
         parent_code = None
         if model is not None and model.parent_id:
             parent_code = session.scalar(

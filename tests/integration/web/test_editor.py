@@ -106,6 +106,80 @@ def test_a_product_model_page_edits_the_values_its_level_owns(signed_in):
     assert stale.status_code == 409
 
 
+def _lock_waiter_seen(url: str) -> bool:
+    """Whether a PostgreSQL backend of the test's database waits for a lock."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return bool(connection.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'")))
+    finally:
+        engine.dispose()
+
+
+def test_two_model_saves_over_one_version_never_lose_the_first(world, database):
+    """Two editors save one product model over the version both read, at the same moment:
+    the second waits for the first's write and then finds the version moved, so it gets
+    the merge (stale) and writes nothing; the first's value stays."""
+    import threading
+    import time
+
+    from pim.catalog.edits import put_product_model
+    from pim.catalog.read import get_product_model
+    from pim.catalog.schemas import ProductModelIn
+    from pim.db import session_factory
+    from pim.web.editor_page import model_view
+    from pim.web.editor_save import model_writer, save_fields
+
+    with session_scope() as session:
+        put_product_model(session, "MODEL-1", ProductModelIn.model_validate(
+            {"family_variant": "apparel_colour_size",
+             "values": {"brand": [{"data": "Northwind"}]}}), Actor("t", "admin"), source="t")
+    with session_scope() as session:  # both editors read the same version
+        read = model_view(session, "MODEL-1", locale="en_GB", channel="webshop-uk",
+                          may_write=True)
+
+    def save_model(session, editor: str, brand: str):
+        actor = Actor(editor, "editor")
+        return save_fields(session, "MODEL-1", read.fields, read.version,
+                           {"version": [str(read.version)], "v.brand": [brand]}, actor,
+                           entity="product_model",
+                           write=model_writer(session, "MODEL-1", actor))
+
+    first = session_factory()()
+    try:
+        assert save_model(first, "first", "First").status == "saved"  # not committed yet
+        second: dict = {}
+
+        def save_second() -> None:
+            with session_scope() as session:
+                second["outcome"] = save_model(session, "second", "Second")
+
+        racer = threading.Thread(target=save_second)
+        racer.start()
+        if database.url.startswith("postgresql"):
+            # The second writer must be waiting on the first's row lock before it commits.
+            # (On SQLite it waits for the write lock at its first statement, whenever that
+            # comes: the first commits before the second reads anything.)
+            deadline = time.monotonic() + 60
+            while not _lock_waiter_seen(database.url):
+                assert time.monotonic() < deadline, "the second save never waited"
+                time.sleep(0.05)
+        first.commit()
+    finally:
+        first.close()
+    racer.join(timeout=120)
+    assert not racer.is_alive()
+    assert second["outcome"].status == "stale", second["outcome"]
+    with session_scope() as session:
+        stored = get_product_model(session, "MODEL-1")
+    assert stored["values"]["brand"][0]["data"] == "First"
+    assert stored["version"] == read.version + 1
+
+
 def test_submitting_for_review_moves_the_channel_status(signed_in):
     web = signed_in("editor")
     page = editor(web).text
