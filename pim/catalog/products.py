@@ -77,9 +77,12 @@ class WriteResult:
 
 
 class CatalogCache:
-    """Lookups that stay valid for a whole import: context, channels, categories, families."""
+    """Lookups that stay valid for a whole import: context, channels, categories, families,
+    and the product models (all of them read at once unless ``all_models`` is False: a write
+    of a few products reads the few it names; there can be tens of thousands)."""
 
-    def __init__(self, session: Session, context: CatalogContext | None = None):
+    def __init__(self, session: Session, context: CatalogContext | None = None, *,
+                 all_models: bool = True):
         self.context = context or load_context(session)
         self.value_checks = ValueChecks(self.context)
         self.channels = scope_codes(session)
@@ -95,7 +98,7 @@ class CatalogCache:
         self.models: dict[str, tuple[int, str | None]] = {
             code: (mid, family) for code, mid, family in session.execute(
                 select(ProductModel.code, ProductModel.id, ProductModel.family_code))
-        }
+        } if all_models else {}
 
     def model(self, session: Session, code: str) -> tuple[int, str | None] | None:
         if code not in self.models:
@@ -205,7 +208,7 @@ def _write_products(
     replace_values: bool,
     checked: list[CheckedValues | None] | None,
 ) -> list[WriteResult]:
-    cache = cache or CatalogCache(session)
+    cache = cache or CatalogCache(session, all_models=len(records) >= BIG_BATCH)
     context = cache.context
     expected_versions = expected_versions or {}
     skus = [r.sku for r in records]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pim.catalog.models import Attribute, AttributeOption, FamilyVariant, Product, ProductModel
+from pim.records import CatalogContext
 
 MAX_VARIANTS = 500  # variants read for one tree (a model with more is listed in part)
 
@@ -36,33 +37,62 @@ class VariantTree:
     truncated: bool = False
 
 
-def variant_tree(session: Session, code: str) -> VariantTree | None:
+def variant_tree(session: Session, code: str, *, root: str | None = None,
+                 context: CatalogContext | None = None) -> VariantTree | None:
     """The tree ``code`` (a variant's SKU or a model's code) belongs to; None for a product
-    without a parent model, or an unknown code."""
-    root_id = _root_of(session, code)
-    if root_id is None:
+    without a parent model, or an unknown code. A caller that knows the tree's ``root``
+    model and holds the catalog ``context`` spares their reads (three statements then)."""
+    root_row = None
+    if root is not None:
+        root_row = session.execute(_MODEL_ROW.where(_MODEL.c.code == root)).first()
+    else:
+        root_id = _root_of(session, code)
+        if root_id is not None:
+            root_row = session.execute(_MODEL_ROW.where(_MODEL.c.id == root_id)).first()
+    if root_row is None:
         return None
-    root = session.get(ProductModel, root_id)
-    assert root is not None
-    variant = session.get(FamilyVariant, root.family_variant_code) \
-        if root.family_variant_code else None
-    axes = [list(level) for level in (variant.axes if variant else [])]
+    root_id, root_code, _, variant_code, root_values = root_row
+    axes = [list(level) for level in _axes_of(session, variant_code, context)]
     flat = [axis for level in axes for axis in level]
-    subs = list(session.scalars(select(ProductModel).where(ProductModel.parent_id == root.id)
-                                .order_by(ProductModel.code)))
-    parents = {root.id: root.code, **{m.id: m.code for m in subs}}
+    subs = session.execute(_MODEL_ROW.where(_MODEL.c.parent_id == root_id)
+                           .order_by(_MODEL.c.code)).all()
+    parents = {root_id: root_code, **{sub_id: sub_code for sub_id, sub_code, *_ in subs}}
     rows = session.execute(
         select(Product.sku, Product.parent_id, Product.enabled, Product.values)
         .where(Product.parent_id.in_(list(parents))).order_by(Product.sku)
         .limit(MAX_VARIANTS + 1)).all()
     return VariantTree(
-        root=TreeNode(root.code, _axis_values(root.values, flat)),
-        family_variant=root.family_variant_code, axes=axes,
-        axis_specs=_axis_specs(session, flat),
-        sub_models=[TreeNode(m.code, _axis_values(m.values, flat), root.code) for m in subs],
+        root=TreeNode(root_code, _axis_values(root_values, flat)),
+        family_variant=variant_code, axes=axes,
+        axis_specs=(_axis_specs_in(context, flat) if context is not None
+                    else _axis_specs(session, flat)),
+        sub_models=[TreeNode(sub_code, _axis_values(values, flat), root_code)
+                    for _, sub_code, _, _, values in subs],
         variants=[TreeNode(sku, _axis_values(values, flat), parents[parent_id], bool(enabled))
                   for sku, parent_id, enabled, values in rows[:MAX_VARIANTS]],
         truncated=len(rows) > MAX_VARIANTS)
+
+
+_MODEL = ProductModel.__table__
+_MODEL_ROW = select(_MODEL.c.id, _MODEL.c.code, _MODEL.c.parent_id,
+                    _MODEL.c.family_variant_code, _MODEL.c["values"])
+
+
+def _axes_of(session: Session, variant_code: str | None,
+             context: CatalogContext | None) -> list[list[str]]:
+    if not variant_code:
+        return []
+    if context is not None:
+        spec = context.family_variants.get(variant_code)
+        return spec.axes if spec is not None else []
+    variant = session.get(FamilyVariant, variant_code)
+    return variant.axes if variant is not None else []
+
+
+def _axis_specs_in(context: CatalogContext, axes: list[str]) -> dict[str, dict[str, Any]]:
+    """``_axis_specs`` from a catalog context (its options are in the same order)."""
+    return {code: {"labels": spec.labels, "type": spec.type, "options": dict(spec.options)}
+            for code in axes if (spec := context.attributes.get(code)) is not None}
 
 
 def _root_of(session: Session, code: str) -> int | None:

@@ -82,12 +82,21 @@ class ProductPreview:
         return next((c for c in self.channels if c.code == code), None)
 
 
-def preview_product(session: Session, sku: str) -> ProductPreview:
-    """The product projected into every channel now, checked, beside its snapshots."""
+def load_previewed(session: Session, sku: str) -> tuple[ProjectionSetup, LoadedProduct]:
+    """What a preview projects: the catalog context and channels, and the product."""
     setup = ProjectionSetup.load(session)
     product = load_products_by_sku(session, [sku], setup.models).get(sku)
     if product is None:
         raise NotFound(f"product {sku!r} does not exist")
+    return setup, product
+
+
+def preview_product(session: Session, sku: str,
+                    loaded: tuple[ProjectionSetup, LoadedProduct] | None = None
+                    ) -> ProductPreview:
+    """The product projected into every channel now, checked, beside its snapshots
+    (``loaded``: what ``load_previewed`` read in this transaction, not read again)."""
+    setup, product = loaded or load_previewed(session, sku)
     snapshots = current_snapshots_of(session, sku)
     channels = []
     for runtime in setup.runtimes.values():

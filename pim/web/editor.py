@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from pim.auth.actor import WRITE_CONTENT, may
 from pim.catalog.listing import ProductFilters, list_products
 from pim.errors import Conflict, NotFound
-from pim.web.editor_page import editor_view, load_preview, model_view
+from pim.web.editor_page import EditorView, editor_form, editor_view, model_view
 from pim.web.editor_save import SaveOutcome, model_writer, save_fields
 from pim.web.pages import page
 from pim.web.sessions import ReadSession, WriteSession
@@ -28,6 +28,7 @@ from pim.web.variants import variant_navigation
 from pim.workflow import transitions
 
 OUTCOME_STATUS = {"saved": 200, "unchanged": 200, "invalid": 422, "stale": 409}
+NOTICE_KINDS = {"saved": "success", "invalid": "error", "stale": "warning"}
 TRANSITIONS = {"submit": transitions.submit_for_review, "approve": transitions.approve,
                "reject": transitions.reject}
 MAX_QUERY = 100
@@ -37,11 +38,20 @@ def _may_write(request: Request) -> bool:
     return may(request.user, WRITE_CONTENT)
 
 
-def _render(request: Request, session: Session, view, *, status: int = 200, notice: str = "",
-            notice_kind: str = "info") -> Template:
+def _render(request: Request, session: Session, view: EditorView, *, status: int = 200,
+            notice: str = "", notice_kind: str = "info") -> Template:
     return page(request, "products/edit.html", status=status, title=f"{view.title} · {view.sku}",
                 view=view, notice=notice, notice_kind=notice_kind,
-                variant_nav=variant_navigation(session, view.sku))
+                variant_nav=_variant_nav(session, view))
+
+
+def _variant_nav(session: Session, view: EditorView) -> dict[str, Any] | None:
+    """The page's variant navigation, from the tree's root the view read (a product without
+    a model has none)."""
+    root = view.levels[0]
+    if root.kind != "product_model":
+        return None
+    return variant_navigation(session, view.sku, root=root.code, context=view.context)
 
 
 @get("/products/{sku:str}", include_in_schema=False, sync_to_thread=True)
@@ -68,25 +78,23 @@ def save_product_page(request: Request, sku: FromPath[str], session: WriteSessio
                       reader: ReadSession, data: URLEncodedBody[dict[str, Any]]) -> Template:
     """The page is read and rendered through ``reader``; ``session`` only writes, and is
     committed as soon as it has: on SQLite a writer holds the database's one write lock
-    from its first statement, so the projections and the page stay out of it."""
+    from its first statement, so the projections and the page stay out of it. The form is
+    compared with the product as read (no projection); the page answered is drawn once."""
     posted = posted_lists(data)
-    locale, channel = _first(posted, "locale"), _first(posted, "channel")
-    preview = load_preview(reader, sku)
-    current = editor_view(reader, sku, locale=locale, channel=channel, may_write=True,
-                          preview=preview)
-    outcome: SaveOutcome = save_fields(session, sku, current.fields, current.version, posted,
+    form = editor_form(reader, sku, locale=_first(posted, "locale"),
+                       channel=_first(posted, "channel"), may_write=True)
+    outcome: SaveOutcome = save_fields(session, sku, form.fields, form.version, posted,
                                        request.user)
     if outcome.status == "saved":
         session.commit()
         reader.rollback()  # its next statement reads what was just committed
-        view = editor_view(reader, sku, locale=locale, channel=channel, may_write=True)
+        view = editor_view(reader, sku, locale=form.locale, channel=form.channel,
+                           may_write=True)
     else:
-        view = editor_view(reader, sku, locale=locale, channel=channel, may_write=True,
-                           outcome=outcome, preview=preview)
-    kind = {"saved": "success", "invalid": "error", "stale": "warning"}.get(outcome.status,
-                                                                           "info")
+        view = editor_view(reader, sku, locale=form.locale, channel=form.channel,
+                           may_write=True, outcome=outcome, loaded=form.loaded)
     return _render(request, reader, view, status=OUTCOME_STATUS[outcome.status],
-                   notice=outcome.message, notice_kind=kind)
+                   notice=outcome.message, notice_kind=NOTICE_KINDS.get(outcome.status, "info"))
 
 
 @get("/product-models/{code:str}", include_in_schema=False, sync_to_thread=True)
@@ -100,23 +108,22 @@ def model_page(request: Request, code: FromPath[str], reader: ReadSession,
 
 @post("/product-models/{code:str}", include_in_schema=False, sync_to_thread=True)
 def save_model_page(request: Request, code: FromPath[str], session: WriteSession,
-                    data: URLEncodedBody[dict[str, Any]]) -> Template:
+                    reader: ReadSession, data: URLEncodedBody[dict[str, Any]]) -> Template:
+    """As ``save_product_page``: read and drawn through ``reader``, written through
+    ``session`` (the write checks the version read, with the model's row locked)."""
     posted = posted_lists(data)
-    locale, channel = _first(posted, "locale"), _first(posted, "channel")
-    current = model_view(session, code, locale=locale, channel=channel, may_write=True)
+    current = model_view(reader, code, locale=_first(posted, "locale"),
+                         channel=_first(posted, "channel"), may_write=True)
     outcome = save_fields(session, code, current.fields, current.version, posted,
                           request.user, entity="product_model",
                           write=model_writer(session, code, request.user))
     if outcome.status == "saved":
-        session.flush()
-        view = model_view(session, code, locale=locale, channel=channel, may_write=True)
-    else:
-        view = model_view(session, code, locale=locale, channel=channel, may_write=True,
-                          outcome=outcome)
-    kind = {"saved": "success", "invalid": "error", "stale": "warning"}.get(outcome.status,
-                                                                           "info")
-    return _render(request, session, view, status=OUTCOME_STATUS[outcome.status],
-                   notice=outcome.message, notice_kind=kind)
+        session.commit()
+        reader.rollback()
+    view = model_view(reader, code, locale=current.locale, channel=current.channel,
+                      may_write=True, outcome=None if outcome.status == "saved" else outcome)
+    return _render(request, reader, view, status=OUTCOME_STATUS[outcome.status],
+                   notice=outcome.message, notice_kind=NOTICE_KINDS.get(outcome.status, "info"))
 
 
 def _first(posted: dict[str, list[str]], name: str) -> str | None:

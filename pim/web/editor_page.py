@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from channels.assortment import in_assortment
 from pim.catalog.read import get_product_model
 from pim.catalog.structure import attribute_groups, load_context
 from pim.catalog.values import sanitize_html
@@ -26,14 +27,17 @@ from pim.publishing.preview import (
     ChannelPreview,
     LocalePreview,
     ProductPreview,
+    load_previewed,
     preview_product,
     price_with_tax,
 )
-from pim.records import ProductRecord
+from pim.records import CatalogContext, ProductRecord
 from pim.web.editor_fields import EditorField, Level, build_fields, label_of
 from pim.web.editor_media import media_thumbnail_url
 from pim.web.editor_save import SaveOutcome
 from pim.workflow.channels import list_channels
+from pim.workflow.completeness import ProjectionSetup
+from pim.workflow.loading import LoadedProduct
 from pim.workflow.transitions import workflow_status
 
 UNGROUPED = "other"
@@ -65,6 +69,7 @@ class EditorView:
     workflow: list[dict[str, Any]]
     erp_sources: list[dict[str, Any]]
     outcome: SaveOutcome | None = None
+    context: CatalogContext | None = None  # the catalog structure the view was built with
 
     @property
     def fields(self) -> list[EditorField]:
@@ -79,38 +84,58 @@ class EditorView:
         return f"{self.path}?" + urlencode({k: v for k, v in query.items() if v})
 
 
-def load_preview(session: Session, sku: str) -> ProductPreview:
-    return preview_product(session, sku)
-
-
-def product_levels(preview: ProductPreview) -> list[Level]:
-    product = preview.product
+def product_levels(product: LoadedProduct) -> list[Level]:
     return ([Level(a.sku, "product_model", a) for a in reversed(product.ancestors)]
             + [Level(product.sku, "product", product.record)])
 
 
-def choose(preview: ProductPreview, locale: str | None, channel: str | None
-           ) -> tuple[str, str | None]:
+def choose(setup: ProjectionSetup, product: LoadedProduct, locale: str | None,
+           channel: str | None) -> tuple[str, str | None]:
     """The locale and channel the page shows: the asked ones when they exist, else the
     first channel that carries the product and its first locale."""
-    codes = [c.code for c in preview.channels]
-    if channel not in codes:
-        carried = [c for c in preview.channels if c.in_assortment]
-        channel = (carried or preview.channels)[0].code if preview.channels else None
-    locales = preview.context.locales
+    runtimes = list(setup.runtimes.values())
+    if channel not in setup.runtimes:
+        carried = [r for r in runtimes if in_assortment(
+            product.record, product.ancestors, r.definition, setup.context,
+            r.exclusive_elsewhere)]
+        channel = (carried or runtimes)[0].code if runtimes else None
+    locales = setup.context.locales
     if locale not in locales:
-        found = preview.channel(channel) if channel else None
+        found = setup.runtimes.get(channel) if channel else None
         locale = found.definition.locales[0] if found else (locales[0] if locales else "en_GB")
     return locale or "en_GB", channel
 
 
+@dataclass(slots=True)
+class EditorForm:
+    """The product's fields as its page shows them now, at ``version``: what a save
+    compares the posted form with. Read without projecting the product into any channel;
+    ``loaded`` lets the page drawn next reuse the read."""
+
+    loaded: tuple[ProjectionSetup, LoadedProduct]
+    locale: str
+    channel: str | None
+    fields: list[EditorField]
+    version: int
+
+
+def editor_form(session: Session, sku: str, *, locale: str | None, channel: str | None,
+                may_write: bool) -> EditorForm:
+    setup, product = loaded = load_previewed(session, sku)
+    locale, channel = choose(setup, product, locale, channel)
+    fields = build_fields(product_levels(product), setup.context, locale=locale,
+                          channel=channel, may_write=may_write)
+    return EditorForm(loaded, locale, channel, fields, product.record.version or 0)
+
+
 def editor_view(session: Session, sku: str, *, locale: str | None, channel: str | None,
                 may_write: bool, outcome: SaveOutcome | None = None,
-                preview: ProductPreview | None = None) -> EditorView:
-    preview = preview or load_preview(session, sku)
+                loaded: tuple[ProjectionSetup, LoadedProduct] | None = None) -> EditorView:
+    setup, product = loaded or load_previewed(session, sku)
+    preview = preview_product(session, sku, (setup, product))
     context = preview.context
-    locale, channel = choose(preview, locale, channel)
-    levels = product_levels(preview)
+    locale, channel = choose(setup, product, locale, channel)
+    levels = product_levels(product)
     fields = build_fields(levels, context, locale=locale, channel=channel, may_write=may_write)
     shown = preview.channel(channel) if channel else None
     here = shown.locale(locale) if shown else None
@@ -138,7 +163,7 @@ def editor_view(session: Session, sku: str, *, locale: str | None, channel: str 
         completeness=completeness_rows(preview, sku),
         preview=channel_preview(shown, locale) if shown else None,
         workflow=workflow_rows(session, sku, preview), erp_sources=erp_sources_of(session, sku),
-        outcome=outcome)
+        outcome=outcome, context=context)
 
 
 def model_levels(session: Session, code: str) -> list[Level]:
@@ -187,7 +212,8 @@ def model_view(session: Session, code: str, *, locale: str | None, channel: str 
         locale=locale, channel=channel, locales=list(context.locales),
         channels=[{"code": c.code, "label": c.label, "in_assortment": True} for c in channels],
         groups=grouped(session, fields, locale), title=title, family=family, enabled=True,
-        completeness=[], preview=None, workflow=[], erp_sources=[], outcome=outcome)
+        completeness=[], preview=None, workflow=[], erp_sources=[], outcome=outcome,
+        context=context)
 
 
 def apply_outcome(fields: list[EditorField], outcome: SaveOutcome) -> None:

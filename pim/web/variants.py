@@ -12,13 +12,15 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 
 from pim.catalog.variants import TreeNode, VariantTree, variant_tree
+from pim.records import CatalogContext
 from pim.web.grid import label_in
 
 
-def variant_navigation(session: Session, code: str) -> dict[str, Any] | None:
+def variant_navigation(session: Session, code: str, *, root: str | None = None,
+                       context: CatalogContext | None = None) -> dict[str, Any] | None:
     """What ``products/_variant_nav.html`` shows for the page of ``code`` (a variant's SKU
-    or a model's code)."""
-    tree = variant_tree(session, code)
+    or a model's code); ``root`` and ``context`` as ``variant_tree`` takes them."""
+    tree = variant_tree(session, code, root=root, context=context)
     if tree is None:
         return None
     return navigation_view(tree, code)
