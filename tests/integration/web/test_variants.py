@@ -65,6 +65,19 @@ def test_a_sub_model_marks_its_row_and_the_root_lists_every_variant(grid_world):
     assert re.search(r'<tr class="is-current">', render(by_sub))
 
 
+def test_a_page_that_knows_the_root_and_the_structure_gets_the_same_navigation(grid_world):
+    """The editor's read (``root`` and ``context`` given, three statements) and the plain
+    one agree, for a variant, a sub-model and the root."""
+    from pim.catalog.structure import load_context
+
+    sku, sub, root = a_variant()
+    with read_session() as session:
+        context = load_context(session)
+        for code in (sku, sub, root):
+            assert (variant_navigation(session, code, root=root, context=context)
+                    == variant_navigation(session, code)), code
+
+
 def test_a_product_without_a_model_has_no_variant_navigation(grid_world):
     with read_session() as session:
         assert variant_navigation(session, "EL-000001") is None
