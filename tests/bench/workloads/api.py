@@ -10,6 +10,7 @@ ceiling the product routes keep.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.bench.harness import Measurement, wire_hub, workload
@@ -114,17 +116,43 @@ class Server:
     def wait(self) -> None:
         import httpx
 
-        for _ in range(200):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited ({self.proc.returncode}) before serving")
             try:
                 httpx.get(self.base + "/", timeout=1)
                 return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        raise RuntimeError("server did not start within 60 s")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 15) -> None:
+        """Terminate; kill what is still running after ``grace`` seconds (a server finishing
+        its embedded jobs). Never raises: by now the measurement is taken."""
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@contextlib.contextmanager
+def hub_and_baseline(env: dict[str, str]) -> Iterator[tuple[Server, Server]]:
+    """The hub (``pim.app:create_app``) and the trivial baseline app, each serving with
+    ``env`` once it answers; both stopped afterwards, however the block ends."""
+    server = Server("pim.app:create_app", env)
+    baseline = Server("tests.bench.workloads.api:trivial_app", env)
+    try:
+        baseline.wait()
+        server.wait()
+        yield server, baseline
+    finally:
+        server.stop()
+        baseline.stop()
 
 
 async def _load(base: str, paths: list[str], headers: dict[str, str]) -> tuple[float, list]:
@@ -200,11 +228,7 @@ def _wrk(base: str, paths: list[str], auth: str) -> tuple[int, float, list[float
 def _measure(size: int, make_paths) -> Measurement:
     url, token, skus = _catalog(size)
     env = {"PIM_DATABASE_URL": url, "PIM_API_RATE_LIMIT": "0", "PIM_REDIS_URL": ""}
-    baseline = Server("tests.bench.workloads.api:trivial_app", env)
-    server = Server("pim.app:create_app", env)
-    try:
-        baseline.wait()
-        server.wait()
+    with hub_and_baseline(env) as (server, baseline):
         paths = make_paths(skus)
         if shutil.which("wrk"):
             count, seconds, latencies = _wrk(server.base, paths, f"Bearer {token}")
@@ -217,9 +241,6 @@ def _measure(size: int, make_paths) -> Measurement:
                 _load(baseline.base, ["/ping"] * len(paths), {}))
             count = base_count = len(paths) - WARMUP
             client = "httpx asyncio client (install wrk for a faster load generator)"
-    finally:
-        server.stop()
-        baseline.stop()
     return Measurement(items=count, seconds=seconds, baseline_seconds=base_seconds,
                        baseline_items=base_count, latencies_ms=latencies,
                        baseline_latencies_ms=base_latencies,

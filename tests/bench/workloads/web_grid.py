@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from tests.bench.harness import Measurement, wire_hub, workload
-from tests.bench.workloads.api import Server, _warm_page_cache
+from tests.bench.workloads.api import _warm_page_cache, hub_and_baseline
 
 SESSIONS = 8
 REQUESTS = 400
@@ -164,18 +164,11 @@ async def _load(base: str, emails: list[str] | None, paths: list[str]
 def web_grid_page(size: int) -> Measurement:
     url, emails = _catalog(size)
     env = {"PIM_DATABASE_URL": url, "PIM_REDIS_URL": "", "PIM_BASE_URL": "http://127.0.0.1"}
-    baseline = Server("tests.bench.workloads.api:trivial_app", env)
-    server = Server("pim.app:create_app", env)
-    try:
-        baseline.wait()
-        server.wait()
+    with hub_and_baseline(env) as (server, baseline):
         paths = grid_paths(REQUESTS + WARMUP)
         seconds, latencies, largest = asyncio.run(_load(server.base, emails, paths))
         base_seconds, base_latencies, _ = asyncio.run(
             _load(baseline.base, None, ["/ping"] * (REQUESTS + WARMUP)))
-    finally:
-        server.stop()
-        baseline.stop()
     return Measurement(items=len(latencies), seconds=seconds, baseline_seconds=base_seconds,
                        baseline_items=len(base_latencies), latencies_ms=latencies,
                        baseline_latencies_ms=base_latencies,
