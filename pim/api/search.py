@@ -83,8 +83,9 @@ async def search_route(
     changed_since_published: FromQuery[bool | None] = None,
     updated_since: FromQuery[datetime | None] = None,
     facets: Annotated[str | None, QueryParameter(
-        description="Comma-separated: family, category, status (needs `channel`), enabled, "
-        "and select attributes or brand by code.")] = None,
+        description="Comma-separated: family, category, enabled, select attributes or "
+        "brand by code, and in `channel` (needed) status, completeness (band of the lowest "
+        "locale: complete, high, mid, low) and has_errors.")] = None,
     sort: Annotated[str | None, QueryParameter(
         description=f"One of {', '.join(SORTS)}; default: relevance with `q`, "
         "-updated_at without.")] = None,

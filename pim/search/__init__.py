@@ -5,12 +5,15 @@ kept current by the dirty flag and a batched job (``pim.search.indexing``)."""
 from pim.search.query import (
     BASE_FACETS,
     BASE_FILTERS,
+    CHANNEL_FACETS,
+    COMPLETENESS_BANDS,
     SORTS,
     FacetCount,
     SearchFilters,
     SearchHit,
     SearchQuery,
     SearchResult,
+    band_filters,
 )
 from pim.search.service import (
     attribute_fields,
@@ -25,7 +28,8 @@ from pim.search.service import (
 )
 
 __all__ = [
-    "BASE_FACETS", "BASE_FILTERS", "SORTS", "FacetCount", "SearchFilters", "SearchHit",
-    "SearchQuery", "SearchResult", "attribute_fields", "build_query", "delete", "get_backend",
-    "health", "index", "index_pending", "reindex", "search",
+    "BASE_FACETS", "BASE_FILTERS", "CHANNEL_FACETS", "COMPLETENESS_BANDS", "SORTS",
+    "FacetCount", "SearchFilters", "SearchHit", "SearchQuery", "SearchResult",
+    "attribute_fields", "band_filters", "build_query", "delete", "get_backend", "health",
+    "index", "index_pending", "reindex", "search",
 ]

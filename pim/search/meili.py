@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from pim.jobs import TransientError
 from pim.search.documents import SearchDocument
 from pim.search.query import (
+    CHANNEL_FACETS,
     FACET_VALUES,
     TOTAL_BOUND,
     FacetCount,
@@ -44,6 +45,7 @@ from pim.search.query import (
     SearchHit,
     SearchQuery,
     SearchResult,
+    band_of,
     decode_cursor,
     encode_cursor,
     fold,
@@ -56,7 +58,8 @@ from pim.workflow.status import DRAFT
 
 SEARCHABLE = ["sku", "identifiers", "name", "body"]
 FILTERABLE = ["id", "family", "categories", "enabled", "terms", "status", "completeness",
-              "completeness_min", "has_errors", "changed_since_published", "updated_at"]
+              "completeness_min", "completeness_band", "completeness_band_locale",
+              "has_errors", "changed_since_published", "updated_at"]
 SORTABLE = ["updated_at", "created_at", "sku"]
 RANKING = ["words", "typo", "proximity", "attribute", "sort", "exactness", "updated_at:desc"]
 _RETRIEVED = ["id", "sku", "family", "enabled", "labels", "identifiers", "created_at",
@@ -245,6 +248,8 @@ def meili_document(doc: SearchDocument, channels: Sequence[str]) -> dict[str, An
     status: dict[str, str] = {}
     completeness: dict[str, dict[str, int]] = {}
     completeness_min: dict[str, int] = {}
+    bands: dict[str, str] = {}  # the completeness facet's values (band_of)
+    locale_bands: dict[str, dict[str, str]] = {}
     has_errors: dict[str, bool] = {}
     changed: dict[str, bool] = {}
     for code in channels:
@@ -255,6 +260,9 @@ def meili_document(doc: SearchDocument, channels: Sequence[str]) -> dict[str, An
         completeness[key] = per_locale
         if per_locale:
             completeness_min[key] = min(per_locale.values())
+            bands[key] = band_of(completeness_min[key])
+            locale_bands[key] = {locale: band_of(percent)
+                                 for locale, percent in per_locale.items()}
         has_errors[key] = bool(state.get("has_errors"))
         changed[key] = bool(state.get("changed_since_published"))
     return {
@@ -263,6 +271,7 @@ def meili_document(doc: SearchDocument, channels: Sequence[str]) -> dict[str, An
         "body": doc.body, "family": doc.family, "categories": doc.categories,
         "enabled": doc.enabled, "terms": doc.terms, "status": status,
         "completeness": completeness, "completeness_min": completeness_min,
+        "completeness_band": bands, "completeness_band_locale": locale_bands,
         "has_errors": has_errors, "changed_since_published": changed,
         "created_at": int(doc.created_at.timestamp()),
         "updated_at": int(doc.updated_at.timestamp()),
@@ -272,13 +281,17 @@ def meili_document(doc: SearchDocument, channels: Sequence[str]) -> dict[str, An
 def facet_attribute(name: str, filters: SearchFilters) -> str:
     if name == "category":
         return "categories"
-    if name == "status":
+    if name in CHANNEL_FACETS:
         if not filters.channel:
             from pim.errors import Invalid
 
-            raise Invalid("the status facet needs a channel", errors=[
-                {"field": "channel", "message": "required with the status facet"}])
-        return f"status.{channel_key(filters.channel)}"
+            raise Invalid(f"the {name} facet needs a channel", errors=[
+                {"field": "channel", "message": f"required with the {name} facet"}])
+        key = channel_key(filters.channel)
+        if name == "completeness":
+            return (f"completeness_band_locale.{key}.{channel_key(filters.locale)}"
+                    if filters.locale else f"completeness_band.{key}")
+        return f"{name}.{key}"
     if name in ("family", "enabled"):
         return name
     return f"terms.{name}"

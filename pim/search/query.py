@@ -34,7 +34,14 @@ MAX_WORDS = 12
 
 # The facets and filters every catalog has; select and multiselect attributes add theirs
 # (the attribute code, e.g. colour=red), as does a ``brand`` attribute of any type.
-BASE_FACETS = ("family", "category", "status", "enabled")
+# ``status``, ``completeness`` and ``has_errors`` count in the filters' channel.
+BASE_FACETS = ("family", "category", "status", "enabled", "completeness", "has_errors")
+CHANNEL_FACETS = ("status", "completeness", "has_errors")
+# The completeness facet's values: a product's band by its lowest locale in the channel (or
+# the filters' locale), each the percentages at or above its floor and below the band above
+# it; a product the channel has no completeness for is in none. The same bands as filters:
+# complete is completeness_above=100, high is completeness_above=80 and below=100, ...
+COMPLETENESS_BANDS = {"complete": 100, "high": 80, "mid": 50, "low": 0}
 BASE_FILTERS = ("family", "category", "enabled", "channel", "status", "completeness_below",
                 "completeness_above", "locale", "has_errors", "changed_since_published",
                 "updated_since")
@@ -174,6 +181,23 @@ def parse_facets(names: str | Iterable[str] | None, attribute_fields: Iterable[s
         if name not in allowed:
             raise Invalid.not_one_of("facets", name, allowed, "facet")
     return tuple(dict.fromkeys(chosen))
+
+
+def band_of(percent: int) -> str:
+    """The completeness band a (lowest) percentage is in."""
+    return next(code for code, floor in sorted(COMPLETENESS_BANDS.items(),
+                                               key=lambda band: -band[1]) if percent >= floor)
+
+
+def band_filters(band: str) -> dict[str, str]:
+    """The completeness filters that select the products of a band (``COMPLETENESS_BANDS``),
+    as a caller types them: the band's floor and the next band's."""
+    floor = COMPLETENESS_BANDS[band]
+    higher = [value for value in COMPLETENESS_BANDS.values() if value > floor]
+    filters = {"completeness_above": str(floor)} if floor > 0 else {}
+    if higher:
+        filters["completeness_below"] = str(min(higher))
+    return filters
 
 
 def check_sort(sort: str | None) -> str | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -26,6 +25,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    column,
     delete,
     exists,
     false,
@@ -38,17 +38,18 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
 from pim.catalog.models import Product
-from pim.db import chunks, insert_many, utcnow
+from pim.db import READER_MMAP_BYTES, chunks, insert_many, utcnow
 from pim.errors import Invalid, NotFound
 from pim.search.documents import SearchDocument
 from pim.search.models import SearchDocument as DocumentRow
 from pim.search.models import SearchTerm
 from pim.search.query import (
+    CHANNEL_FACETS,
+    COMPLETENESS_BANDS,
     FACET_VALUES,
     TOTAL_BOUND,
     WORD,
@@ -203,6 +204,8 @@ def delete_documents(session: Session, product_ids: Sequence[int]) -> None:
 
 
 def run_search(session: Session, query: SearchQuery) -> SearchResult:
+    if session.get_bind().dialect.name == "sqlite":
+        _read_mapped(session)
     result = _run_search(session, query, similar=False)
     if (not result.items and query.cursor is None and words_of(query.text)
             and session.get_bind().dialect.name == "postgresql"):
@@ -210,6 +213,17 @@ def run_search(session: Session, query: SearchQuery) -> SearchResult:
         # similarity over the names, "speakr" finds "speaker"). SQLite has no such index.
         return _run_search(session, query, similar=True)
     return result
+
+
+def _read_mapped(session: Session) -> None:
+    """SQLite: this connection reads the database file memory-mapped from now on, as the
+    product GET's reader does (``pim.db.sqlite_reader``): a search touches thousands of
+    pages all over the text index and the documents, and copying each one in with a system
+    call (the page cache holds 2 MB) was most of a broad word's time."""
+    connection = session.connection()
+    if not connection.connection.info.get("mmap"):
+        connection.exec_driver_sql(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
+        connection.connection.info["mmap"] = True
 
 
 def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> SearchResult:
@@ -223,10 +237,18 @@ def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> Searc
     conditions = filter_conditions(session, query.filters)
     if has_text and not words and not fragment:
         return SearchResult([], 0, True, {name: [] for name in query.facets}, None)
+    if (dialect == "sqlite" and sort == "relevance" and words and not conditions
+            and not query.facets and not similar):
+        counted = _fts_count(session, words)
+        if counted > BM25_MATCHES:
+            return _broad_text_search(session, query, words, fragment, counted)
+    else:
+        counted = None
+    matches: int | None = counted
     hits = None
     if has_text:
-        scored = sort == "relevance" and (
-            dialect == "postgresql" or _few_matches(session, words))
+        scored = sort == "relevance" and (dialect == "postgresql" or (
+            matches <= BM25_MATCHES if matches is not None else _few_matches(session, words)))
         hits = (_similar_hits(words) if similar
                 else _hits(dialect, words, fragment, scored=scored))
 
@@ -236,32 +258,28 @@ def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> Searc
             statement = statement.join(hits, hits.c.id == D.c.product_id)
         return statement.where(*conditions)
 
-    position = decode_cursor(query.cursor, sort)
-    filtered = hits is not None or bool(conditions)
-    if hits is not None and sort == "relevance":
-        # Every match ranked once (ids only, at most the bound): the page is a slice of it,
-        # the total its length, and facets count the ids instead of matching again.
-        offset = position if isinstance(position, int) else 0
-        ranked_all = session.execute(
-            base(D.c.product_id, hits.c.tier)
-            .order_by(hits.c.tier, hits.c.score, D.c.updated_at.desc(),
-                      D.c.product_id.desc()).limit(TOTAL_BOUND + 1)).all()
-        total, exact = min(len(ranked_all), TOTAL_BOUND), len(ranked_all) <= TOTAL_BOUND
-        ranked = ranked_all[offset:offset + query.limit + 1]
-        counted = (_id_base(dialect, [r.product_id for r in ranked_all]) if exact
-                   else base)
-        facets = {name: _facet(session, dialect, name, counted, filtered, query.filters)
-                  for name in query.facets}
+    def matching_ids() -> Select[Any]:
+        # Counting text matches needs no document (a match always has one: both are
+        # written and deleted together); filters do.
+        if hits is not None and not conditions:
+            return select(hits.c.id)
+        return base(D.c.product_id)
 
-        def next_position(last: SearchHit) -> int:
-            return offset + query.limit
+    position = decode_cursor(query.cursor, sort)
+    page, next_position = _page(base, hits, sort, position, query.limit)
+    ranked = session.execute(page).all()
+    first_page = len(ranked) if not position else None  # None: a later page
+    if matches is not None and not fragment and not conditions and not query.facets:
+        total, exact = min(matches, TOTAL_BOUND), matches <= TOTAL_BOUND
+        facets: dict[str, list[FacetCount]] = {}
+    elif hits is not None or conditions:
+        if query.facets:
+            total, exact, facets = _counted_matches(session, base, query)
+        else:
+            total, exact = _total(session, matching_ids(), first_page, query.limit)
+            facets = {}
     else:
-        page, next_position = _page(base, hits, sort, position, query.limit)
-        ranked = session.execute(page).all()
-        total, exact = _total(session, base, len(ranked) if position is None else None,
-                              query.limit)
-        facets = {name: _facet(session, dialect, name, base, filtered, query.filters)
-                  for name in query.facets}
+        total, exact, facets = _every_facet(session, matching_ids(), first_page, query)
     more = len(ranked) > query.limit
     ranked = ranked[:query.limit]
     items = _hits_of(session, ranked)
@@ -269,21 +287,6 @@ def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> Searc
     if more and items:
         next_cursor = encode_cursor(sort, next_position(items[-1]))
     return SearchResult(items, total, exact, facets, next_cursor)
-
-
-def _id_base(dialect: str, ids: list[int]):
-    """``base`` over a known list of product ids (a JSON array on SQLite, an array on
-    PostgreSQL: one parameter however many)."""
-    if dialect == "postgresql":
-        source = select(func.unnest(bindparam("matched_ids", ids, type_=ARRAY(Integer))))
-    else:
-        source = select(literal_column("value")).select_from(
-            func.json_each(bindparam("matched_ids", orjson.dumps(ids).decode(), type_=Text)))
-
-    def base(*columns: Any) -> Select[Any]:
-        return select(*columns).select_from(D).where(D.c.product_id.in_(source))
-
-    return base
 
 
 # bm25 costs ~30 us per matching row (it reads each match's column sizes): above this many
@@ -343,9 +346,18 @@ def _hits(dialect: str, words: list[str], fragment: str, *, scored: bool):
                          .where(text("search_grams.identifiers GLOB :pattern")
                                 .bindparams(pattern="*" + _escape_glob(fragment) + "*")))
         if words:
+            # One pass over the words' matches; those in an identifier or a name (tier 3)
+            # are found by probing that match's rowids (read once), not by a second pass
+            # and a grouping of both.
             score = literal_column(_BM25) if scored else literal(0.0)
-            parts.append(_fts_hits(_fts_match(words, "identifiers name"), 3, score))
-            parts.append(_fts_hits(_fts_match(words), 4, score))
+            in_names = text("search_fts.rowid IN (SELECT named.rowid FROM search_fts AS named "
+                            "WHERE named.search_fts MATCH :named_match)").bindparams(
+                named_match=_fts_match(words, "identifiers name"))
+            parts.append(select(literal_column("search_fts.rowid").label("id"),
+                                case((in_names, 3), else_=4).label("tier"), score.label("score"))
+                         .select_from(text("search_fts"))
+                         .where(text("search_fts MATCH :match").bindparams(
+                             match=_fts_match(words))))
     if len(parts) == 1:
         return parts[0].subquery("hits")
     union = union_all(*parts).subquery("matched")
@@ -360,14 +372,6 @@ def _similar_hits(words: list[str]):
     return (select(D.c.product_id.label("id"), literal(5).label("tier"),
                    (-func.word_similarity(literal(typed, Text), D.c.name)).label("score"))
             .where(literal(typed, Text).op("<%")(D.c.name)).subquery("hits"))
-
-
-def _fts_hits(match: str, tier: int, score: ColumnElement[Any]):
-    return (select(literal_column("search_fts.rowid").label("id"), literal(tier).label("tier"),
-                   score.label("score"))
-            .select_from(text("search_fts"))
-            .where(text("search_fts MATCH :match_" + str(tier)).bindparams(
-                **{"match_" + str(tier): match})))
 
 
 def _identifier_tier(position, identifiers: ColumnElement[Any], fragment: str):
@@ -389,6 +393,75 @@ def _escape_glob(text_: str) -> str:
 
 def _escape_like(text_: str) -> str:
     return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _fts_count(session: Session, words: list[str]) -> int:
+    """How many products hold every word, counted up to one over ``TOTAL_BOUND``."""
+    return session.execute(text(
+        "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :match "
+        f"LIMIT {TOTAL_BOUND + 1})"), {"match": _fts_match(words)}).scalar_one()
+
+
+def _broad_text_search(session: Session, query: SearchQuery, words: list[str], fragment: str,
+                       matches: int) -> SearchResult:
+    """SQLite, relevance order of a text with more matches than bm25 ranks (``matches``),
+    no filter and no facet: the ranking of ``_hits`` without sorting every match. The tiers
+    are read one after the other, each as far as the page needs: identifier fragments
+    (0-2, few), then every word in an identifier or a name (3), then anywhere (4), tiers
+    3 and 4 newest first along the recency index, each document's id tested against the
+    match's rowids (read once)."""
+    position = decode_cursor(query.cursor, "relevance")
+    offset = position if isinstance(position, int) else 0
+    named = _fts_ids(_fts_match(words, "identifiers name"), "named_match")
+    anywhere = _fts_ids(_fts_match(words), "anywhere_match")
+    tested = D.c.product_id + 0  # "+ 0": tested, never looked up by (keeps the index order)
+    newest = (D.c.updated_at.desc(), D.c.product_id.desc())
+    segments: list[tuple[Select[Any], Select[Any]]] = []  # (rows in order, their count)
+    outside: list[ColumnElement[bool]] = []  # not in an earlier tier
+    if fragment:
+        grams = (text("SELECT rowid FROM search_grams WHERE identifiers GLOB :pattern")
+                 .bindparams(pattern="*" + _escape_glob(fragment) + "*")
+                 .columns(column("rowid", Integer)))
+        tier = _identifier_tier(func.instr, D.c.identifiers, fragment)
+        segments.append((select(D.c.product_id, tier).where(D.c.product_id.in_(grams))
+                         .order_by(literal_column("tier"), *newest),
+                         select(func.count()).select_from(D)
+                         .where(D.c.product_id.in_(grams))))
+        outside.append(tested.not_in(grams))
+    for tier_, source, others in ((3, named, []), (4, anywhere, [tested.not_in(named)])):
+        segments.append((select(D.c.product_id, literal(tier_).label("tier"))
+                         .where(tested.in_(source), *others, *outside).order_by(*newest),
+                         select(func.count()).select_from(D)  # counted by id lookups
+                         .where(D.c.product_id.in_(source), *others, *outside)))
+    wanted = query.limit + 1
+    ranked: list[Any] = []
+    skip = offset
+    for rows, count in segments:
+        found = session.execute(rows.limit(wanted - len(ranked)).offset(skip)).all()
+        ranked += found
+        if len(ranked) >= wanted:
+            break
+        size = skip + len(found) if found or not skip else (session.scalar(count) or 0)
+        skip = max(0, skip - size)
+    total = matches
+    if fragment:  # identifiers holding the fragment but not every word
+        total += session.scalar(select(func.count()).select_from(
+            select(column("rowid")).select_from(text("search_grams"))
+            .where(text("search_grams.identifiers GLOB :pattern").bindparams(
+                pattern="*" + _escape_glob(fragment) + "*"),
+                column("rowid").not_in(anywhere))
+            .limit(TOTAL_BOUND + 1).subquery())) or 0
+    more = len(ranked) > query.limit
+    items = _hits_of(session, ranked[:query.limit])
+    return SearchResult(items, min(total, TOTAL_BOUND), total <= TOTAL_BOUND, {},
+                        encode_cursor("relevance", offset + query.limit) if more and items
+                        else None)
+
+
+def _fts_ids(match: str, name: str):
+    """The rowids of an FTS5 match (``name``: its parameter's)."""
+    return (text(f"SELECT rowid FROM search_fts WHERE search_fts MATCH :{name}")
+            .bindparams(**{name: match}).columns(column("rowid", Integer)))
 
 
 _SORT_COLUMNS = {"updated_at": D.c.updated_at, "created_at": D.c.created_at, "sku": D.c.sku}
@@ -438,46 +511,129 @@ def _hits_of(session: Session, ranked: Sequence[Any]) -> list[SearchHit]:
             for r in ranked if (row := rows.get(r.product_id)) is not None]
 
 
-def _total(session: Session, base, first_page: int | None, limit: int) -> tuple[int, bool]:
+def _total(session: Session, matching: Select[Any], first_page: int | None, limit: int
+           ) -> tuple[int, bool]:
     if first_page is not None and first_page <= limit:
         return first_page, True  # the first page holds every match
-    bounded = base(D.c.product_id).limit(TOTAL_BOUND + 1).subquery()
+    bounded = matching.limit(TOTAL_BOUND + 1).subquery()
     count = session.scalar(select(func.count()).select_from(bounded)) or 0
     return min(count, TOTAL_BOUND), count <= TOTAL_BOUND
 
 
-def _facet(session: Session, dialect: str, name: str, base, filtered: bool,
-           filters: SearchFilters) -> list[FacetCount]:
-    matching = base(D.c.product_id)
-    count = func.count().label("n")
-    if name == "family":
-        statement = base(D.c.family.label("value"), count).group_by(D.c.family)
-    elif name == "enabled":
-        statement = base(D.c.enabled.label("value"), count).group_by(D.c.enabled)
-    elif name == "status":
-        if not filters.channel:
-            raise Invalid("the status facet needs a channel", errors=[
-                {"field": "channel", "message": "required with the status facet"}])
-        status = func.coalesce(S.c.status, DRAFT)
-        statement = (select(status.label("value"), count).select_from(D)
-                     .outerjoin(S, and_(S.c.product_id == D.c.product_id,
-                                        S.c.channel_code == filters.channel))
-                     .group_by(status))
-        if filtered:
-            statement = statement.where(D.c.product_id.in_(matching))
+_TOTAL = ""  # the facet name of the matching products' count (no facet has it)
+
+
+def _counted_matches(session: Session, base, query: SearchQuery
+                     ) -> tuple[int, bool, dict[str, list[FacetCount]]]:
+    """The total and every facet of a filtered search in one statement: the matching
+    products are found once (a materialized CTE of their id, family and enabled) and each
+    facet is a grouped count over them."""
+    matching = (base(D.c.product_id, D.c.family, D.c.enabled).cte("matching")
+                .prefix_with("MATERIALIZED"))
+    counts = _facet_counts(session, matching, query.facets, query.filters, with_total=True)
+    total = counts.pop(_TOTAL)[0][1]
+    return min(total, TOTAL_BOUND), total <= TOTAL_BOUND, _facets_of(counts, total)
+
+
+def _every_facet(session: Session, matching: Select[Any], first_page: int | None,
+                 query: SearchQuery) -> tuple[int, bool, dict[str, list[FacetCount]]]:
+    """The total and the facets of an unfiltered search: over every document (the facets
+    from their own indexes)."""
+    if not query.facets:
+        return (*_total(session, matching, first_page, query.limit), {})
+    counts = _facet_counts(session, D, query.facets, query.filters,
+                           with_total="has_errors" in query.facets)
+    if _TOTAL in counts:
+        every = counts.pop(_TOTAL)[0][1]
+        total, exact = min(every, TOTAL_BOUND), every <= TOTAL_BOUND
     else:
-        field: ColumnElement[Any] = T.c.field
-        if filtered and dialect == "sqlite":
-            # Driven by the matching products (a primary-key lookup each), not by every
-            # product's terms: the expression keeps SQLite off the (field, value) index.
-            field = T.c.field + literal("")
-        statement = (select(T.c.value.label("value"), count).where(field == name)
-                     .group_by(T.c.value))
-        if filtered:
-            statement = statement.where(T.c.product_id.in_(matching))
-    statement = statement.order_by(count.desc(), literal_column("value")).limit(FACET_VALUES)
-    return [FacetCount(_facet_value(value), n) for value, n in session.execute(statement)
-            if value is not None or name == "family"]
+        every = 0
+        total, exact = _total(session, matching, first_page, query.limit)
+    return total, exact, _facets_of(counts, every)
+
+
+def _facet_counts(session: Session, matching: Any, names: Sequence[str],
+                  filters: SearchFilters, *, with_total: bool
+                  ) -> dict[str, list[tuple[Any, int]]]:
+    """facet name -> [(value, count)] over ``matching`` (the search_documents table: every
+    product; or a CTE of the matching ones), in one statement."""
+    every = matching is D
+    ids = select(matching.c.product_id)
+    parts: list[Any] = [_facet_statement(session, name, matching, every, ids, filters)
+                        for name in names]
+    if with_total:
+        parts.append(select(literal(_TOTAL).label("facet"), literal(None, String).label("value"),
+                            func.count().label("n")).select_from(matching))
+    counts: dict[str, list[tuple[Any, int]]] = {name: [] for name in names}
+    statement: Any = parts[0]
+    if len(parts) > 1:
+        statement = union_all(*parts)
+    for facet, value, n in session.execute(statement):
+        counts.setdefault(facet, []).append((value, n))
+    return counts
+
+
+def _facet_statement(session: Session, name: str, matching: Any, every: bool, ids: Any,
+                     filters: SearchFilters) -> Any:
+    """(facet, value, count) rows of one facet over ``matching``."""
+    facet = literal(name).label("facet")
+    count = func.count().label("n")
+    if name in CHANNEL_FACETS and not filters.channel:
+        raise Invalid(f"the {name} facet needs a channel", errors=[
+            {"field": "channel", "message": f"required with the {name} facet"}])
+    if name == "family":
+        return (select(facet, matching.c.family.label("value"), count).select_from(matching)
+                .group_by(matching.c.family))
+    if name == "enabled":
+        value = case((matching.c.enabled == true(), literal("true")), else_=literal("false"))
+        return select(facet, value.label("value"), count).select_from(matching).group_by(value)
+    if name == "status":
+        status = func.coalesce(S.c.status, DRAFT)
+        return (select(facet, status.label("value"), count)
+                .select_from(matching.outerjoin(S, and_(
+                    S.c.product_id == matching.c.product_id,
+                    S.c.channel_code == filters.channel)))
+                .group_by(status))
+    scope = _completeness_scope(filters)
+    if not every:
+        scope.append(C.c.product_id.in_(ids))
+    if name == "completeness":
+        lowest = func.min(C.c.percent)
+        floors = sorted(COMPLETENESS_BANDS.items(), key=lambda band: -band[1])
+        band = case(*((lowest >= floor, literal(code)) for code, floor in floors[:-1]),
+                    else_=literal(floors[-1][0]))
+        banded = (select(band.label("value")).where(*scope).group_by(C.c.product_id)
+                  .subquery("banded"))
+        return select(facet, banded.c.value, count).group_by(banded.c.value)
+    if name == "has_errors":  # "false": the matching products less these (_facets_of)
+        erring = (select(C.c.product_id).where(*scope, _errors_length(session)(C.c.errors) > 0)
+                  .distinct().subquery("erring"))
+        return select(facet, literal("true").label("value"), count).select_from(erring)
+    field: ColumnElement[Any] = T.c.field
+    if not every and session.get_bind().dialect.name == "sqlite":
+        # Driven by the matching products (a primary-key lookup each), not by every
+        # product's terms: the expression keeps SQLite off the (field, value) index.
+        field = T.c.field + literal("")
+    statement = select(facet, T.c.value.label("value"), count).where(field == name)
+    if not every:
+        statement = statement.where(T.c.product_id.in_(ids))
+    return statement.group_by(T.c.value)
+
+
+def _facets_of(counts: dict[str, list[tuple[Any, int]]], total: int
+               ) -> dict[str, list[FacetCount]]:
+    """The counted values of each facet, most frequent first, at most ``FACET_VALUES``."""
+    facets: dict[str, list[FacetCount]] = {}
+    for name, values in counts.items():
+        if name == "has_errors":
+            erring = sum(n for _, n in values)
+            values = [(flag, n) for flag, n in (("true", erring), ("false", total - erring))
+                      if n]
+        found = [FacetCount(_facet_value(value), n) for value, n in values
+                 if value is not None or name == "family"]
+        found.sort(key=lambda f: (-f.count, f.value))
+        facets[name] = found[:FACET_VALUES]
+    return facets
 
 
 def _facet_value(value: Any) -> str:
@@ -531,9 +687,7 @@ def _channel_conditions(session: Session, f: SearchFilters) -> list[ColumnElemen
     if f.changed_since_published is not None:
         changed = exists(status_row.where(S.c.changed_since_published == true()))
         conditions.append(changed if f.changed_since_published else ~changed)
-    scope = [C.c.product_id == D.c.product_id, C.c.channel_code == f.channel]
-    if f.locale:
-        scope.append(C.c.locale == f.locale)
+    scope = [C.c.product_id == D.c.product_id, *_completeness_scope(f)]
     if f.completeness_below is not None:
         conditions.append(exists(select(C.c.product_id).where(
             *scope, C.c.percent < f.completeness_below)))
@@ -542,10 +696,22 @@ def _channel_conditions(session: Session, f: SearchFilters) -> list[ColumnElemen
         conditions.append(~exists(select(C.c.product_id).where(
             *scope, C.c.percent < f.completeness_above)))
     if f.has_errors is not None:
-        length = (func.jsonb_array_length if session.get_bind().dialect.name == "postgresql"
-                  else func.json_array_length)
-        erring = exists(select(C.c.product_id).where(*scope, length(C.c.errors) > 0))
+        erring = exists(select(C.c.product_id).where(
+            *scope, _errors_length(session)(C.c.errors) > 0))
         conditions.append(erring if f.has_errors else ~erring)
     return conditions
 
 
+
+
+def _completeness_scope(f: SearchFilters) -> list[ColumnElement[bool]]:
+    """The completeness rows the filters' channel (and locale) refer to."""
+    scope = [C.c.channel_code == f.channel]
+    if f.locale:
+        scope.append(C.c.locale == f.locale)
+    return scope
+
+
+def _errors_length(session: Session):
+    return (func.jsonb_array_length if session.get_bind().dialect.name == "postgresql"
+            else func.json_array_length)

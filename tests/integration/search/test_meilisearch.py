@@ -158,3 +158,39 @@ def test_health_asks_the_server(peer):
         state = health(session)
     assert state["ok"] is True and state["backend"] == "meilisearch"
     assert peer.requests[-1].path == "/health"
+
+
+def test_completeness_band_and_error_facets_read_the_documents_channel_fields(peer):
+    from pim.workflow.models import Completeness
+
+    _three_products()
+    index_pending(session_factory())
+    sent_documents = [d for r in peer.writes() if r.path == "/indexes/products/documents"
+                      for d in r.body]
+    with session_scope() as session:
+        lowest = dict(session.execute(
+            select(Product.sku, func.min(Completeness.percent))
+            .join(Completeness, Completeness.product_id == Product.id)
+            .where(Completeness.channel_code == "webshop-uk").group_by(Product.sku)).all())
+    assert lowest
+    for document in sent_documents:
+        percent = lowest[document["sku"]]
+        band = ("complete" if percent >= 100 else "high" if percent >= 80
+                else "mid" if percent >= 50 else "low")
+        assert document["completeness_band"]["webshop_uk"] == band
+    peer.search_answer = {
+        "hits": [], "estimatedTotalHits": 3,
+        "facetDistribution": {"completeness_band.webshop_uk": {"mid": 2, "low": 1},
+                              "has_errors.webshop_uk": {"true": 3}}}
+    with session_scope() as session:
+        result = search(session, SearchQuery(filters=SearchFilters(channel="webshop-uk"),
+                                             facets=("completeness", "has_errors")))
+        search(session, SearchQuery(filters=SearchFilters(channel="webshop-uk",
+                                                          locale="en_GB"),
+                                    facets=("completeness",)))
+    searches = [r.body for r in peer.requests if r.path == "/indexes/products/search"]
+    assert searches[-2]["facets"] == ["completeness_band.webshop_uk", "has_errors.webshop_uk"]
+    assert searches[-1]["facets"] == ["completeness_band_locale.webshop_uk.en_GB"]
+    assert [(f.value, f.count) for f in result.facets["completeness"]] == [("mid", 2),
+                                                                          ("low", 1)]
+    assert [(f.value, f.count) for f in result.facets["has_errors"]] == [("true", 3)]

@@ -249,3 +249,108 @@ def test_a_misspelt_word_finds_similar_names_on_postgresql(database):
     else:
         assert _skus(result) == ["HDP-2001"]
         assert result.items[0].match == "similar"
+
+
+def _lowest_percent_and_errors(locale: str | None) -> tuple[dict[int, int], set[int]]:
+    """Straight from the completeness table: each product's lowest percentage in webshop-uk
+    (or in one locale there) and the products with validation errors there."""
+    from pim.workflow.models import Completeness
+
+    scope = [Completeness.channel_code == "webshop-uk"]
+    if locale:
+        scope.append(Completeness.locale == locale)
+    with session_scope() as session:
+        length = (func.jsonb_array_length if session.get_bind().dialect.name == "postgresql"
+                  else func.json_array_length)
+        lowest = dict(session.execute(
+            select(Completeness.product_id, func.min(Completeness.percent))
+            .where(*scope).group_by(Completeness.product_id)).all())
+        erring = set(session.scalars(select(Completeness.product_id).where(
+            *scope, length(Completeness.errors) > 0)))
+    return lowest, erring
+
+
+def _band(percent: int) -> str:
+    return ("complete" if percent >= 100 else "high" if percent >= 80
+            else "mid" if percent >= 50 else "low")
+
+
+@pytest.mark.parametrize("locale", [None, "en_GB"])
+def test_completeness_band_and_error_facets_count_what_sql_counts(locale):
+    from collections import Counter
+
+    from pim.records import ProductRecord
+
+    _catalog()
+    with session_scope() as session:  # a fourth product, with a name only: a lower band
+        write(session, ProductRecord(sku="SPK-1003", family="electronics", categories=["audio"],
+                                     values={"name": one("Tower speaker", "en_GB")}))
+    index_pending(session_factory())
+    lowest, erring = _lowest_percent_and_errors(locale)
+    assert len(set(map(_band, lowest.values()))) >= 2  # the catalog spans bands
+    for text in ("", "speaker"):
+        result = _find(text, filters=SearchFilters(channel="webshop-uk", locale=locale),
+                       facets=("completeness", "has_errors"))
+        matched = {hit.product_id for hit in result.items}
+        bands = Counter(_band(p) for i, p in lowest.items() if i in matched)
+        assert {f.value: f.count for f in result.facets["completeness"]} == dict(bands)
+        with_errors = len(matched & erring)
+        assert {f.value: f.count for f in result.facets["has_errors"]} == {
+            k: v for k, v in (("true", with_errors), ("false", len(matched) - with_errors))
+            if v}
+
+
+def test_each_band_facet_count_is_what_its_filter_finds():
+    from pim.search import band_filters
+
+    _catalog()
+    channel = {"channel": "webshop-uk"}
+    with session_scope() as session:
+        counted = search(session, build_query(session, filters=channel,
+                                              facets="completeness,has_errors"))
+        for facet in counted.facets["completeness"]:
+            found = search(session, build_query(
+                session, filters={**channel, **band_filters(facet.value)}))
+            assert found.total == facet.count, facet.value
+        for facet in counted.facets["has_errors"]:
+            found = search(session, build_query(
+                session, filters={**channel, "has_errors": facet.value}))
+            assert found.total == facet.count, facet.value
+
+
+def test_channel_facets_need_a_channel():
+    for name in ("completeness", "has_errors"):
+        with pytest.raises(Invalid, match=f"{name} facet needs a channel"):
+            _find("", facets=(name,))
+
+
+def test_a_broad_word_pages_in_the_same_order_with_and_without_a_filter(monkeypatch):
+    """SQLite reads a broad word's unfiltered pages along the recency index (a fast path);
+    a filter that keeps every product takes the general query: both rank alike, names
+    before descriptions, then the most recently updated, across the tiers' boundary."""
+    from datetime import UTC, datetime
+
+    from pim.search import sql
+
+    _catalog()
+    for sku, where in (("SPK-1003", "name"), ("CAB-1", "description"), ("CAB-2", "description"),
+                       ("SPK-1004", "name")):
+        with session_scope() as session:  # one transaction each: distinct update times
+            text = one("Bookshelf speaker", "en_GB")
+            write(session, electronics(sku, **{where: text} if where == "name" else {
+                "name": one(f"Cable {sku}", "en_GB"), "description": text}))
+    index_pending(session_factory())
+    monkeypatch.setattr(sql, "BM25_MATCHES", 1)  # "speaker" is a broad word here
+    keep_all = SearchFilters(updated_since=datetime(2000, 1, 1, tzinfo=UTC))
+    pages = {}
+    for filters in (SearchFilters(), keep_all):
+        seen, cursor = [], None
+        while True:
+            result = _find("speaker", filters=filters, limit=2, cursor=cursor)
+            seen += _skus(result)
+            if (cursor := result.next_cursor) is None:
+                break
+        pages[filters == keep_all] = seen
+    assert pages[False] == pages[True]
+    assert pages[False][-2:] == ["CAB-2", "CAB-1"]  # descriptions last, newest first
+    assert pages[False][0] == "SPK-1004" and len(pages[False]) == 6
