@@ -28,16 +28,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pim.errors import Invalid
+from pim.search import COMPLETENESS_BANDS, band_filters
 
 PATH = "/products"
-# Completeness bands, by the product's lowest locale in the channel, as the search's
-# completeness filters express them.
+# Completeness bands (the search's, by the product's lowest locale in the channel): their
+# labels and the search's completeness filters that select them.
+BAND_LABELS = {"complete": "Complete", "high": "80–99 %", "mid": "50–79 %",
+               "low": "Below 50 %"}
 BANDS: dict[str, tuple[str, dict[str, str]]] = {
-    "complete": ("Complete", {"completeness_above": "100"}),
-    "high": ("80–99 %", {"completeness_above": "80", "completeness_below": "100"}),
-    "mid": ("50–79 %", {"completeness_above": "50", "completeness_below": "80"}),
-    "low": ("Below 50 %", {"completeness_below": "50"}),
-}
+    code: (BAND_LABELS[code], band_filters(code)) for code in COMPLETENESS_BANDS}
 STATUS_LABELS = {"draft": "Draft", "in_review": "In review", "approved": "Approved",
                  "published": "Published", "withdrawn": "Withdrawn"}
 _YES = ("yes", "true", "1")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pim.catalog.images import main_image_values
 from pim.catalog.labels import CategoryNode, category_tree, family_labels
-from pim.search import BASE_FACETS, SearchResult, build_query, search
+from pim.search import CHANNEL_FACETS, SearchResult, build_query, search
 from pim.web.editor_media import media_thumbnail_url
 from pim.web.grid import (
     BANDS,
@@ -37,8 +37,6 @@ from pim.workflow.standing import channel_labels, channel_standing
 PAGE_SIZE = 50
 GRID_TARGET = "grid"  # the element id a swap of the grid targets (HX-Target)
 SEARCH_FORM = "grid-search"  # the form whose typing asks for the grid (HX-Trigger)
-# The facets the search counts beyond the base ones, used when it offers them.
-CHANNEL_FACETS = ("status", "completeness", "has_errors")
 
 
 def is_grid_swap(request: Request) -> bool:
@@ -51,7 +49,7 @@ def is_grid_swap(request: Request) -> bool:
 def facets_for(state: GridState) -> list[str]:
     names = ["family", "category", "enabled"]
     if state.channel:
-        names += [f for f in CHANNEL_FACETS if f in BASE_FACETS]
+        names += CHANNEL_FACETS  # status, completeness band, has errors: in that channel
     return names
 
 

@@ -102,6 +102,51 @@ def test_a_channel_shows_its_status_column_and_completeness_bars(signed_in):
     assert "facet-status-draft" in html
 
 
+def facet_count(html: str, option: str) -> int | None:
+    """The count a facet option shows (None: the option is shown without one or not at
+    all)."""
+    found = re.search(rf'id="{option}"[^>]*>(.*?)</a>', html, re.S)
+    count = found and re.search(r'facet-count">([\d,]+)', found.group(1))
+    return int(count.group(1).replace(",", "")) if count else None
+
+
+@pytest.mark.parametrize("view", ["", "&q=bare"])  # every product; a text's matches
+def test_the_channel_shows_completeness_band_and_error_counts(signed_in, view):
+    from pim.db import session_factory, session_scope
+    from pim.records import ProductRecord
+    from pim.search import index_pending
+    from tests.factories import one, write
+
+    with session_scope() as session:  # a name only: less complete than the demo's
+        write(session, ProductRecord(sku="BARE-1", family="electronics", categories=["audio"],
+                                     values={"name": one("Bare speaker", "en_GB")}))
+    index_pending(session_factory())
+    html = signed_in("viewer").get(f"/products?channel=webshop-uk{view}").text
+    shown = set(skus(html)) if view else None  # the text matches fewer than a page
+    with read_session() as session:
+        length = (func.jsonb_array_length if session.get_bind().dialect.name == "postgresql"
+                  else func.json_array_length)
+        rows = session.execute(
+            select(Product.sku, func.min(Completeness.percent),
+                   func.max(length(Completeness.errors)))
+            .join(Completeness, Completeness.product_id == Product.id)
+            .where(Completeness.channel_code == "webshop-uk").group_by(Product.sku)).all()
+        products = session.scalar(select(func.count()).select_from(Product))
+    rows = [row for row in rows if shown is None or row[0] in shown]
+    bands = {"complete": 0, "high": 0, "mid": 0, "low": 0}
+    for _, percent, _ in rows:
+        bands["complete" if percent >= 100 else "high" if percent >= 80
+              else "mid" if percent >= 50 else "low"] += 1
+    erring = sum(1 for *_, errors in rows if errors)
+    matching = products if shown is None else len(shown)
+    assert sum(1 for n in bands.values() if n) >= (1 if view else 2)  # they discriminate
+    for band, expected in bands.items():
+        assert facet_count(html, f"facet-band-{band}") == expected, band
+    assert facet_count(html, "facet-errors-With-errors") == erring
+    # (an option no product has is not shown)
+    assert facet_count(html, "facet-errors-Without-errors") == (matching - erring or None)
+
+
 def test_sorting_by_sku_both_ways(signed_in):
     web = signed_in("viewer")
     up = skus(web.get("/products?sort=sku").text)
