@@ -17,6 +17,9 @@ Keywords (all read amounts as Decimal and compare only same-currency prices):
     on an object: the advertised ``field`` is not below the minimum advertised price.
 ``x-ascendingBy: {"key": "min_quantity"}``
     on an array of objects: ``key`` strictly ascending (quantity tiers).
+
+And the standard ``pattern`` (and, on the reference engine, ``patternProperties``) run on
+RE2 (:mod:`channels.patterns`) in both engines, never on a backtracking regex engine.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import re2
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
+from channels.patterns import pattern_matcher
 from pim.records import is_gtin as gs1_gtin
 
 
@@ -126,16 +131,46 @@ def _required_pointing_at_the_missing_field(validator, required, instance, schem
             yield ValidationError(f"{name!r} is a required property", path=[name])
 
 
+def _re2_pattern(validator, pattern, instance, schema):
+    """Draft 2020-12 ``pattern`` on RE2."""
+    if validator.is_type(instance, "string") and not pattern_matcher(pattern)(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _re2_pattern_properties(validator, patterns, instance, schema):
+    """Draft 2020-12 ``patternProperties``, its names matched on RE2."""
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        matches = pattern_matcher(pattern)
+        for name, value in instance.items():
+            if matches(name):
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
 ChannelSchemaValidator = validators.extend(
     Draft202012Validator,
     validators={
         **{name: _jsonschema_keyword(rule) for name, rule in RULES.items()},
         "required": _required_pointing_at_the_missing_field,
+        "pattern": _re2_pattern,
+        "patternProperties": _re2_pattern_properties,
     },
 )
 
 FORMAT_CHECKER = FormatChecker()
 FORMAT_CHECKER.checks("gtin")(is_gtin)
+
+# Checking a schema against the metaschema: its patterns (format "regex") are RE2's, as they
+# run (Python's re would refuse ``\pL``, which RE2 takes).
+METASCHEMA_FORMAT_CHECKER = FormatChecker()
+
+
+@METASCHEMA_FORMAT_CHECKER.checks("regex", raises=re2.error)
+def _re2_regex(value: object) -> bool:
+    if isinstance(value, str):
+        pattern_matcher(value)
+    return True
 
 
 # --- jsonschema_rs (fast engine), when installed.
@@ -156,5 +191,20 @@ def _rs_keyword(rule: Rule) -> type:
     return Keyword
 
 
-RS_KEYWORDS = {name: _rs_keyword(rule) for name, rule in RULES.items()}
+class _Re2Pattern:
+    """``pattern`` for jsonschema_rs, on RE2 instead of its own regex engine."""
+
+    __slots__ = ("matches", "pattern")
+
+    def __init__(self, parent_schema: dict, pattern: str, schema_path: list) -> None:
+        self.pattern = pattern
+        self.matches = pattern_matcher(pattern)
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, str) and not self.matches(instance):
+            raise ValueError(f"{instance!r} does not match {self.pattern!r}")
+
+
+RS_KEYWORDS = {**{name: _rs_keyword(rule) for name, rule in RULES.items()},
+               "pattern": _Re2Pattern}
 RS_FORMATS = {"gtin": is_gtin}

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from channels import keywords
 from channels.definition import ChannelDefinition
 from channels.messages import describe
+from channels.patterns import check_schema_patterns
 from pim.records import CatalogContext, ChannelVariant, ValueProblem
 
 try:  # the Rust engine is optional; the pure-Python one is always there
@@ -43,6 +44,7 @@ class SchemaValidator:
     """A compiled channel schema. Build it once per schema with :func:`build_validator`."""
 
     def __init__(self, schema: dict[str, Any], engine: Engine = "auto"):
+        check_schema_patterns(schema)  # SchemaPatternError, naming where, before compiling
         self.schema = schema
         self.required_fields: tuple[str, ...] = tuple(schema.get("required", ()))
         use_rust = engine == "rust" or (engine == "auto" and jsonschema_rs is not None)
@@ -58,7 +60,8 @@ class SchemaValidator:
             )
         else:
             self.engine = "python"
-            keywords.ChannelSchemaValidator.check_schema(schema)
+            keywords.ChannelSchemaValidator.check_schema(
+                schema, format_checker=keywords.METASCHEMA_FORMAT_CHECKER)
             self._compiled = keywords.ChannelSchemaValidator(
                 schema, format_checker=keywords.FORMAT_CHECKER
             )

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from channels.definition import ChannelDefinition, load_schema
+from channels.patterns import check_schema_patterns
 from pim.db import utcnow
 from pim.errors import Invalid, NotFound
 from pim.media.renditions import register_channel_renditions
@@ -20,11 +21,13 @@ def definition_json(definition: ChannelDefinition) -> dict:
 
 
 def channel_schema(definition: ChannelDefinition) -> dict:
-    """The channel's JSON Schema file; a name outside schemas/, a missing file or one that is
-    not JSON is refused naming ``schema``."""
+    """The channel's JSON Schema file; a name outside schemas/, a missing file, one that is
+    not JSON or holds a pattern RE2 cannot compile is refused naming ``schema``."""
     try:
-        return load_schema(definition.schema_file)
-    except (OSError, ValueError) as error:  # json.JSONDecodeError is a ValueError
+        schema = load_schema(definition.schema_file)
+        check_schema_patterns(schema)
+        return schema
+    except (OSError, ValueError) as error:  # JSONDecodeError, SchemaPatternError
         reason = "no such schema file" if isinstance(error, FileNotFoundError) else str(error)
         raise Invalid(f"channel {definition.code}: schema {definition.schema_file!r}: {reason}",
                       errors=[{"field": "schema", "message": reason}]) from None
