@@ -25,7 +25,7 @@ from pim.publishing.models import Snapshot
 from pim.records import CatalogContext, ChannelVariant
 from pim.workflow.checks import check_product
 from pim.workflow.completeness import ProjectionSetup
-from pim.workflow.loading import LoadedProduct, load_products_by_sku
+from pim.workflow.loading import LoadedProduct, load_channel_runtimes, load_products_by_sku
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +82,12 @@ class ProductPreview:
         return next((c for c in self.channels if c.code == code), None)
 
 
-def load_previewed(session: Session, sku: str) -> tuple[ProjectionSetup, LoadedProduct]:
-    """What a preview projects: the catalog context and channels, and the product."""
-    setup = ProjectionSetup.load(session)
+def load_previewed(session: Session, sku: str, context: CatalogContext | None = None
+                   ) -> tuple[ProjectionSetup, LoadedProduct]:
+    """What a preview projects: the catalog context (``context``, when the caller holds
+    it) and channels, and the product."""
+    setup = (ProjectionSetup(context, load_channel_runtimes(session)) if context is not None
+             else ProjectionSetup.load(session))
     product = load_products_by_sku(session, [sku], setup.models).get(sku)
     if product is None:
         raise NotFound(f"product {sku!r} does not exist")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from channels.assortment import in_assortment
 from pim.catalog.read import get_product_model
-from pim.catalog.structure import attribute_groups, load_context
+from pim.catalog.structure import attribute_groups, shared_context
 from pim.catalog.values import sanitize_html
 from pim.erp.state import erp_sources_of
 from pim.publishing.preview import (
@@ -121,7 +121,7 @@ class EditorForm:
 
 def editor_form(session: Session, sku: str, *, locale: str | None, channel: str | None,
                 may_write: bool) -> EditorForm:
-    setup, product = loaded = load_previewed(session, sku)
+    setup, product = loaded = load_previewed(session, sku, shared_context(session))
     locale, channel = choose(setup, product, locale, channel)
     fields = build_fields(product_levels(product), setup.context, locale=locale,
                           channel=channel, may_write=may_write)
@@ -131,7 +131,7 @@ def editor_form(session: Session, sku: str, *, locale: str | None, channel: str 
 def editor_view(session: Session, sku: str, *, locale: str | None, channel: str | None,
                 may_write: bool, outcome: SaveOutcome | None = None,
                 loaded: tuple[ProjectionSetup, LoadedProduct] | None = None) -> EditorView:
-    setup, product = loaded or load_previewed(session, sku)
+    setup, product = loaded or load_previewed(session, sku, shared_context(session))
     preview = preview_product(session, sku, (setup, product))
     context = preview.context
     locale, channel = choose(setup, product, locale, channel)
@@ -188,7 +188,7 @@ def model_view(session: Session, code: str, *, locale: str | None, channel: str 
     """A product model's page: its own values (those its level owns) and what it inherits,
     on the editor's template; completeness, preview and review belong to its variants."""
     levels = model_levels(session, code)
-    context = load_context(session)
+    context = shared_context(session)
     channels = list_channels(session)
     if locale not in context.locales:
         locale = context.locales[0] if context.locales else "en_GB"

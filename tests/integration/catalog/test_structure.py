@@ -128,3 +128,20 @@ def test_deleting_an_attribute_in_use_over_the_api_is_a_409_naming_its_users(cli
     assert response.status_code == 409, response.text
     assert "3 products (EL-1, EL-2, EL-3)" in response.json()["detail"]
     assert client.get("/api/v1/attributes/brand", headers=world.auth("admin")).status_code == 200
+
+
+def test_the_shared_context_is_reused_until_any_structure_row_changes(catalog):
+    from pim.catalog.structure import shared_context
+
+    first = shared_context(catalog)
+    assert first == load_context(catalog)
+    assert shared_context(catalog) is first
+    # Any structure write (a label changed, a locale added) gives a context read afresh.
+    apply_structure(catalog, "attribute", "brand", {"type": "text",
+                                                    "labels": {"en_GB": "Maker"}})
+    relabelled = shared_context(catalog)
+    assert relabelled is not first and relabelled.attributes["brand"].labels == {
+        "en_GB": "Maker"}
+    assert relabelled == load_context(catalog)
+    apply_structure(catalog, "locale", "it_IT", {})
+    assert "it_IT" in shared_context(catalog).locales
