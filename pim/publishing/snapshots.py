@@ -22,16 +22,11 @@ from pim.catalog.models import Product
 from pim.db import chunks, upsert, utcnow
 from pim.errors import NotFound
 from pim.publishing import events
+from pim.publishing.assortment import candidate_id_batches
 from pim.publishing.models import FeedVersion, Snapshot
 from pim.workflow.checks import check_product
 from pim.workflow.completeness import ProjectionSetup
-from pim.workflow.loading import (
-    BATCH_SIZE,
-    LoadedProduct,
-    iter_product_id_batches,
-    load_products,
-    load_products_by_sku,
-)
+from pim.workflow.loading import BATCH_SIZE, LoadedProduct, load_products, load_products_by_sku
 from pim.workflow.models import Channel
 from pim.workflow.status import APPROVED, PUBLISHED, WITHDRAWN, set_statuses, statuses_of
 
@@ -124,8 +119,11 @@ def publish_products(session: Session, channel: str, skus: Iterable[str] | None,
             _publish_batch(session, setup, products, report, actor_name, check_status,
                            skip_withdrawn=False, publication=publication)
     else:
+        # Only the products the channel's assortment may hold are loaded; in_assortment
+        # (in _publish_batch) still decides each one.
         report.max_listed = MAX_LISTED_REFUSALS
-        for ids in iter_product_id_batches(session):
+        assortment = setup.runtimes[channel].definition.assortment
+        for ids in candidate_id_batches(session, assortment):
             products = load_products(session, ids, setup.models)
             _publish_batch(session, setup, products, report, actor_name, check_status,
                            skip_withdrawn=True, publication=publication)
