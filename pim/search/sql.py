@@ -252,10 +252,16 @@ def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> Searc
         hits = (_similar_hits(words) if similar
                 else _hits(dialect, words, fragment, scored=scored))
 
+    # SQLite: the text's matches drive the join, each document looked up by id. "+ 0"
+    # keeps the planner from the other order, where a filter's index (family) drives and
+    # the text match runs again for every document it yields (thousands of FTS5 queries).
+    matched_id = hits.c.id + 0 if hits is not None and dialect == "sqlite" else None
+
     def base(*columns: Any) -> Select[Any]:
         statement = select(*columns).select_from(D)
         if hits is not None:
-            statement = statement.join(hits, hits.c.id == D.c.product_id)
+            statement = statement.join(hits, (hits.c.id if matched_id is None else matched_id)
+                                       == D.c.product_id)
         return statement.where(*conditions)
 
     def matching_ids() -> Select[Any]:
