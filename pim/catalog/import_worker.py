@@ -252,7 +252,7 @@ def _created(record: ProductRecord, checked: CheckedValues, context: CatalogCont
     created = created_product(record, checked, context)
     if created is None:
         return None
-    return created.head, created.values_json, created.state_json, created.search_text
+    return created.head, created.values_json, created.state_json
 
 
 def _send(out, kind: bytes, payload: bytes) -> None:

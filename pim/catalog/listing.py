@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from pim.catalog.models import Category, Product, ProductCategory, ProductModel
@@ -26,7 +26,6 @@ class ProductFilters:
     category: str | None = None  # with its descendants
     enabled: bool | None = None
     updated_since: datetime | None = None
-    search: str | None = None  # in the SKU and the product's search text
 
 
 def list_products(session: Session, filters: ProductFilters, *, after: int | None, limit: int,
@@ -54,10 +53,6 @@ def product_conditions(session: Session, f: ProductFilters) -> list[ColumnElemen
         conditions.append(Product.enabled.is_(f.enabled))
     if f.updated_since is not None:
         conditions.append(Product.updated_at >= f.updated_since)
-    if f.search:
-        pattern = "%" + f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(Product.search_text.ilike(pattern, escape="\\"),
-                              Product.sku.ilike(pattern, escape="\\")))
     if f.category:
         path = session.scalar(select(Category.path).where(Category.code == f.category))
         if path is None:

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -176,8 +175,6 @@ class Product(Base):
     updated_by: Mapped[str | None] = mapped_column(String(255))
     # Dirty flags, set in the writing transaction and cleared by batched jobs.
     search_dirty: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
-    # Text the SQL search backend indexes (labels, identifiers, option labels).
-    search_text: Mapped[str] = mapped_column(Text, default="")
 
     parent: Mapped[ProductModel | None] = relationship()
     category_links: Mapped[list[ProductCategory]] = relationship(

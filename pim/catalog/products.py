@@ -31,7 +31,7 @@ from pim.catalog.models import (
     ProductModel,
     Stock,
 )
-from pim.catalog.state import created_product, merged_values, normalise_values, search_text_of
+from pim.catalog.state import created_product, merged_values, normalise_values
 from pim.catalog.structure import load_context
 from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, ValueChecks, validate_values
 from pim.db import fewer_collections, insert_many, json_dumps, utcnow
@@ -264,7 +264,7 @@ def _write_products(
                 created = created_product(record, check, context)
         if created is not None:
             new, diff = created.head, []  # not needed: see WriteResult.diff
-            stored_values, search_text = Fragment(created.values_json), created.search_text
+            stored_values = Fragment(created.values_json)
             logged_state = Fragment(created.state_json)
         else:
             new, errors = _merge(record, old, policy, cache, session, result, replace_values,
@@ -278,7 +278,7 @@ def _write_products(
                 if product is not None:
                     continue
                 diff = [{"field": "sku", "old": None, "new": record.sku}]  # an empty record
-            stored_values, search_text = new["values"], search_text_of(new, context)
+            stored_values = new["values"]
             logged_state = new
         result.diff = diff
         version = (product.version + 1) if product else 1
@@ -295,7 +295,6 @@ def _write_products(
             "updated_at": now,
             "updated_by": actor,
             "search_dirty": True,
-            "search_text": search_text,
         }
         if product:
             updates.append({"id": product.id, **row})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +13,6 @@ from pim.records import CatalogContext, ProductRecord, Values
 if TYPE_CHECKING:
     from pim.catalog.values import CheckedValues
 
-_TAGS = re.compile(r"<[^>]+>")
-SEARCHABLE_TYPES = {"text", "textarea", "identifier", "select", "multiselect", "reference"}
 
 
 def _entry_order(entry: dict[str, Any]) -> tuple[str, str]:
@@ -26,13 +23,12 @@ def _entry_order(entry: dict[str, Any]) -> tuple[str, str]:
 class CreatedProduct:
     """A product as ``write_products`` creates it from one record, made away from the
     database (the import worker): its state without the values (``head``), then the values
-    and the state encoded as the JSON columns store them, and its search text. (A
-    creation's history entry stores no diff: see ``pim.history.diff.creation_diff``.)"""
+    and the state encoded as the JSON columns store them. (A creation's history entry
+    stores no diff: see ``pim.history.diff.creation_diff``.)"""
 
     head: dict[str, Any]
     values_json: str
     state_json: str
-    search_text: str
 
 
 def created_product(record: ProductRecord, checked: CheckedValues,
@@ -56,7 +52,7 @@ def created_product(record: ProductRecord, checked: CheckedValues,
             whole[name] = orjson.Fragment(values_json)  # encoded once, in place
         else:
             head[name] = whole[name] = part
-    return CreatedProduct(head, values_json, json_text(whole), search_text_of(state, context))
+    return CreatedProduct(head, values_json, json_text(whole))
 
 
 def json_text(value: Any) -> str:
@@ -133,34 +129,3 @@ def normalise_values(values: Values) -> Values:
         for code, entries in sorted(values.items())
         if entries
     }
-
-
-def search_text_of(state: dict[str, Any], context: CatalogContext) -> str:
-    words: list[str] = [state["sku"]]
-    attributes = context.attributes
-    for code, entries in (state.get("values") or {}).items():
-        spec = attributes.get(code)
-        if spec is None:
-            continue
-        kind = spec.type
-        if kind == "select" or kind == "multiselect":
-            options = spec.options
-            for entry in entries:
-                data = entry.get("data")
-                if data is None:
-                    continue
-                locale = entry.get("locale") or ""
-                for item in data if isinstance(data, list) else (data,):
-                    labels = options.get(item, {})
-                    words.append(labels.get(locale, "") or " ".join(labels.values()) or item)
-        elif kind in SEARCHABLE_TYPES:
-            for entry in entries:
-                data = entry.get("data")
-                if data is None:
-                    continue
-                for item in data if isinstance(data, list) else (data,):
-                    if isinstance(item, str) and "<" not in item:
-                        words.append(item)
-                    else:
-                        words.append(_TAGS.sub(" ", str(item)))
-    return " ".join(w for w in words if w)[:20000]

@@ -18,8 +18,8 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from pim.auth.actor import WRITE_CONTENT, may
-from pim.catalog.listing import ProductFilters, list_products
 from pim.errors import Conflict, NotFound
+from pim.search import build_query, search
 from pim.web.editor_page import EditorView, editor_form, editor_view, model_view
 from pim.web.editor_save import SaveOutcome, model_writer, save_fields
 from pim.web.pages import page
@@ -166,8 +166,8 @@ def reference_search(request: Request, sku: FromPath[str], reader: ReadSession,
     text = (q or request.query_params.get(f"v.{code}") or "").strip()[:MAX_QUERY]
     found: list[dict[str, Any]] = []
     if text:
-        items, _ = list_products(reader, ProductFilters(search=text), after=None, limit=10)
-        found = [{"sku": item["sku"]} for item in items if item["sku"] != sku]
+        result = search(reader, build_query(reader, text=text, limit=11))
+        found = [{"sku": hit.sku} for hit in result.items if hit.sku != sku][:10]
     return page(request, "products/_editor_references.html", found=found,
                 attribute=(attribute or "")[:MAX_QUERY])
 

@@ -202,6 +202,10 @@ def test_an_editor_may_not_approve(signed_in):
 
 
 def test_a_reference_input_suggests_other_products(signed_in):
+    from pim.db import session_factory
+    from pim.search import index_pending
+
+    index_pending(session_factory())  # the suggestions are the search slice's
     web = signed_in("editor")
     response = web.get("/products/EL-1/references", params={"attribute": "compatible_with",
                                                             "v.compatible_with": "EL-2"})
