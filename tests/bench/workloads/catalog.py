@@ -69,8 +69,7 @@ def catalog_upsert(size: int) -> Measurement:
     raw_url = _fresh_sqlite("upsert_raw")
     raw_engine = create_engine(raw_url)
     models.Base.metadata.create_all(raw_engine)
-    rows = [{"sku": r.sku, "family_code": None, "values": r.values, "search_text": ""}
-            for r in products]
+    rows = [{"sku": r.sku, "family_code": None, "values": r.values} for r in products]
     json.dumps(rows[0]["values"])
     started = time.perf_counter()
     for start in range(0, len(rows), 1000):
@@ -192,8 +191,7 @@ def _import(size: int, kind: str) -> Measurement:
     header = next(rows)
     batch = []
     for row in rows:
-        batch.append({"sku": row[0], "values": dict(zip(header, row, strict=False)),
-                      "search_text": ""})
+        batch.append({"sku": row[0], "values": dict(zip(header, row, strict=False))})
         if len(batch) == 1000:
             with raw_engine.begin() as conn:
                 conn.execute(insert(models.Product.__table__), batch)
