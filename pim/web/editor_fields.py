@@ -251,7 +251,10 @@ def _one(posted: Mapping[str, list[str]], name: str) -> str:
 
 def same_form(spec: AttributeSpec, a: Form, b: Form) -> bool:
     """Whether two forms of ``spec`` say the same (a price's empty currencies and a
-    measurement's unit without an amount count as nothing)."""
+    measurement's unit without an amount count as nothing; a multiselect's options in any
+    order: the checkboxes post them in the options' order, not as stored)."""
+    if spec.type == "multiselect":
+        return sorted(a.get("", [])) == sorted(b.get("", []))
     if spec.type == "price":
         return {k: v for k, v in a.items() if v} == {k: v for k, v in b.items() if v}
     if spec.type == "measurement" and not a.get("amount") and not b.get("amount"):

@@ -51,6 +51,14 @@ def test_a_multiselect_emptied_clears_the_value():
     assert not same_form(FEATURES, posted, form_of(FEATURES, ["wifi"]))
 
 
+def test_a_multiselect_stored_in_another_order_is_unchanged_when_posted_back():
+    # The checkboxes post the options in their order; the value may be stored in another
+    # (an import's): saving another field must not rewrite it.
+    posted = posted_form(FEATURES, {"v.features": ["wifi", "hdr"]}, [])
+    assert same_form(FEATURES, posted, form_of(FEATURES, ["hdr", "wifi"]))
+    assert not same_form(FEATURES, posted, form_of(FEATURES, ["hdr"]))
+
+
 def test_a_field_the_form_did_not_carry_is_not_posted():
     assert posted_form(DESCRIPTION, {"v.name": ["x"]}, []) is None
 
