@@ -35,6 +35,9 @@ lock:
 ## run: set up, migrate the SQLite database under var/, load the demo once, create the admin
 ## user once (its password is kept in var/admin-password), print how to sign in and serve
 ## the web UI and the API on http://127.0.0.1:8000
+# Links to subscribers and rendition URLs name the address served (PORT=8080 make run), unless
+# PIM_BASE_URL is set.
+run: export PIM_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP) frontend
 	$(PIM) db upgrade
 	$(PIM) demo
@@ -46,7 +49,8 @@ run: $(STAMP) frontend
 	@echo "  API docs:  http://$(HOST):$(PORT)/schema/swagger (OpenAPI: /schema/openapi.json)"
 	@echo "  API token: $(PIM) token create --user $(ADMIN) --role admin"
 	@echo "             then send Authorization: Bearer <token> to /api/v1/..."
-	@echo "  Feeds:     $(PIM) feedkey create --channel webshop-uk, then"
+	@echo "  Feeds:     a feed carries what was published: $(PIM) publish --channel webshop-uk --ready,"
+	@echo "             then $(PIM) feedkey create --channel webshop-uk, then"
 	@echo "             curl -H 'X-Feed-Key: <key>' http://$(HOST):$(PORT)/feeds/webshop-uk/csv"
 	@echo "  Health:    http://$(HOST):$(PORT)/health"
 	@echo

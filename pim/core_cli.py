@@ -69,7 +69,7 @@ def demo_command(count: int, seed: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 def serve_command(host: str, port: int, workers: int) -> None:
-    """Serve the REST API, the feeds and health (the web UI is on the roadmap)."""
+    """Serve the web UI, the REST API, the feeds, the media and health."""
     # uvicorn loads only to serve; it imports the app itself (factory mode).
     import uvicorn
 

@@ -120,7 +120,8 @@ def webhook_deliveries(subscription_id: int, status: str | None, since: datetime
                    f"\tcreated={_when(d.created_at)}\tnext={_when(d.next_attempt_at)}"
                    f"\t{d.last_error or ''}")
         for a in d.attempts or ():
-            click.echo(f"    {_when(a.attempted_at)}\t{a.status_code or '-'}\t{a.latency_ms}ms"
+            latency = "-" if a.latency_ms is None else f"{a.latency_ms}ms"
+            click.echo(f"    {_when(a.attempted_at)}\t{a.status_code or '-'}\t{latency}"
                        f"\t{a.error or a.response_body[:80]!r}")
 
 
