@@ -9,11 +9,13 @@ the caller's transaction. Storing the same bytes again returns the asset already
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 from urllib.parse import unquote, urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,6 +119,24 @@ def asset_file(session: Session, sha256: str) -> StoredFile:
     if not path.is_file():
         raise NotFound(f"the file of asset {sha256} is missing from the media store")
     return StoredFile(path, asset.media_type, asset.filename)
+
+
+def asset_files(session: Session, sha256s: Iterable[str]) -> dict[str, StoredFile]:
+    """``asset_file`` of many assets in one read: those whose asset and file are present."""
+    wanted = sorted({sha.lower() for sha in sha256s if len(sha) == 64})
+    found: dict[str, StoredFile] = {}
+    if not wanted:
+        return found
+    for sha, relative, media_type, filename in session.execute(
+            select(Asset.sha256, Asset.path, Asset.media_type, Asset.filename)
+            .where(Asset.sha256.in_(wanted))):
+        try:
+            path = absolute(relative)
+        except ValueError:
+            continue
+        if path.is_file():
+            found[sha] = StoredFile(path, media_type, filename)
+    return found
 
 
 def asset_out(asset: Asset) -> AssetOut:

@@ -147,6 +147,36 @@ def test_the_channel_shows_completeness_band_and_error_counts(signed_in, view):
     assert facet_count(html, "facet-errors-Without-errors") == (matching - erring or None)
 
 
+def test_each_row_shows_its_main_image_as_the_editor_would(signed_in, tmp_path):
+    from PIL import Image
+
+    from pim.catalog.images import main_image_values
+    from pim.db import session_factory, session_scope
+    from pim.media.service import store_file
+    from pim.search import index_pending
+    from pim.web.editor_media import media_thumbnail_url
+    from tests.factories import electronics, one, write
+
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "dot.png")
+    with session_scope() as session:  # first by SKU, with a stored image
+        asset = store_file(session, tmp_path / "dot.png")
+        write(session, electronics("AAA-IMG", image=one(asset.path)))
+    index_pending(session_factory())
+    html = signed_in("viewer").get("/products?sort=sku").text
+    cells = re.findall(r'<td class="col-thumb">(.*?)</td>\s*<td class="mono sku">'
+                       r'<a href="/products/[^"]+">([^<]+)</a>', html, re.S)
+    shown = {sku: (found.group(1) if (found := re.search(r'src="([^"]+)"', cell)) else "")
+             for cell, sku in cells}
+    with read_session() as session:
+        ids = dict(session.execute(select(Product.sku, Product.id)
+                                   .where(Product.sku.in_(list(shown)))).all())
+        images = main_image_values(session, list(ids.values()))
+        expected = {sku: media_thumbnail_url(session, images.get(pid, "")) or ""
+                    for sku, pid in ids.items()}
+    assert len(shown) == 50 and expected["AAA-IMG"] == f"/web-media/{asset.sha256}"
+    assert shown == expected
+
+
 def test_sorting_by_sku_both_ways(signed_in):
     web = signed_in("viewer")
     up = skus(web.get("/products?sort=sku").text)
