@@ -10,13 +10,7 @@ from sqlalchemy.orm import Session
 
 from pim.catalog.listeners import ProductsChanged, products_changed
 from pim.catalog.models import FamilyVariant, Product, ProductModel
-from pim.catalog.products import (
-    BIG_BATCH,
-    CatalogCache,
-    WritePolicy,
-    WriteResult,
-    _ownership_filter,
-)
+from pim.catalog.products import CatalogCache, WritePolicy, WriteResult, _ownership_filter
 from pim.catalog.state import normalise_values
 from pim.catalog.values import validate_values
 from pim.db import utcnow
@@ -48,7 +42,7 @@ def write_product_models(
     cache: CatalogCache | None = None,
 ) -> list[WriteResult]:
     """Create or update product models (parents first: a sub-model names its parent)."""
-    cache = cache or CatalogCache(session, all_models=len(records) >= BIG_BATCH)
+    cache = cache or CatalogCache.for_records(session, records)
     results = []
     changed_models: list[int] = []
     for record in records:

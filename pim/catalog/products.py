@@ -32,7 +32,7 @@ from pim.catalog.models import (
     Stock,
 )
 from pim.catalog.state import created_product, merged_values, normalise_values
-from pim.catalog.structure import load_context
+from pim.catalog.structure import load_context, shared_context
 from pim.catalog.values import VALUES_NOT_SENT, CheckedValues, ValueChecks, validate_values
 from pim.db import fewer_collections, insert_many, json_dumps, utcnow
 from pim.history.diff import diff_states, empty_state
@@ -99,6 +99,15 @@ class CatalogCache:
             code: (mid, family) for code, mid, family in session.execute(
                 select(ProductModel.code, ProductModel.id, ProductModel.family_code))
         } if all_models else {}
+
+    @classmethod
+    def for_records(cls, session: Session, records: list) -> CatalogCache:
+        """The cache a write of ``records`` builds for itself. A write of a few (an edit)
+        reads the models it names, not all of them, and the structure as ``shared_context``
+        holds it (one statement while unchanged; the write only reads it)."""
+        if len(records) >= BIG_BATCH:
+            return cls(session)
+        return cls(session, shared_context(session), all_models=False)
 
     def model(self, session: Session, code: str) -> tuple[int, str | None] | None:
         if code not in self.models:
@@ -208,7 +217,7 @@ def _write_products(
     replace_values: bool,
     checked: list[CheckedValues | None] | None,
 ) -> list[WriteResult]:
-    cache = cache or CatalogCache(session, all_models=len(records) >= BIG_BATCH)
+    cache = cache or CatalogCache.for_records(session, records)
     context = cache.context
     expected_versions = expected_versions or {}
     skus = [r.sku for r in records]
