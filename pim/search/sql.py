@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -146,16 +147,28 @@ def write_documents(session: Session, documents: Sequence[SearchDocument]) -> No
 
 def _write_sqlite_text(session: Session, ids: list[int],
                        folded: list[tuple[str, str, str]]) -> None:
+    """Rewrite the text index entries whose text changed. An FTS5 row is rewritten by
+    deleting it (which tokenizes the old text again) and inserting it: for a full reindex,
+    where most documents read as they did, that was most of the writing, and all of it
+    could be skipped."""
     connection = session.connection()
-    keys = [(i,) for i in ids]
+    stored = {rowid: (identifiers, name, body) for rowid, identifiers, name, body in
+              connection.exec_driver_sql(
+                  "SELECT rowid, identifiers, name, body FROM search_fts WHERE rowid IN "
+                  "(SELECT value FROM json_each(?))", (orjson.dumps(ids).decode(),))}
+    changed = [(i, text_) for i, text_ in zip(ids, folded, strict=True)
+               if stored.get(i) != text_]
+    if not changed:
+        return
+    keys = [(i,) for i, _ in changed]
     connection.exec_driver_sql("DELETE FROM search_fts WHERE rowid = ?", keys)
     connection.exec_driver_sql("DELETE FROM search_grams WHERE rowid = ?", keys)
     connection.exec_driver_sql(
         "INSERT INTO search_fts (rowid, identifiers, name, body) VALUES (?, ?, ?, ?)",
-        [(i, *text_) for i, text_ in zip(ids, folded, strict=True)])
+        [(i, *text_) for i, text_ in changed])
     connection.exec_driver_sql(
         "INSERT INTO search_grams (rowid, identifiers) VALUES (?, ?)",
-        [(i, identifiers) for i, (identifiers, _, _) in zip(ids, folded, strict=True)])
+        [(i, identifiers) for i, (identifiers, _, _) in changed])
 
 
 def _tsvector(identifiers: Any, name: Any, body: Any) -> ColumnElement[Any]:

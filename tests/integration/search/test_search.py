@@ -354,3 +354,17 @@ def test_a_broad_word_pages_in_the_same_order_with_and_without_a_filter(monkeypa
     assert pages[False] == pages[True]
     assert pages[False][-2:] == ["CAB-2", "CAB-1"]  # descriptions last, newest first
     assert pages[False][0] == "SPK-1004" and len(pages[False]) == 6
+
+
+def test_a_reindex_rewrites_what_changed_and_keeps_the_rest_found():
+    from pim.search import reindex
+
+    _catalog()
+    with session_scope() as session:
+        write(session, electronics("HDP-2001", name=one("Wireless earbuds", "en_GB")))
+    reindex(session_factory())  # the earbuds indexed by the reindex, the rest unchanged
+    reindex(session_factory())  # nothing changed: every entry kept as it is
+    assert _skus(_find("earbuds")) == ["HDP-2001"] and _find("studio").items == []
+    assert _skus(_find("elegante")) == ["SPK-1001"]
+    assert _skus(_find("4006381333931")) == ["SPK-1002"]
+    assert sorted(_skus(_find("k-100"))) == ["SPK-1001", "SPK-1002"]
