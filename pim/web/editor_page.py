@@ -275,7 +275,8 @@ def workflow_rows(session: Session, sku: str, preview: ProductPreview) -> list[d
     """The review status per channel, with what would stop it from being published."""
     by_code = {c.code: c for c in preview.channels}
     rows = []
-    for status in workflow_status(session, sku):
+    for status in workflow_status(session, sku, product_id=preview.product.id,
+                                  channels=list(by_code)):
         channel = by_code.get(status["channel"])
         blockers = []
         if channel is not None and not channel.in_assortment:

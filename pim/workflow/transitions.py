@@ -53,15 +53,21 @@ def reject(session: Session, channel: str, skus: list[str], *, actor: Actor) -> 
     return _move(session, REJECT, channel, skus, actor)
 
 
-def workflow_status(session: Session, sku: str) -> list[dict]:
-    """One product's status in every channel (draft where it has no row yet)."""
-    product_id = session.scalar(select(Product.id).where(Product.sku == sku))
+def workflow_status(session: Session, sku: str, *, product_id: int | None = None,
+                    channels: list[str] | None = None) -> list[dict]:
+    """One product's status in every channel (draft where it has no row yet). A caller
+    that has read the product's id and every channel's code passes them (one statement
+    then)."""
     if product_id is None:
-        raise NotFound(f"product {sku!r} does not exist")
+        product_id = session.scalar(select(Product.id).where(Product.sku == sku))
+        if product_id is None:
+            raise NotFound(f"product {sku!r} does not exist")
     rows = {row.channel_code: row for row in session.scalars(
         select(ProductChannelStatus).where(ProductChannelStatus.product_id == product_id))}
     out = []
-    for code in session.scalars(select(Channel.code).order_by(Channel.code)):
+    codes = (sorted(channels) if channels is not None
+             else session.scalars(select(Channel.code).order_by(Channel.code)))
+    for code in codes:
         row = rows.get(code)
         out.append({"channel": code, "status": row.status if row else DRAFT,
                     "changed_since_published": bool(row and row.changed_since_published),
