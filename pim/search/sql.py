@@ -14,7 +14,7 @@ grouped counts over the filtered set; the total is exact up to ``TOTAL_BOUND``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
@@ -26,6 +26,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     column,
     delete,
     exists,
@@ -286,19 +287,24 @@ def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> Searc
 
     position = decode_cursor(query.cursor, sort)
     page, next_position = _page(base, hits, sort, position, query.limit)
-    ranked = session.execute(page).all()
-    first_page = len(ranked) if not position else None  # None: a later page
-    if matches is not None and not fragment and not conditions and not query.facets:
-        total, exact = min(matches, TOTAL_BOUND), matches <= TOTAL_BOUND
-        facets: dict[str, list[FacetCount]] = {}
-    elif hits is not None or conditions:
-        if query.facets:
-            total, exact, facets = _counted_matches(session, base, query)
-        else:
-            total, exact = _total(session, matching_ids(), first_page, query.limit)
-            facets = {}
+    if (hits is not None or conditions) and query.facets:
+        # Total and facets in one statement over the matches found once; the page from
+        # them too when ranked by relevance (a field sort pages along its index).
+        ranked_page = hits is not None and sort == "relevance"
+        total, exact, facets, found = _counted_matches(
+            session, base, query, hits if ranked_page else None,
+            position if isinstance(position, int) else 0)
+        ranked: Sequence[Any] = found if ranked_page else session.execute(page).all()
     else:
-        total, exact, facets = _every_facet(session, matching_ids(), first_page, query)
+        ranked = session.execute(page).all()
+        first_page = len(ranked) if not position else None  # None: a later page
+        facets = {}
+        if matches is not None and not fragment and not conditions:
+            total, exact = min(matches, TOTAL_BOUND), matches <= TOTAL_BOUND
+        elif hits is not None or conditions:
+            total, exact = _total(session, matching_ids(), first_page, query.limit)
+        else:
+            total, exact, facets = _every_facet(session, matching_ids(), first_page, query)
     more = len(ranked) > query.limit
     ranked = ranked[:query.limit]
     items = _hits_of(session, ranked)
@@ -540,18 +546,32 @@ def _total(session: Session, matching: Select[Any], first_page: int | None, limi
 
 
 _TOTAL = ""  # the facet name of the matching products' count (no facet has it)
+_PAGE = " page"  # the page's rows (_counted_matches; no facet name has a space)
 
 
-def _counted_matches(session: Session, base, query: SearchQuery
-                     ) -> tuple[int, bool, dict[str, list[FacetCount]]]:
+class Ranked(NamedTuple):
+    product_id: int
+    tier: int | None
+
+
+def _counted_matches(session: Session, base, query: SearchQuery, hits: Any, offset: int
+                     ) -> tuple[int, bool, dict[str, list[FacetCount]], list[Ranked]]:
     """The total and every facet of a filtered search in one statement: the matching
     products are found once (a materialized CTE of their id, family and enabled) and each
-    facet is a grouped count over them."""
-    matching = (base(D.c.product_id, D.c.family, D.c.enabled).cte("matching")
-                .prefix_with("MATERIALIZED"))
-    counts = _facet_counts(session, matching, query.facets, query.filters, with_total=True)
+    facet is a grouped count over them. With ``hits`` (a relevance order), the page too:
+    its ids and tiers, ``offset`` on."""
+    columns = [D.c.product_id, D.c.family, D.c.enabled]
+    if hits is not None:
+        columns += [hits.c.tier, hits.c.score, D.c.updated_at]
+    matching = base(*columns).cte("matching").prefix_with("MATERIALIZED")
+    counts = _facet_counts(session, matching, query.facets, query.filters, with_total=True,
+                           page=(offset, query.limit + 1) if hits is not None else None)
     total = counts.pop(_TOTAL)[0][1]
-    return min(total, TOTAL_BOUND), total <= TOTAL_BOUND, _facets_of(counts, total)
+    # A page row is (its id, position * 8 + tier): one row shape for every part.
+    ranked = [Ranked(int(value), packed % 8)
+              for value, packed in sorted(counts.pop(_PAGE, []), key=lambda row: row[1])]
+    return (min(total, TOTAL_BOUND), total <= TOTAL_BOUND, _facets_of(counts, total),
+            ranked)
 
 
 def _every_facet(session: Session, matching: Select[Any], first_page: int | None,
@@ -572,8 +592,8 @@ def _every_facet(session: Session, matching: Select[Any], first_page: int | None
 
 
 def _facet_counts(session: Session, matching: Any, names: Sequence[str],
-                  filters: SearchFilters, *, with_total: bool
-                  ) -> dict[str, list[tuple[Any, int]]]:
+                  filters: SearchFilters, *, with_total: bool,
+                  page: tuple[int, int] | None = None) -> dict[str, list[tuple[Any, int]]]:
     """facet name -> [(value, count)] over ``matching`` (the search_documents table: every
     product; or a CTE of the matching ones), in one statement."""
     every = matching is D
@@ -583,6 +603,15 @@ def _facet_counts(session: Session, matching: Any, names: Sequence[str],
     if with_total:
         parts.append(select(literal(_TOTAL).label("facet"), literal(None, String).label("value"),
                             func.count().label("n")).select_from(matching))
+    if page is not None:  # (offset, count) of the relevance order
+        order = (matching.c.tier, matching.c.score, matching.c.updated_at.desc(),
+                 matching.c.product_id.desc())
+        ordered = (select(matching.c.product_id, matching.c.tier,
+                          func.row_number().over(order_by=order).label("position"))
+                   .order_by(*order).limit(page[1]).offset(page[0]).subquery("page"))
+        parts.append(select(literal(_PAGE).label("facet"),
+                            cast(ordered.c.product_id, String).label("value"),
+                            (ordered.c.position * 8 + ordered.c.tier).label("n")))
     counts: dict[str, list[tuple[Any, int]]] = {name: [] for name in names}
     statement: Any = parts[0]
     if len(parts) > 1:

@@ -368,3 +368,20 @@ def test_a_reindex_rewrites_what_changed_and_keeps_the_rest_found():
     assert _skus(_find("elegante")) == ["SPK-1001"]
     assert _skus(_find("4006381333931")) == ["SPK-1002"]
     assert sorted(_skus(_find("k-100"))) == ["SPK-1001", "SPK-1002"]
+
+
+def test_pages_with_facets_are_the_pages_without():
+    """With facets, the relevance page comes from the statement that counts them."""
+    _catalog()
+    pages = {}
+    for facets in ((), ("family", "category")):
+        seen, cursor = [], None
+        while True:
+            result = _find("speaker", filters=SearchFilters(family=("electronics",)),
+                           facets=facets, limit=1, cursor=cursor)
+            seen += [(hit.sku, hit.match) for hit in result.items]
+            if (cursor := result.next_cursor) is None:
+                break
+        pages[facets] = seen
+    assert pages[()] == pages[("family", "category")]
+    assert sorted(sku for sku, _ in pages[()]) == ["SPK-1001", "SPK-1002"]
