@@ -25,6 +25,10 @@ from pim.workflow.channels import apply_channel
 LOCALES = ["en_GB", "en_IE", "de_DE", "fr_FR"]
 CURRENCIES = ["GBP", "EUR", "USD"]
 
+# Labels that are not the code capitalized (acronyms).
+LABELS = {"ean": "EAN", "mpn": "MPN", "erp": "ERP", "erp_name": "ERP name",
+          "map_price": "MAP price"}
+
 ATTRIBUTES: list[tuple[str, str, dict[str, Any]]] = [
     # code, type, flags
     ("name", "text", {"localizable": True, "group": "marketing"}),
@@ -127,9 +131,10 @@ def load_structure(session: Session) -> None:
         apply_structure(session, "currency", code, {})
     ensure_unit_families(session)
     for code in ("marketing", "identifiers", "erp", "prices", "media", "specs"):
-        apply_structure(session, "attribute_group", code, {"labels": {"en_GB": code.title()}})
+        apply_structure(session, "attribute_group", code,
+                        {"labels": {"en_GB": LABELS.get(code) or code.title()}})
     for position, (code, kind, flags) in enumerate(ATTRIBUTES):
-        labels = {"en_GB": code.replace("_", " ").capitalize()}
+        labels = {"en_GB": LABELS.get(code) or code.replace("_", " ").capitalize()}
         apply_structure(session, "attribute", code,
                         {"type": kind, "labels": labels, "sort_order": position, **flags})
     for attribute, options in OPTIONS.items():

@@ -261,7 +261,12 @@ def completeness_rows(preview: ProductPreview, sku: str) -> list[dict[str, Any]]
                     query = urlencode({"locale": error.locale or item.locale,
                                        "channel": channel.code})
                     link = f"/products/{sku}?{query}#f-{error.attribute}"
-                problems.append({"message": error.message, "attribute": error.attribute,
+                message = error.message
+                if error.attribute and message.startswith(error.attribute + " "):
+                    # The link names the attribute: "brand is required", not "brand brand is
+                    # required".
+                    message = message[len(error.attribute) + 1:]
+                problems.append({"message": message, "attribute": error.attribute,
                                  "field": error.field, "link": link,
                                  "missing": error.keyword == "required"})
             rows.append({"channel": channel.code, "label": channel.definition.label,

@@ -107,7 +107,7 @@ def test_a_stale_save_shows_the_merge_and_keeps_the_chosen_values(pages, chromiu
         other.close()
     pages.allow_status(409)
     page.get_by_label("Brand", exact=True).fill("My brand")
-    page.get_by_label("Mpn").fill("MY-MPN-1")
+    page.get_by_label("MPN").fill("MY-MPN-1")
     save(page)
     merge = page.locator("#merge")
     assert merge.is_visible()
@@ -119,14 +119,14 @@ def test_a_stale_save_shows_the_merge_and_keeps_the_chosen_values(pages, chromiu
     save(page)
     assert page.get_by_text("Saved as version").is_visible()
     assert page.get_by_label("Brand", exact=True).input_value() == "Their brand"
-    assert page.get_by_label("Mpn").input_value() == "MY-MPN-1"
+    assert page.get_by_label("MPN").input_value() == "MY-MPN-1"
 
 
 def test_ctrl_s_saves_and_a_refused_value_stays_at_its_field(pages):
     page = pages.page
     pages.allow_status(422)
     pages.sign_in("editor", then=f"/products/{KEYS_SKU}")
-    field = page.get_by_label("Ean")
+    field = page.get_by_label("EAN")
     field.fill("5012345678901")
     assert "check digit" in page.locator("#f-ean-live").inner_text().lower()
     page.get_by_label("Warranty years").fill("eleven")
@@ -134,10 +134,10 @@ def test_ctrl_s_saves_and_a_refused_value_stays_at_its_field(pages):
         page.keyboard.press("Control+s")
     assert "not a number" in page.locator("#f-warranty_years-error").inner_text()
     assert page.get_by_label("Warranty years").input_value() == "eleven"
-    assert page.get_by_label("Ean").input_value() == "5012345678901"
+    assert page.get_by_label("EAN").input_value() == "5012345678901"
     pages.check_accessibility()
     page.get_by_label("Warranty years").fill("3")
-    page.get_by_label("Ean").fill("5012345678900")
+    page.get_by_label("EAN").fill("5012345678900")
     with settled(page):
         page.keyboard.press("Control+s")
     assert page.get_by_text("Saved as version").is_visible()
