@@ -115,6 +115,13 @@ def test_the_grid_fits_a_390_px_screen(pages):
     page.wait_for_load_state("networkidle")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the grid is {width} px wide at 390 px"
+    # The filters come after the results here: a link at the top leads to them.
+    jump = page.get_by_role("link", name="Filters ↓")
+    assert jump.is_visible()
+    jump.click()
+    assert page.locator("#facets-title").is_visible()
+    assert page.evaluate("document.getElementById('facets-title').getBoundingClientRect().top")\
+        < 844
     pages.check_accessibility()
 
 
