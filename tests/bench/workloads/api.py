@@ -49,24 +49,12 @@ def _free_port() -> int:
 def _catalog(size: int) -> tuple[str, str, list[str]]:
     """SQLite URL, an admin token and the SKUs of a demo catalog of ``size`` products."""
     wire_hub()
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import create_engine
 
     import pim.models as models
-    from pim.auth.service import create_user
-    from pim.auth.tokens import create_token
-    from pim.catalog.models import Product
-    from pim.config import reset_settings
-    from pim.db import dispose_engines, session_factory, session_scope
+    from pim.db import session_factory
 
-    root = Path("var/bench").resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / f"api-{size}.db"
-    url = f"sqlite:///{path}"
-    os.environ["PIM_DATABASE_URL"] = url
-    os.environ["PIM_VAR_DIR"] = str(root)
-    os.environ["PIM_REDIS_URL"] = ""  # jobs run here and in the servers' embedded runners
-    reset_settings()
-    dispose_engines()
+    path, url = use_bench_database(f"api-{size}.db")
     if not path.exists() or path.stat().st_size == 0:
         engine = create_engine(url)
         models.Base.metadata.create_all(engine)
@@ -85,13 +73,43 @@ def _catalog(size: int) -> tuple[str, str, list[str]]:
 
     EmbeddedRunner().run_until_idle()
     _warm_page_cache(path)
+    return (url, *bench_token(url))
+
+
+def use_bench_database(name: str) -> tuple[Path, str]:
+    """The path and URL of the SQLite file ``name`` under var/bench, made the hub's database
+    (jobs run in this process and in the servers' embedded runners, not through Redis)."""
+    from pim.config import reset_settings
+    from pim.db import dispose_engines
+
+    root = Path("var/bench").resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / name
+    url = f"sqlite:///{path}"
+    os.environ["PIM_DATABASE_URL"] = url
+    os.environ["PIM_VAR_DIR"] = str(root)
+    os.environ["PIM_REDIS_URL"] = ""
+    reset_settings()
+    dispose_engines()
+    return path, url
+
+
+def bench_token(url: str) -> tuple[str, list[str]]:
+    """A viewer token made in the catalog at ``url`` (a user of its own), and its SKUs."""
+    from sqlalchemy import select
+
+    from pim.auth.service import create_user
+    from pim.auth.tokens import create_token
+    from pim.catalog.models import Product
+    from pim.db import dispose_engines, session_scope
+
     with session_scope(url) as session:
         email = f"bench-{time.time_ns()}@pim.local"
         create_user(session, email, role="admin")
         _, raw = create_token(session, email, role="viewer", name="bench")
         skus = list(session.scalars(select(Product.sku)))
     dispose_engines()
-    return url, raw, skus
+    return raw, skus
 
 
 def _warm_page_cache(path: Path) -> None:

@@ -276,32 +276,13 @@ def _api(size: int, make_paths: Callable[[list[str]], list[str]]) -> Measurement
     def indexed_catalog(n: int):
         original(n)  # the catalog the indexed copy was made from, built when missing
         _use(url)
-        return (url, *_token(url))
+        return (url, *api.bench_token(url))
 
     api._catalog = indexed_catalog  # the same measurement, over the indexed copy
     try:
         return api._measure(size, make_paths)
     finally:
         api._catalog = original
-
-
-def _token(url: str) -> tuple[str, list[str]]:
-    """A viewer token in the indexed copy itself (the source catalog's tokens are made
-    after the copy), and the copy's SKUs."""
-    from sqlalchemy import select
-
-    from pim.auth.service import create_user
-    from pim.auth.tokens import create_token
-    from pim.catalog.models import Product
-    from pim.db import dispose_engines, session_scope
-
-    with session_scope(url) as session:
-        email = f"bench-search-{time.time_ns()}@pim.local"
-        create_user(session, email, role="admin")
-        _, raw = create_token(session, email, role="viewer", name="bench")
-        skus = list(session.scalars(select(Product.sku)))
-    dispose_engines()
-    return raw, skus
 
 
 @workload("api_search", size=100_000, unit="requests")

@@ -15,15 +15,13 @@ completeness is computed and its search documents indexed before the run.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import re
 import shutil
 import time
-from pathlib import Path
 
 from tests.bench.harness import Measurement, wire_hub, workload
-from tests.bench.workloads.api import _warm_page_cache, hub_and_baseline
+from tests.bench.workloads.api import _warm_page_cache, hub_and_baseline, use_bench_database
 
 SESSIONS = 8
 REQUESTS = 400
@@ -49,21 +47,12 @@ def _catalog(size: int) -> tuple[str, list[str]]:
     import pim.models as models
     from pim.auth.service import create_user
     from pim.catalog.models import Product
-    from pim.config import reset_settings
     from pim.db import dispose_engines, session_factory, session_scope
     from pim.search.models import SearchDocument
 
-    root = Path("var/bench").resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / f"grid-{size}.db"
-    url = f"sqlite:///{path}"
-    os.environ["PIM_DATABASE_URL"] = url
-    os.environ["PIM_VAR_DIR"] = str(root)
-    os.environ["PIM_REDIS_URL"] = ""
-    reset_settings()
-    dispose_engines()
+    path, url = use_bench_database(f"grid-{size}.db")
     if not path.exists():
-        source = root / f"api-{size}.db"
+        source = path.with_name(f"api-{size}.db")
         if source.exists():
             shutil.copyfile(source, path)
     engine = create_engine(url)

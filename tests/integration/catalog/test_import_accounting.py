@@ -12,23 +12,9 @@ from importers.product_rows import ProductRowReader
 from pim.catalog.import_worker import WorkerRecords
 from pim.catalog.importing import ImportRowsLost, apply_import
 from pim.catalog.models import Attribute, Product
-from pim.catalog.structure import load_context
 from pim.cli import main
-from pim.db import session_factory
 from pim.records import ProductRecord
-from pim.workflow.models import Channel
 from tests.integration.catalog.test_import_worker import HEADER, messy_rows, row, write_csv
-
-
-@pytest.fixture
-def factory(demo_structure):
-    return session_factory(demo_structure)
-
-
-@pytest.fixture
-def catalog(factory):
-    with factory() as s:
-        return load_context(s), set(s.scalars(select(Channel.code)))
 
 
 def opened(catalog, path):

@@ -13,11 +13,8 @@ from pim.catalog.import_worker import ImportWorkerError, WorkerRecords
 from pim.catalog.importing import ImportAborted, apply_import
 from pim.catalog.models import Product
 from pim.catalog.products import WritePolicy
-from pim.catalog.structure import load_context
-from pim.db import session_factory
 from pim.history.models import HistoryEntry
 from pim.records import ProductRecord
-from pim.workflow.models import Channel
 
 HEADER = ["sku", "family", "categories", "enabled", "name-en_GB", "name-de_DE",
           "description-en_GB", "brand", "ean", "price-GBP", "price-EUR", "weight", "weight-unit",
@@ -58,17 +55,6 @@ def write_csv(path, rows, header=HEADER):
         writer.writerow(header)
         writer.writerows(rows)
     return path
-
-
-@pytest.fixture
-def factory(demo_structure):
-    return session_factory(demo_structure)
-
-
-@pytest.fixture
-def catalog(factory):
-    with factory() as s:
-        return load_context(s), set(s.scalars(select(Channel.code)))
 
 
 def run(factory, catalog, path, **kw):

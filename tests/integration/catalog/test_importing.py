@@ -8,15 +8,9 @@ from sqlalchemy import func, select
 from pim.catalog.importing import ImportAborted, apply_import
 from pim.catalog.models import Product
 from pim.catalog.read import get_product
-from pim.db import session_factory
 from pim.history.models import HistoryEntry
 from pim.records import ProductRecord, RowError, StructureRecord
 from tests.factories import electronics, one
-
-
-@pytest.fixture
-def factory(demo_structure):
-    return session_factory(demo_structure)
 
 
 def count(factory, model=Product):
