@@ -27,9 +27,11 @@ from pim.catalog.models import (
 from pim.errors import Conflict, error_item
 
 SHOWN = 3  # codes named per kind of user
-CANDIDATES = 50_000  # value rows read at most to check them exactly; the count says "at least"
+CANDIDATES = 50_000  # value rows read at most to check them exactly
 
-Uses = list[tuple[str, int, list[str]]]  # (what, how many, a few codes)
+# (what, how many, a few codes[, more not checked]): with the last flag set, more rows than
+# CANDIDATES mention the code and only the first were checked one by one.
+Uses = list[tuple]
 
 
 def refuse_if_used(session: Session, kind: str, code: str, *,
@@ -38,15 +40,24 @@ def refuse_if_used(session: Session, kind: str, code: str, *,
     finder = _FINDERS.get(kind)
     if finder is None:
         return
-    uses = [use for use in finder(session, code, attribute) if use[1]]
+    uses = [use for use in finder(session, code, attribute) if use[1] or use[3:4] == (True,)]
     if not uses:
         return
     what = f"option {code!r} of {attribute!r}" if kind == "attribute_option" else \
         f"{kind.replace('_', ' ')} {code!r}"
-    parts = [f"{count:,} {name if count == 1 else _plural(name)} ({', '.join(codes)}"
-             f"{', ...' if count > len(codes) else ''})" for name, count, codes in uses]
+    parts = [_part(*use) for use in uses]
     raise Conflict(f"{what} is still used by {' and '.join(parts)}: nothing was deleted",
                    errors=[error_item(None, f"used by {part}") for part in parts])
+
+
+def _part(name: str, count: int, codes: list[str], unchecked: bool = False) -> str:
+    if unchecked and not count:
+        # Too many rows mention the code to check each within one request: refuse rather
+        # than delete what may still be used.
+        return f"possibly more than {CANDIDATES:,} {_plural(name)} (too many to check)"
+    shown = f"{', '.join(codes)}{', ...' if count > len(codes) or unchecked else ''}"
+    number = f"at least {count:,}" if unchecked else f"{count:,}"
+    return f"{number} {name if count == 1 and not unchecked else _plural(name)} ({shown})"
 
 
 def _plural(name: str) -> str:
@@ -59,13 +70,15 @@ def _counted(session: Session, codes_query, count_query) -> tuple[int, list[str]
 
 
 def _rows_using(session: Session, code_column, values_column, needle: str,
-                matches: Callable[[dict[str, Any]], bool]) -> tuple[int, list[str]]:
-    """Rows whose stored values contain ``needle`` (pre-filter) and pass ``matches``."""
+                matches: Callable[[dict[str, Any]], bool]) -> tuple[int, list[str], bool]:
+    """Rows whose stored values contain ``needle`` (pre-filter) and pass ``matches``, and
+    whether more rows than CANDIDATES mention it (those past it are not checked)."""
     query = (select(code_column, values_column)
              .where(cast(values_column, String).contains(needle))
-             .order_by(code_column).limit(CANDIDATES))
-    hits = [code for code, values in session.execute(query) if matches(values or {})]
-    return len(hits), hits[:SHOWN]
+             .order_by(code_column).limit(CANDIDATES + 1))
+    rows = session.execute(query).all()
+    hits = [code for code, values in rows[:CANDIDATES] if matches(values or {})]
+    return len(hits), hits[:SHOWN], len(rows) > CANDIDATES
 
 
 def _value_users(session: Session, needle: str, matches: Callable[[dict[str, Any]], bool],

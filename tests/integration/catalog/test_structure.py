@@ -97,6 +97,26 @@ def test_an_option_a_product_uses_is_not_deleted(catalog):
     delete_structure(catalog, "attribute_option", "refurbished", attribute="condition")
 
 
+def test_an_option_mentioned_by_more_rows_than_are_checked_is_not_deleted(catalog,
+                                                                       monkeypatch):
+    """Past CANDIDATES rows mentioning the code, a row that uses it may be among those not
+    checked one by one: refused, never deleted on a partial look."""
+    from pim.catalog import usage
+    from pim.records import gtin_with_check_digit
+    from tests.factories import one
+
+    monkeypatch.setattr(usage, "CANDIDATES", 2)
+    # Three products mention "new" in another attribute only (their brand).
+    write(catalog, *[electronics(f"EL-{i}", brand=one("new"),
+                                 ean=one(gtin_with_check_digit(f"50123456780{i}")))
+                     for i in range(3)])
+    refusal = refused_delete(catalog, "attribute_option", "new", attribute="condition")
+    assert "possibly more than 2 products" in refusal
+    write(catalog, *[electronics(f"EL-{i}", condition=one("new")) for i in range(3)])
+    assert "at least 2 products (EL-0, EL-1, ...)" in refused_delete(
+        catalog, "attribute_option", "new", attribute="condition")
+
+
 def test_a_family_variant_a_model_uses_is_a_conflict_not_a_database_error(catalog):
     from pim.catalog.models import FamilyVariant
     from pim.catalog.product_models import write_product_models
