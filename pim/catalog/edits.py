@@ -78,13 +78,17 @@ def create_product(session: Session, body: ProductIn, actor: Actor, *,
     return get_product(session, body.sku)
 
 
-def current_version(session: Session, sku: str, *, lock: bool = False) -> int:
-    """The product's version; with ``lock``, the row stays locked (PostgreSQL) until the
-    transaction ends, so the version read is the one a write replaces."""
-    query = select(Product.version).where(Product.sku == sku)
+def current_version(session: Session, sku: str, *, lock: bool = False,
+                    entity: type[Product] | type[ProductModel] = Product) -> int:
+    """The product's (or, with ``entity=ProductModel``, the model's) version; with
+    ``lock``, the row stays locked (PostgreSQL) until the transaction ends, so the version
+    read is the one a write replaces."""
+    key = Product.sku if entity is Product else ProductModel.code
+    query = select(entity.version).where(key == sku)
     version = session.scalar(query.with_for_update() if lock else query)
     if version is None:
-        raise NotFound(f"product {sku!r} does not exist")
+        what = "product" if entity is Product else "product model"
+        raise NotFound(f"{what} {sku!r} does not exist")
     return version
 
 
@@ -147,15 +151,6 @@ def replace_associations(session: Session, sku: str,
     return patch_product(session, sku, body, actor, condition, source=source)
 
 
-def current_model_version(session: Session, code: str, *, lock: bool = False) -> int:
-    """The product model's version; with ``lock``, as ``current_version``."""
-    query = select(ProductModel.version).where(ProductModel.code == code)
-    version = session.scalar(query.with_for_update() if lock else query)
-    if version is None:
-        raise NotFound(f"product model {code!r} does not exist")
-    return version
-
-
 def put_product_model(session: Session, code: str, body: ProductModelIn, actor: Actor, *,
                       source: str, condition: VersionCondition | None = None
                       ) -> dict[str, Any]:
@@ -166,7 +161,7 @@ def put_product_model(session: Session, code: str, body: ProductModelIn, actor: 
                                           family=body.family, parent=body.parent))
     record.kind, record.family_variant = "product_model", body.family_variant
     if condition is not None:
-        condition.check(code, current_model_version(session, code, lock=True))
+        condition.check(code, current_version(session, code, lock=True, entity=ProductModel))
     [result] = write_product_models(session, [record], actor=actor.name, source=source)
     if not result.ok:
         errors = refused_errors(result.errors, record.values)
