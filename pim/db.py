@@ -190,6 +190,12 @@ def make_engine(url: str) -> Engine:
         def _begin(conn):
             dbapi_connection = conn.connection.dbapi_connection
             if conn.get_execution_options().get("readonly"):
+                if not conn.connection.info.get("mmap"):
+                    # Readers map the file (as sqlite_reader does): a search or a page
+                    # touches pages all over it, and copying each one in with a system call
+                    # through the 2 MB page cache was most of a broad search's time.
+                    dbapi_connection.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
+                    conn.connection.info["mmap"] = True
                 dbapi_connection.execute("BEGIN")
                 return
             turn = gate.enter()
@@ -286,8 +292,8 @@ def sqlite_reader(engine: Engine) -> Any:
     pool is noticed and its connection replaced. It reads the file memory-mapped: a product
     read touches half a dozen pages all over a large file, and copying each one in with a
     system call was half the read (the mapped pages are the OS page cache's own, so they
-    count in the process's RSS but are not private memory). Only this connection maps the
-    file: SQLite writes through system calls either way."""
+    count in the process's RSS but are not private memory). Read-only sessions' connections
+    map it too (``make_engine``); SQLite writes through system calls either way."""
     held = getattr(_readers, "held", None)
     if held is None or held[0] is not engine.pool:
         fairy = engine.raw_connection()

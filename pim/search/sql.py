@@ -44,7 +44,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
 from pim.catalog.models import Product
-from pim.db import READER_MMAP_BYTES, chunks, insert_many, utcnow
+from pim.db import chunks, insert_many, utcnow
 from pim.errors import Invalid, NotFound
 from pim.search.documents import SearchDocument
 from pim.search.models import SearchDocument as DocumentRow
@@ -218,8 +218,6 @@ def delete_documents(session: Session, product_ids: Sequence[int]) -> None:
 
 
 def run_search(session: Session, query: SearchQuery) -> SearchResult:
-    if session.get_bind().dialect.name == "sqlite":
-        _read_mapped(session)
     result = _run_search(session, query, similar=False)
     if (not result.items and query.cursor is None and words_of(query.text)
             and session.get_bind().dialect.name == "postgresql"):
@@ -227,17 +225,6 @@ def run_search(session: Session, query: SearchQuery) -> SearchResult:
         # similarity over the names, "speakr" finds "speaker"). SQLite has no such index.
         return _run_search(session, query, similar=True)
     return result
-
-
-def _read_mapped(session: Session) -> None:
-    """SQLite: this connection reads the database file memory-mapped from now on, as the
-    product GET's reader does (``pim.db.sqlite_reader``): a search touches thousands of
-    pages all over the text index and the documents, and copying each one in with a system
-    call (the page cache holds 2 MB) was most of a broad word's time."""
-    connection = session.connection()
-    if not connection.connection.info.get("mmap"):
-        connection.exec_driver_sql(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
-        connection.connection.info["mmap"] = True
 
 
 def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> SearchResult:
