@@ -9,8 +9,9 @@ shows a broken image."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
@@ -19,8 +20,8 @@ from litestar.response import File, Template
 from sqlalchemy.orm import Session
 
 from pim.auth.actor import WRITE_CONTENT, require_role
-from pim.errors import DomainError, NotFound
-from pim.media.service import asset_file, asset_out, store_upload
+from pim.errors import DomainError
+from pim.media.service import asset_file, asset_files, asset_out, store_upload
 from pim.media.storage import absolute
 from pim.web.pages import page
 from pim.web.sessions import ReadSession, WriteSession
@@ -42,6 +43,9 @@ class MediaUpload:
     file: UploadFile
 
 
+K = TypeVar("K")
+
+
 def asset_hash(path: str) -> str | None:
     found = _CONTENT_PATH.match(path or "")
     return found.group(1) if found else None
@@ -50,16 +54,16 @@ def asset_hash(path: str) -> str | None:
 def media_thumbnail_url(session: Session, path: str) -> str | None:
     """The URL of a media value's image, or None when it is not a stored image whose file
     is present."""
-    sha256 = asset_hash(path)
-    if sha256 is None:
-        return None
-    try:
-        stored = asset_file(session, sha256)
-    except (NotFound, ValueError):
-        return None
-    if not stored.media_type.startswith("image/"):
-        return None
-    return f"/web-media/{sha256}"
+    return media_thumbnail_urls(session, {0: path}).get(0)
+
+
+def media_thumbnail_urls(session: Session, paths: Mapping[K, str]) -> dict[K, str]:
+    """``media_thumbnail_url`` of many media values (a grid page's), in one read of their
+    assets: key -> URL, for the values that are stored images whose file is present."""
+    hashes = {key: sha for key, path in paths.items() if (sha := asset_hash(path))}
+    stored = asset_files(session, hashes.values())
+    return {key: f"/web-media/{sha}" for key, sha in hashes.items()
+            if sha in stored and stored[sha].media_type.startswith("image/")}
 
 
 @get("/web-media/{sha256:str}", include_in_schema=False, sync_to_thread=True)

@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from pim.catalog.images import main_image_values
 from pim.catalog.labels import CategoryNode, category_tree, family_labels
-from pim.media.service import asset_files
 from pim.search import CHANNEL_FACETS, SearchResult, build_query, search
-from pim.web.editor_media import asset_hash
+from pim.web.editor_media import media_thumbnail_urls
 from pim.web.grid import (
     BANDS,
     STATUS_LABELS,
@@ -88,7 +87,7 @@ def grid_view(reader: Session, state: GridState) -> dict[str, Any]:
     ids = [hit.product_id for hit in result.items]
     standing = channel_standing(reader, ids, locale=state.locale)
     tree = category_tree(reader)
-    thumbnails = thumbnail_urls(reader, main_image_values(reader, ids))
+    thumbnails = media_thumbnail_urls(reader, main_image_values(reader, ids))
     locales = (state.locale, "en_GB")
     rows = [{"sku": hit.sku, "name": label_in(hit.labels, "", locales),
              "thumbnail": thumbnails.get(hit.product_id),
@@ -104,15 +103,6 @@ def grid_view(reader: Session, state: GridState) -> dict[str, Any]:
             "groups": facet_groups(state, result, families, channels, tree),
             "chips": chips(state, families, channels,
                            {node.code: label_in(node.labels, node.code) for node in tree})}
-
-
-def thumbnail_urls(reader: Session, images: dict[int, str]) -> dict[int, str]:
-    """product id -> the URL of its main image (``media_thumbnail_url``'s), for a page of
-    products in one read of their assets (not one a row)."""
-    hashes = {pid: sha for pid, path in images.items() if (sha := asset_hash(path))}
-    stored = asset_files(reader, hashes.values())
-    return {pid: f"/web-media/{sha}" for pid, sha in hashes.items()
-            if sha in stored and stored[sha].media_type.startswith("image/")}
 
 
 def facet_groups(state: GridState, result: SearchResult,
