@@ -41,6 +41,7 @@ from pim.publishing import events as publishing
 from pim.search.indexing import mark_dirty as mark_search_dirty
 from pim.webhooks.events import record_publishing_event
 from pim.webhooks.jobs import wake_overdue_subscriptions
+from pim.workflow.channel_usage import channels_naming
 from pim.workflow.channels import channel_codes
 from pim.workflow.hooks import products_changed, products_showing_assets_changed
 from pim.workflow.imported_channels import apply_imported_channel
@@ -61,6 +62,8 @@ def connect_listeners() -> None:
         catalog.products_changed.connect(mark_search_dirty)
         catalog.channel_codes.connect(channel_codes)
         catalog.structure_rows.connect(apply_imported_channel)
+        # catalog -> workflow: structure a channel's definition names is not deleted.
+        catalog.structure_users.connect(channels_naming)
         # catalog -> media: an import stores its media files and downloads its media URLs.
         catalog.import_hooks.connect(import_media_hook)
         # catalog -> media: a product that gains a media value gets its renditions drawn.

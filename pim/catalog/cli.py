@@ -1,5 +1,6 @@
 """Import commands: ``pim import FILE`` and ``pim import-catalog DIR``, run as jobs inline
-(a Job record, a progress bar, a summary), the same jobs the API starts in the background."""
+(a Job record, a progress bar, a summary), the same jobs the API starts in the background;
+and ``pim structure delete``, the API's structure deletion (refused while anything uses it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import click
 
 from importers.errors import ImportFileError
 from importers.profile import profile_path
+from pim.catalog.structure import DELETABLE, delete_structure
+from pim.cli_support import command_session
 from pim.jobs import JobOut, run_inline
+
+DELETABLE_KINDS = sorted([*DELETABLE, "category", "attribute_option"])
 
 
 def _finish(job: JobOut, report_path: str | None) -> None:
@@ -83,4 +88,23 @@ def import_catalog_command(directory, media_root, dry_run, report_path) -> None:
     _finish(job, report_path)
 
 
-COMMANDS = [import_command, import_catalog_command]
+@click.group("structure")
+def structure_group() -> None:
+    """Catalog structure: locales, currencies, attributes, options, families, categories."""
+
+
+@structure_group.command("delete")
+@click.argument("kind", type=click.Choice(DELETABLE_KINDS))
+@click.argument("code")
+@click.option("--attribute", help="The attribute an attribute_option belongs to.")
+def delete_structure_command(kind, code, attribute) -> None:
+    """Delete one structure entity; refused, naming its users (products, families, channels,
+    ...), while anything uses it."""
+    if kind == "attribute_option" and not attribute:
+        raise click.BadParameter("an attribute_option needs --attribute", param_hint="--attribute")
+    with command_session() as session:
+        delete_structure(session, kind, code, attribute=attribute)
+    click.echo(f"deleted {kind.replace('_', ' ')} {code}")
+
+
+COMMANDS = [import_command, import_catalog_command, structure_group]

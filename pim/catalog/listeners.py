@@ -14,6 +14,10 @@ registries at start-up, in ``pim.wiring.connect_listeners()``:
   something; the others answer None.
 - ``import_hooks``: an import job starts; a slice that takes part in every batch (media
   files and downloads) answers a ``BatchHook`` for it, or None.
+- ``structure_users``: a structure entity (kind, code, and for an option its attribute) is
+  about to be deleted. A slice whose rows name it (the workflow's channel definitions)
+  answers its uses as ``usage.refuse_if_used`` reads them, ``(what, how many, a few
+  codes)``, so the deletion is refused naming them; an empty list when nothing names it.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ channel_codes: Listeners[[Session], Iterable[str]] = Listeners("catalog.channel_
 structure_rows: Listeners[[Session, StructureRecord], bool | None] = Listeners(
     "catalog.structure_rows")
 import_hooks: Listeners[[ImportRun], BatchHook | None] = Listeners("catalog.import_hooks")
+structure_users: Listeners[[Session, str, str, str | None], list[tuple]] = Listeners(
+    "catalog.structure_users")
 
 
 def scope_codes(session: Session) -> frozenset[str]:

@@ -5,7 +5,9 @@ leaving families, variants and values that point at nothing.
 1,000 products (EL-1, EL-2, EL-3, ...) and 1 family (electronics)". Values are found
 by a text pre-filter on the stored JSON (the code as a JSON string), then checked exactly
 in Python on those candidates only, so the check is one indexed-free scan, not a load of
-the catalog.
+the catalog. Users the catalog does not own (channel definitions naming a family, category,
+attribute, locale or currency) are answered by the slices that own them, through
+``listeners.structure_users``, and named the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from pim.catalog.listeners import structure_users
 from pim.catalog.models import (
     Category,
     Family,
@@ -36,11 +39,12 @@ Uses = list[tuple]
 
 def refuse_if_used(session: Session, kind: str, code: str, *,
                    attribute: str | None = None) -> None:
-    """Raise Conflict naming what uses the entity; nothing when it is unused."""
+    """Raise Conflict naming what uses the entity, in the catalog or in a slice above it
+    (``structure_users``); nothing when it is unused."""
     finder = _FINDERS.get(kind)
-    if finder is None:
-        return
-    uses = [use for use in finder(session, code, attribute) if use[1] or use[3:4] == (True,)]
+    found = finder(session, code, attribute) if finder else []
+    found += [use for uses in structure_users(session, kind, code, attribute) for use in uses]
+    uses = [use for use in found if use[1] or use[3:4] == (True,)]
     if not uses:
         return
     what = f"option {code!r} of {attribute!r}" if kind == "attribute_option" else \
