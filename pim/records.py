@@ -18,7 +18,7 @@ price          ``[{"amount": "12.50", "currency": "GBP"}, ...]``; an entry may c
 boolean        ``bool``
 date           ``"YYYY-MM-DD"``
 select         option code ``str``
-multiselect    ``list[str]`` of option codes
+multiselect    ``list[str]`` of option codes, each once, in the attribute's option order
 media          asset reference ``str`` (a path relative to the media root, or an http(s) URL
                until the asset is fetched)
 reference      another product's SKU ``str``

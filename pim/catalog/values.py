@@ -382,6 +382,10 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
         return clean_select
     if kind == "multiselect":
         options = spec.options
+        # Stored in the attribute's option order, whatever order they came in: the same
+        # options reordered are the same value, so re-sending them is no change (no
+        # version, no "changed since published").
+        position = {code: index for index, code in enumerate(options)}
 
         def clean_multiselect(data: Any) -> list:
             if isinstance(data, str):
@@ -393,7 +397,7 @@ def compile_cleaner(spec: AttributeSpec, context: CatalogContext) -> Cleaner:
                     unknown = [code for code in data
                                if not isinstance(code, str) or code not in options]
                     raise Refused(f"{', '.join(map(repr, unknown))} not options of {spec.code}")
-            return list(dict.fromkeys(data))
+            return sorted(set(data), key=position.__getitem__)
 
         return clean_multiselect
     if kind == "media":

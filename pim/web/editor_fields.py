@@ -252,7 +252,8 @@ def _one(posted: Mapping[str, list[str]], name: str) -> str:
 def same_form(spec: AttributeSpec, a: Form, b: Form) -> bool:
     """Whether two forms of ``spec`` say the same (a price's empty currencies and a
     measurement's unit without an amount count as nothing; a multiselect's options in any
-    order: the checkboxes post them in the options' order, not as stored)."""
+    order: the checkboxes post them in the options' order, the order the catalog stores
+    them in, but a value stored before it kept that order may still hold another)."""
     if spec.type == "multiselect":
         return sorted(a.get("", [])) == sorted(b.get("", []))
     if spec.type == "price":

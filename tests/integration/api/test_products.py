@@ -179,6 +179,23 @@ def test_list_filters_by_category_with_descendants_and_search(client, world):
     assert bad.status_code == 400
 
 
+def test_a_multiselect_sent_again_in_another_order_is_no_change(client, world):
+    editor = world.auth("editor")
+
+    def patch(features):
+        body = {"values": {"features": [{"locale": None, "scope": None, "data": features}]}}
+        response = client.patch("/api/v1/products/EL-1", json=body, headers=editor)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    changed = patch(["wifi", "bluetooth"])
+    assert changed["values"]["features"][0]["data"] == ["bluetooth", "wifi"]  # option order
+    reordered = patch(["bluetooth", "wifi"])
+    assert reordered["version"] == changed["version"]
+    history = client.get("/api/v1/products/EL-1/history", headers=editor).json()
+    assert [h["version"] for h in history] == [1, changed["version"]]
+
+
 def test_history_and_restore(client, world):
     editor = world.auth("editor")
     client.patch("/api/v1/products/EL-1", json={"enabled": False}, headers=editor)

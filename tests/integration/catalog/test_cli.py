@@ -49,6 +49,24 @@ def test_importing_the_akeneo_catalog_twice_changes_nothing(cli, db, reference_d
     assert "0 created, 0 updated, 1239 unchanged" in result.output
 
 
+def test_reimporting_a_multiselect_in_another_order_changes_nothing(cli, db, demo_structure,
+                                                                  tmp_path):
+    from pim.history.models import HistoryEntry
+
+    csv = tmp_path / "products.csv"
+    for features in ("usb_c,wifi,bluetooth", "bluetooth,usb_c,wifi"):
+        csv.write_text("sku,family,name-en_GB,ean,brand,features\n"
+                       f'EL-1,electronics,Speaker,5012345678900,Voltia,"{features}"\n',
+                       encoding="utf-8")
+        result = cli("import", csv)
+        assert result.exit_code == 0, result.output
+    assert "1 unchanged" in result.output and "0 updated" in result.output
+    with session_factory(db)() as s:
+        product = s.scalar(select(Product).where(Product.sku == "EL-1"))
+        assert product.values["features"][0]["data"] == ["bluetooth", "wifi", "usb_c"]
+        assert s.scalar(select(func.count()).select_from(HistoryEntry)) == 1
+
+
 def test_import_reports_bad_rows_and_imports_the_good_ones(cli, db, demo_structure, tmp_path):
     csv = tmp_path / "products.csv"
     csv.write_text("sku,family,name-en_GB,ean,brand\n"

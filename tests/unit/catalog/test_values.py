@@ -169,6 +169,13 @@ def test_multiselect_refuses_unknown_options(context):
     assert "laser" in problem[3]
 
 
+@pytest.mark.parametrize("given", [["usb", "wifi"], ["wifi", "usb"], ["usb", "wifi", "usb"]])
+def test_a_multiselect_is_stored_once_each_in_the_option_order(context, given):
+    clean, problems = validate_values({"features": v(given)}, context)
+    assert not problems
+    assert clean["features"][0]["data"] == ["wifi", "usb"]
+
+
 def test_date_must_be_iso_8601(context):
     assert problems_of({"released": v("2026-02-30")}, context)
     clean, _ = validate_values({"released": v("2026-02-28")}, context)

@@ -59,6 +59,18 @@ def test_a_multiselect_stored_in_another_order_is_unchanged_when_posted_back():
     assert not same_form(FEATURES, posted, form_of(FEATURES, ["hdr"]))
 
 
+def test_a_multiselect_posted_by_the_checkboxes_is_stored_as_they_show_it():
+    from pim.catalog.values import validate_values
+    from pim.records import CatalogContext
+
+    posted = posted_form(FEATURES, {"v.features": ["wifi", "hdr"]}, [])
+    entry = {"locale": None, "scope": None, "data": data_of(FEATURES, posted, [])}
+    clean, problems = validate_values({"features": [entry]},
+                                      CatalogContext(attributes={"features": FEATURES}))
+    assert not problems and clean["features"][0]["data"] == ["wifi", "hdr"]
+    assert form_of(FEATURES, clean["features"][0]["data"]) == posted
+
+
 def test_a_field_the_form_did_not_carry_is_not_posted():
     assert posted_form(DESCRIPTION, {"v.name": ["x"]}, []) is None
 
