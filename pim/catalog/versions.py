@@ -1,4 +1,5 @@
-"""A product's versions: its history read back, and any version restored as a new one."""
+"""A product's versions: its history read back, and any version restored as a new one; a
+product model's history read back (a model has no restore yet)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pim.catalog.models import Association, Product
+from pim.catalog.models import Association, Product, ProductModel
 from pim.catalog.products import WritePolicy, WriteResult, write_products
 from pim.catalog.refusals import refused_errors
 from pim.errors import Invalid, NotFound, StaleVersion
@@ -41,7 +42,8 @@ def product_history(session: Session, sku: str) -> list[HistoryEntry]:
 
 @dataclass(frozen=True, slots=True)
 class HistoryPage:
-    """Some versions of a product, newest first, and where the product stands now."""
+    """Some versions of a product (or product model), newest first, and where it stands
+    now."""
 
     sku: str
     current_version: int
@@ -56,10 +58,25 @@ def product_history_page(session: Session, sku: str, *, before: int | None = Non
     current = session.scalar(select(Product.version).where(Product.sku == sku))
     if current is None:
         raise NotFound(f"product {sku!r} does not exist")
-    entries = recent_entries(session, sku, before=before, limit=limit + 1)
+    return _history_page(session, sku, current, "product", before, limit)
+
+
+def model_history_page(session: Session, code: str, *, before: int | None = None,
+                       limit: int = 50) -> HistoryPage:
+    """One page of the product model's versions, as ``product_history_page``; NotFound when
+    there is no such model."""
+    current = session.scalar(select(ProductModel.version).where(ProductModel.code == code))
+    if current is None:
+        raise NotFound(f"product model {code!r} does not exist")
+    return _history_page(session, code, current, "product_model", before, limit)
+
+
+def _history_page(session: Session, code: str, current: int, entity: str, before: int | None,
+                  limit: int) -> HistoryPage:
+    entries = recent_entries(session, code, before=before, limit=limit + 1, entity=entity)
     more = len(entries) > limit
     entries = entries[:limit]
-    return HistoryPage(sku, current, entries, entries[-1].version if more else None)
+    return HistoryPage(code, current, entries, entries[-1].version if more else None)
 
 
 def restore_product(

@@ -38,6 +38,7 @@ from pim.web.editor_save import SaveOutcome
 from pim.workflow.channels import list_channels
 from pim.workflow.completeness import ProjectionSetup
 from pim.workflow.loading import LoadedProduct
+from pim.workflow.model_completeness import model_completeness
 from pim.workflow.transitions import workflow_status
 
 UNGROUPED = "other"
@@ -70,6 +71,8 @@ class EditorView:
     erp_sources: list[dict[str, Any]]
     outcome: SaveOutcome | None = None
     context: CatalogContext | None = None  # the catalog structure the view was built with
+    # A model's page: its variants' completeness per channel and locale (model_rows)
+    model_completeness: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def fields(self) -> list[EditorField]:
@@ -186,14 +189,21 @@ def model_levels(session: Session, code: str) -> list[Level]:
 def model_view(session: Session, code: str, *, locale: str | None, channel: str | None,
                may_write: bool, outcome: SaveOutcome | None = None) -> EditorView:
     """A product model's page: its own values (those its level owns) and what it inherits,
-    on the editor's template; completeness, preview and review belong to its variants."""
+    on the editor's template, with its variants' completeness summed up; preview and
+    review belong to its variants. The channel shown is the asked one, else the first that
+    carries the model's family."""
     levels = model_levels(session, code)
     context = shared_context(session)
-    channels = list_channels(session)
+    family = next((lv.record.family for lv in reversed(levels) if lv.record.family), None)
+    channels: list[dict[str, Any]] = [
+        {"code": c.code, "label": c.label,
+         "in_assortment": not c.assortment.families or family in c.assortment.families}
+        for c in list_channels(session)]
     if locale not in context.locales:
         locale = context.locales[0] if context.locales else "en_GB"
-    if channel not in [c.code for c in channels]:
-        channel = channels[0].code if channels else None
+    if channel not in [c["code"] for c in channels]:
+        carried = [c for c in channels if c["in_assortment"]] or channels
+        channel = carried[0]["code"] if carried else None
     fields = build_fields(levels, context, locale=locale, channel=channel, may_write=may_write)
     for field_ in fields:
         if field_.spec.type == "media":
@@ -203,17 +213,43 @@ def model_view(session: Session, code: str, *, locale: str | None, channel: str 
     if outcome is not None:
         apply_outcome(fields, outcome)
     record = levels[-1].record
-    family = next((lv.record.family for lv in reversed(levels) if lv.record.family), None)
     title_attribute = (context.families[family].label_attribute
                        if family in context.families else None) or "name"
     title = next((str(f.value) for f in fields if f.code == title_attribute and f.value), code)
     return EditorView(
         sku=code, kind="product_model", version=record.version or 0, levels=levels,
         locale=locale, channel=channel, locales=list(context.locales),
-        channels=[{"code": c.code, "label": c.label, "in_assortment": True} for c in channels],
-        groups=grouped(session, fields, locale), title=title, family=family, enabled=True,
-        completeness=[], preview=None, workflow=[], erp_sources=[], outcome=outcome,
-        context=context)
+        channels=channels, groups=grouped(session, fields, locale), title=title,
+        family=family, enabled=True, completeness=[], preview=None, workflow=[],
+        erp_sources=[], outcome=outcome, context=context,
+        model_completeness=model_rows(session, code, levels[-1].url, {f.code for f in fields}))
+
+
+def model_rows(session: Session, code: str, path: str, shown: set[str]) -> list[dict[str, Any]]:
+    """The model's variants' completeness per channel and locale, each failing attribute
+    linked where it can be fixed: this page when it shows the attribute (the model owns or
+    inherits it), else the first variant failing it."""
+    rows = []
+    for summary in model_completeness(session, code):
+        query = {"locale": summary.locale, "channel": summary.channel}
+        problems = []
+        for problem in summary.problems:
+            link = None
+            if problem.attribute:
+                page = path if problem.attribute in shown else f"/products/{problem.first_sku}"
+                link = f"{page}?{urlencode(query)}#f-{problem.attribute}"
+            message = problem.message
+            if problem.attribute and message.startswith(problem.attribute + " "):
+                message = message[len(problem.attribute) + 1:]
+            problems.append({"attribute": problem.attribute, "field": problem.field,
+                             "message": message, "variants": problem.variants,
+                             "missing": problem.missing, "link": link,
+                             "here": problem.attribute in shown})
+        rows.append({"channel": summary.channel, "label": summary.label,
+                     "locale": summary.locale, "variants": summary.variants,
+                     "passed": summary.passed, "percent": summary.percent,
+                     "problems": problems, "link": f"{path}?{urlencode(query)}"})
+    return rows
 
 
 def apply_outcome(fields: list[EditorField], outcome: SaveOutcome) -> None:

@@ -1,7 +1,9 @@
 """A product's history (``/products/{sku}/history``): every version with who, when and from
 where (web UI, API, import, ERP, CLI), what it changed as a readable diff (``pim.web.diffs``),
 and restoring a version, which writes it again as a new version through the service the API's
-``POST /api/v1/products/{sku}/restore`` calls (``pim.catalog.versions.restore_product``)."""
+``POST /api/v1/products/{sku}/restore`` calls (``pim.catalog.versions.restore_product``).
+A product model's history (``/product-models/{code}/history``) reads the same, without
+restore: the catalog has no restore for models."""
 
 from __future__ import annotations
 
@@ -14,7 +16,13 @@ from litestar.response import Redirect, Template
 
 from pim.auth.actor import WRITE_CONTENT, require_role
 from pim.catalog.structure import load_context
-from pim.catalog.versions import VersionCondition, product_history_page, restore_product
+from pim.catalog.versions import (
+    HistoryPage,
+    VersionCondition,
+    model_history_page,
+    product_history_page,
+    restore_product,
+)
 from pim.errors import Invalid, StaleVersion
 from pim.history.models import HistoryEntry
 from pim.records import CatalogContext
@@ -76,19 +84,39 @@ def history_page(request: Request, sku: FromPath[str], reader: ReadSession,
                    as_version=as_version, unchanged=unchanged)
 
 
+@get("/product-models/{code:str}/history", include_in_schema=False, sync_to_thread=True)
+def model_history(request: Request, code: FromPath[str], reader: ReadSession,
+                  before: FromQuery[int | None] = None) -> Template:
+    history = model_history_page(reader, code, before=before, limit=PAGE_SIZE)
+    return _page(request, reader, history, before=before, noun="product model",
+                 base=f"/product-models/{quote(code, safe='')}", restorable=False)
+
+
 def _render(request: Request, reader, sku: str, *, before: int | None = None,
             restored: int | None = None, as_version: int | None = None,
             unchanged: int | None = None, error: str = "", status: int = 200) -> Template:
     history = product_history_page(reader, sku, before=before, limit=PAGE_SIZE)
+    return _page(request, reader, history, before=before, noun="product",
+                 base=f"/products/{quote(sku, safe='')}", restorable=True,
+                 restored=restored, as_version=as_version,
+                 unchanged=unchanged, error=error, status=status)
+
+
+def _page(request: Request, reader, history: HistoryPage, *, before: int | None, base: str,
+          noun: str, restorable: bool, status: int = 200, **notices: Any) -> Template:
+    """The history page of a product or model: ``base`` its page's path, ``noun`` what it
+    is called, ``restorable`` whether versions offer restore."""
     context = load_context(reader)
     newest = history.entries[0] if history.entries and before is None else None
-    return page(request, "products/history.html", status=status, title=f"History of {sku}",
-                sku=sku, label=product_label(newest, context),
+    return page(request, "products/history.html", status=status,
+                title=f"History of {history.sku}", sku=history.sku, base=base, noun=noun,
+                restorable=restorable, label=product_label(newest, context),
                 current_version=history.current_version,
                 versions=[version_view(e, context, history.current_version)
                           for e in history.entries],
-                older_than=history.older_than, before=before, restored=restored,
-                as_version=as_version, unchanged=unchanged, error=error)
+                older_than=history.older_than, before=before,
+                **{"restored": None, "as_version": None, "unchanged": None, "error": "",
+                   **notices})
 
 
 @post("/products/{sku:str}/restore", include_in_schema=False, sync_to_thread=True)
@@ -121,4 +149,4 @@ def _number(data: dict[str, Any], name: str) -> int:
     return int(raw)
 
 
-ROUTES = [history_page, restore_version]
+ROUTES = [history_page, restore_version, model_history]
