@@ -56,11 +56,20 @@ def facets_for(state: GridState) -> list[str]:
 @get("/products", include_in_schema=False, sync_to_thread=True)
 def products_page(request: Request, reader: ReadSession) -> Template:
     state = GridState.from_query(lambda name: request.query_params.getall(name, []))
+    return grid_page(request, reader, state)
+
+
+def grid_page(request: Request, reader: Session, state: GridState, *, status: int = 200,
+              selected: frozenset[str] = frozenset(), bulk_error: str = "") -> Template:
+    """The grid in ``state``: the whole page, or the grid alone for an htmx swap.
+    ``selected``: the SKUs checked for a bulk action; ``bulk_error``: why the last one was
+    refused, shown beside the bulk bar (the selection stays, to correct and try again)."""
     view = grid_view(reader, state)
     fragment = is_grid_swap(request)
     return page(request, "products/_grid.html" if fragment else "products/index.html",
-                title="Products", state=state, fragment=fragment,
-                done=done_notice(request, view["channels"], state),
+                status=status, title="Products", state=state, fragment=fragment,
+                done=done_notice(request, view["channels"], state), selected=selected,
+                bulk_error=bulk_error,
                 from_form=request.headers.get("hx-trigger") == SEARCH_FORM, **view)
 
 

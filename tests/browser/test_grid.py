@@ -143,6 +143,26 @@ def test_an_editor_submits_selected_products_for_review_and_a_forged_post_is_ref
     assert response.status == 403
 
 
+def test_a_refused_bulk_action_keeps_the_selection_and_says_why_beside_the_bar(pages):
+    page = pages.page
+    pages.allow_status(409)
+    pages.sign_in("reviewer", then="/products?channel=webshop-uk&family=electronics&sort=sku")
+    rows = page.locator("table.product-grid tbody tr")
+    chosen = [rows.nth(n).locator("td.sku").inner_text() for n in range(2)]
+    for sku in chosen:
+        page.get_by_label(f"Select {sku}", exact=True).check()
+    # Drafts cannot be approved: the batch is refused whole.
+    page.get_by_role("button", name="Approve").click()
+    error = page.locator("#bulk-form #bulk-error")
+    error.wait_for()
+    assert "Nothing was changed." in error.inner_text() and chosen[0] in error.inner_text()
+    for sku in chosen:
+        assert page.get_by_label(f"Select {sku}", exact=True).is_checked()
+    assert page.locator("#bulk-count").inner_text() == "2 selected:"
+    assert page.get_by_role("button", name="Approve").is_enabled()
+    pages.check_accessibility()
+
+
 def test_a_viewer_sees_no_bulk_control(pages):
     page = pages.page
     pages.sign_in("viewer", then="/products?channel=webshop-ie")

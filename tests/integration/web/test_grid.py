@@ -276,6 +276,26 @@ def test_a_batch_with_one_product_in_the_wrong_status_changes_none(signed_in):
     assert statuses("webshop-uk", chosen) == dict.fromkeys(chosen, "draft")
 
 
+def test_a_refused_batch_answers_the_grid_with_the_selection_kept_and_the_reason(signed_in):
+    from tests.integration.web.conftest import csrf_of
+
+    web = signed_in("reviewer")
+    view = "/products?channel=webshop-uk&family=electronics&sort=sku"
+    html = web.get(view).text
+    chosen = skus(html)[:2]
+    response = web.post("/workflow/bulk", data={
+        "action": "approve", "channel": "webshop-uk", "sku": chosen, "back": view,
+        "_csrf_token": csrf_of(html)}, follow_redirects=False)
+    assert response.status_code == 409
+    assert skus(response.text) == skus(html)  # the same view of the grid
+    checked = re.findall(r'name="sku" value="([^"]+)" form="bulk-form"[^>]* checked>',
+                         response.text)
+    assert checked == chosen
+    error = re.search(r'<div id="bulk-error"[^>]*>(.*?)</div>', response.text, re.S)
+    assert error and "Nothing was changed." in error.group(1) and chosen[0] in error.group(1)
+    assert response.text.index('id="bulk-error"') < response.text.index("product-grid")
+
+
 def test_a_viewer_sees_no_bulk_control_and_its_bulk_post_is_refused(signed_in):
     from tests.integration.web.conftest import csrf_of
 
