@@ -41,11 +41,17 @@ class ProductsChanged:
 
     ``context``: the catalog structure the writer holds for this transaction (a listener
     need not load it again). ``published_ids``: the only ones of ``product_ids`` that can
-    have been published (the others were created in this transaction); None when any can."""
+    have been published (the others were created in this transaction); None when any can.
+    ``value_codes``: the attribute codes of every value written (a listener interested in
+    some attributes only may skip a write naming none of them); None when any value may have
+    changed (a product model's values reach its variants). ``search_marked``: the writer set
+    ``search_dirty`` on every one of these products' rows itself."""
 
     product_ids: list[int]
     context: CatalogContext | None = None
     published_ids: list[int] | None = None
+    value_codes: frozenset[str] | None = None
+    search_marked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -344,7 +344,9 @@ def _write_products(
         changed_ids += [pid for pid in stock_changed if pid not in known]
     if changed_ids:
         products_changed(session, ProductsChanged(
-            changed_ids, cache.context, published_ids=[p.id for p in existing.values()]))
+            changed_ids, cache.context, published_ids=[p.id for p in existing.values()],
+            value_codes=frozenset(code for record, _, _ in touched for code in record.values),
+            search_marked=len(changed_ids) == len(touched)))
     return results
 
 

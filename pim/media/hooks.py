@@ -4,7 +4,7 @@ that gains a media value whose renditions are missing gets them drawn after comm
 New uploads and imported files are drawn when stored (``pim.media.service``); this covers
 a value pointing at an asset stored before the channels declared their specs, or whose
 drawing was never recorded. Two indexed queries per written batch, none when the batch
-holds no stored asset's path.
+wrote no media value or holds no stored asset's path.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def draw_renditions_of_changed_products(session: Session, change: ProductsChange
                        if spec.type == "media")
     else:
         codes = sorted(session.scalars(select(Attribute.code).where(Attribute.type == "media")))
+    if change.value_codes is not None:  # only a media value written can add an asset
+        codes = [code for code in codes if code in change.value_codes]
     if not codes:
         return
     paths: set[str] = set()

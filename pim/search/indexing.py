@@ -46,6 +46,9 @@ def mark_dirty(session: Session, change: ProductsChanged) -> None:
     ``search.index`` job runs once the transaction commits."""
     if not change.product_ids:
         return
+    if change.search_marked:  # the catalog wrote the flag with the rows
+        ensure_index_job(session)
+        return
     for chunk in chunks(sorted(set(change.product_ids)), 900):
         session.execute(update(Product).where(Product.id.in_(chunk),
                                               Product.search_dirty.is_(False))
