@@ -5,7 +5,9 @@ One index (``PIM_MEILISEARCH_INDEX``, default ``products``), primary key ``id`` 
 product id). Its settings are applied once per process before the first write: searchable
 attributes in ranking order (SKU, identifiers, names, the rest), filterable and sortable
 attributes, typo tolerance (off on SKUs and identifiers, which must match as typed),
-synonyms (``PIM_MEILISEARCH_SYNONYMS``, a JSON file), and a recency tie-break. Documents go
+synonyms (``PIM_MEILISEARCH_SYNONYMS``, a JSON file), and a recency tie-break; before the
+first search, they are read and applied if an attribute a search may use is missing (an
+index set up by an older version). Documents go
 in batches of ``PIM_MEILISEARCH_BATCH_SIZE``; every task is awaited (at most
 ``PIM_MEILISEARCH_TASK_TIMEOUT`` seconds) and a failed task fails the job with
 Meilisearch's own error, so nothing is marked indexed that was not. A full reindex fills a
@@ -91,7 +93,8 @@ class MeilisearchBackend:
         self.batch_size = batch_size
         self.task_timeout_ms = int(task_timeout * 1000)
         self.synonyms = synonyms or {}
-        self._ready: set[str] = set()
+        self._ready: set[str] = set()  # settings applied by this process
+        self._searchable: set[str] = set()  # settings found complete by a search
 
     @classmethod
     def from_settings(cls, settings: SearchSettings) -> MeilisearchBackend:
@@ -128,6 +131,27 @@ class MeilisearchBackend:
                    allow_codes=("index_already_exists",))
         self._wait(self._call(self.client.index(uid).update_settings, self.index_settings()))
         self._ready.add(uid)
+
+    def ensure_searchable(self, uid: str) -> None:
+        """Before this process's first search of ``uid``: the index knows every attribute a
+        search may filter, facet or sort by. Settings are otherwise applied by a process's
+        first write, and a process that only searches (a web server before any indexing
+        ran in it) would send a facet an index set up by an older version does not know
+        (``completeness_band``, ``has_errors``), which Meilisearch refuses. One GET of the
+        settings per process; they are applied (and awaited) only when something is
+        missing. A missing index is left to the first write: its search finds nothing,
+        and the next search asks again."""
+        if uid in self._ready or uid in self._searchable:
+            return
+        try:
+            current = self._call(self.client.index(uid).get_settings)
+        except MeilisearchApiError as error:
+            if error.code == "index_not_found":
+                return
+            raise
+        if _lacks_settings(current):
+            self.ensure_index(uid)
+        self._searchable.add(uid)
 
     def _call(self, method, *args, **kwargs):
         try:
@@ -218,6 +242,7 @@ class MeilisearchBackend:
             params["sort"] = [f"{sort.lstrip('-')}:{'desc' if sort.startswith('-') else 'asc'}"]
         if query.facets:
             params["facets"] = [facet_attribute(name, query.filters) for name in query.facets]
+        self.ensure_searchable(self.index_uid)
         try:
             answer = self.client.index(self.index_uid).search(" ".join(words), params)
         except MeilisearchApiError as error:
@@ -242,6 +267,18 @@ class MeilisearchBackend:
         state = self.client.health()
         return {"backend": "meilisearch", "ok": state.get("status") == "available",
                 "status": state.get("status"), "index": self.index_uid}
+
+
+def _lacks_settings(current: dict[str, Any]) -> bool:
+    """Whether an index's settings (as ``GET /indexes/{uid}/settings`` answers) miss a
+    filterable or sortable attribute a search may send. Meilisearch 1.14+ may answer a
+    filterable attribute as ``{"attributePatterns": [...], ...}``."""
+    filterable: set[str] = set()
+    for item in current.get("filterableAttributes") or ():
+        filterable.update(item.get("attributePatterns", ()) if isinstance(item, dict)
+                          else (item,))
+    return not (set(FILTERABLE) <= filterable
+                and set(SORTABLE) <= set(current.get("sortableAttributes") or ()))
 
 
 def meili_document(doc: SearchDocument, channels: Sequence[str]) -> dict[str, Any]:

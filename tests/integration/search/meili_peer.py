@@ -28,6 +28,22 @@ RECORDED_FAILURE = {
 }
 
 
+# GET /indexes/{uid}/settings of an index whose settings were never updated (the parts the
+# backend reads; Meilisearch answers every setting).
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "displayedAttributes": ["*"], "searchableAttributes": ["*"], "filterableAttributes": [],
+    "sortableAttributes": [], "rankingRules": ["words", "typo", "proximity", "attribute",
+                                               "sort", "exactness"],
+    "stopWords": [], "synonyms": {}, "distinctAttribute": None,
+    "pagination": {"maxTotalHits": 1000}, "faceting": {"maxValuesPerFacet": 100}}
+
+
+def _not_found(uid: str) -> dict[str, str]:
+    return {"message": f"Index `{uid}` not found.", "code": "index_not_found",
+            "type": "invalid_request",
+            "link": "https://docs.meilisearch.com/errors#index_not_found"}
+
+
 @dataclass
 class Request:
     method: str
@@ -43,6 +59,7 @@ class MeiliPeer:
     fail_types: set[str] = field(default_factory=set)
     stall: bool = False
     indexes: set[str] = field(default_factory=set)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # index -> applied
     requests: list[Request] = field(default_factory=list)
     tasks: dict[int, dict[str, Any]] = field(default_factory=dict)
     url: str = ""
@@ -120,16 +137,20 @@ class MeiliPeer:
             self.indexes.discard(m.group(1))
             return self._task(m.group(1), "indexDeletion")
         if m := re.fullmatch(r"/indexes/([^/]+)/settings", r.path):
-            return self._task(m.group(1), "settingsUpdate")
+            uid = m.group(1)
+            if r.method == "GET":
+                if uid not in self.indexes:
+                    return 404, _not_found(uid)
+                return 200, {**DEFAULT_SETTINGS, **self.settings.get(uid, {})}
+            self.settings.setdefault(uid, {}).update(r.body or {})
+            return self._task(uid, "settingsUpdate")
         if m := re.fullmatch(r"/indexes/([^/]+)/documents", r.path):
             return self._task(m.group(1), "documentAdditionOrUpdate")
         if m := re.fullmatch(r"/indexes/([^/]+)/documents/delete", r.path):
             return self._task(m.group(1), "documentDeletion")
         if m := re.fullmatch(r"/indexes/([^/]+)/search", r.path):
             if m.group(1) not in self.indexes:
-                return 404, {"message": f"Index `{m.group(1)}` not found.",
-                             "code": "index_not_found", "type": "invalid_request",
-                             "link": "https://docs.meilisearch.com/errors#index_not_found"}
+                return 404, _not_found(m.group(1))
             return 200, {"query": r.body.get("q", ""), "processingTimeMs": 1,
                          "limit": r.body.get("limit"), "offset": r.body.get("offset"),
                          **self.search_answer}

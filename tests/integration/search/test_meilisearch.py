@@ -11,7 +11,7 @@ from pim.catalog.models import Product
 from pim.db import session_factory, session_scope
 from pim.jobs import TransientError
 from pim.search import SearchFilters, SearchQuery, health, index_pending, reindex, search
-from pim.search.meili import SEARCHABLE, MeilisearchTaskFailed
+from pim.search.meili import FILTERABLE, SEARCHABLE, SORTABLE, MeilisearchTaskFailed
 from pim.search.settings import reset_search_settings
 from tests.factories import electronics, one, write
 from tests.integration.search.meili_peer import MeiliPeer
@@ -194,3 +194,57 @@ def test_completeness_band_and_error_facets_read_the_documents_channel_fields(pe
     assert [(f.value, f.count) for f in result.facets["completeness"]] == [("mid", 2),
                                                                           ("low", 1)]
     assert [(f.value, f.count) for f in result.facets["has_errors"]] == [("true", 3)]
+
+
+def _searches(peer: MeiliPeer) -> list:
+    return [(r.method, r.path) for r in peer.requests if not r.path.startswith("/tasks/")]
+
+
+def test_a_search_first_completes_settings_an_older_version_left(peer):
+    # An index set up before the completeness and error facets existed, by another process.
+    peer.indexes.add("products")
+    peer.settings["products"] = {"filterableAttributes": [
+        a for a in FILTERABLE if a not in ("completeness_band", "has_errors")],
+        "sortableAttributes": SORTABLE}
+    peer.search_answer = {"hits": [], "estimatedTotalHits": 0, "facetDistribution": {}}
+    query = SearchQuery(filters=SearchFilters(channel="webshop-uk"),
+                        facets=("completeness", "has_errors"))
+    with session_scope() as session:
+        search(session, query)
+        search(session, query)
+    assert _searches(peer) == [
+        ("GET", "/indexes/products/settings"), ("POST", "/indexes"),
+        ("PATCH", "/indexes/products/settings"), ("POST", "/indexes/products/search"),
+        ("POST", "/indexes/products/search")]  # the second search asks nothing again
+    assert set(FILTERABLE) <= set(peer.settings["products"]["filterableAttributes"])
+    settings_task = next(uid for uid, task in peer.tasks.items()
+                         if task["type"] == "settingsUpdate")
+    first_search = next(i for i, r in enumerate(peer.requests)
+                        if r.path.endswith("/search"))
+    assert f"/tasks/{settings_task}" in [r.path for r in peer.requests[:first_search]]
+
+
+def test_a_search_over_complete_settings_only_reads_them_once(peer):
+    peer.indexes.add("products")
+    # Meilisearch 1.14+ may answer filterable attributes as patterns
+    peer.settings["products"] = {
+        "filterableAttributes": [{"attributePatterns": FILTERABLE,
+                                  "features": {"facetSearch": False}}],
+        "sortableAttributes": SORTABLE}
+    peer.search_answer = {"hits": [], "estimatedTotalHits": 0}
+    with session_scope() as session:
+        search(session, SearchQuery(text="speaker"))
+        search(session, SearchQuery(text="jacket"))
+    assert _searches(peer) == [("GET", "/indexes/products/settings"),
+                               ("POST", "/indexes/products/search"),
+                               ("POST", "/indexes/products/search")]
+
+
+def test_a_search_before_any_index_exists_finds_nothing_and_creates_nothing(peer):
+    with session_scope() as session:
+        result = search(session, SearchQuery(text="speaker"))
+        search(session, SearchQuery(text="speaker"))
+    assert result.items == [] and result.total == 0
+    assert _searches(peer) == [("GET", "/indexes/products/settings"),
+                               ("POST", "/indexes/products/search")] * 2
+    assert "products" not in peer.indexes
