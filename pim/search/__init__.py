@@ -14,6 +14,7 @@ from pim.search.query import (
     SearchQuery,
     SearchResult,
     band_filters,
+    band_of,
 )
 from pim.search.service import (
     attribute_fields,
@@ -30,6 +31,6 @@ from pim.search.service import (
 __all__ = [
     "BASE_FACETS", "BASE_FILTERS", "CHANNEL_FACETS", "COMPLETENESS_BANDS", "SORTS",
     "FacetCount", "SearchFilters", "SearchHit", "SearchQuery", "SearchResult",
-    "attribute_fields", "band_filters", "build_query", "delete", "get_backend", "health",
+    "attribute_fields", "band_filters", "band_of", "build_query", "delete", "get_backend", "health",
     "index", "index_pending", "reindex", "search",
 ]

@@ -37,11 +37,13 @@ MAX_WORDS = 12
 # ``status``, ``completeness`` and ``has_errors`` count in the filters' channel.
 BASE_FACETS = ("family", "category", "status", "enabled", "completeness", "has_errors")
 CHANNEL_FACETS = ("status", "completeness", "has_errors")
-# The completeness facet's values: a product's band by its lowest locale in the channel (or
-# the filters' locale), each the percentages at or above its floor and below the band above
-# it; a product the channel has no completeness for is in none. The same bands as filters:
-# complete is completeness_above=100, high is completeness_above=80 and below=100, ...
+# The completeness bands: a product's band by its lowest locale in the channel (or the
+# filters' locale), each the percentages at or above its floor and below the band above it;
+# a product the channel has no completeness for is in none. The one rule the completeness
+# facet, its filters (complete is completeness_above=100, high is completeness_above=80 and
+# below=100, ...), the Meilisearch documents and the web UI's meters all read (band_of).
 COMPLETENESS_BANDS = {"complete": 100, "high": 80, "mid": 50, "low": 0}
+BAND_FLOORS = tuple(sorted(COMPLETENESS_BANDS.items(), key=lambda band: -band[1]))  # high first
 BASE_FILTERS = ("family", "category", "enabled", "channel", "status", "completeness_below",
                 "completeness_above", "locale", "has_errors", "changed_since_published",
                 "updated_since")
@@ -183,10 +185,14 @@ def parse_facets(names: str | Iterable[str] | None, attribute_fields: Iterable[s
     return tuple(dict.fromkeys(chosen))
 
 
-def band_of(percent: int) -> str:
-    """The completeness band a (lowest) percentage is in."""
-    return next(code for code, floor in sorted(COMPLETENESS_BANDS.items(),
-                                               key=lambda band: -band[1]) if percent >= floor)
+def band_of(percent: float) -> str:
+    """The completeness band a (lowest) percentage is in: the highest band whose floor it
+    reaches (79.9 is mid, 80 high, 99.9 high, 100 complete; anything below the lowest floor
+    is in the lowest band)."""
+    for code, floor in BAND_FLOORS:
+        if percent >= floor:
+            return code
+    return BAND_FLOORS[-1][0]
 
 
 def band_filters(band: str) -> dict[str, str]:

@@ -50,8 +50,8 @@ from pim.search.documents import SearchDocument
 from pim.search.models import SearchDocument as DocumentRow
 from pim.search.models import SearchTerm
 from pim.search.query import (
+    BAND_FLOORS,
     CHANNEL_FACETS,
-    COMPLETENESS_BANDS,
     FACET_VALUES,
     TOTAL_BOUND,
     WORD,
@@ -634,9 +634,9 @@ def _facet_statement(session: Session, name: str, matching: Any, every: bool, id
         scope.append(C.c.product_id.in_(ids))
     if name == "completeness":
         lowest = func.min(C.c.percent)
-        floors = sorted(COMPLETENESS_BANDS.items(), key=lambda band: -band[1])
-        band = case(*((lowest >= floor, literal(code)) for code, floor in floors[:-1]),
-                    else_=literal(floors[-1][0]))
+        # band_of in SQL: the highest band whose floor the lowest locale reaches
+        band = case(*((lowest >= floor, literal(code)) for code, floor in BAND_FLOORS[:-1]),
+                    else_=literal(BAND_FLOORS[-1][0]))
         banded = (select(band.label("value")).where(*scope).group_by(C.c.product_id)
                   .subquery("banded"))
         return select(facet, banded.c.value, count).group_by(banded.c.value)

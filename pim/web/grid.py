@@ -31,12 +31,24 @@ from pim.errors import Invalid
 from pim.search import COMPLETENESS_BANDS, band_filters
 
 PATH = "/products"
+
+
+def band_label(code: str) -> str:
+    """A completeness band as the grid names it, from the bands' floors: "Complete",
+    "80–99 %", "50–79 %", "Below 50 %" (percentages are whole numbers)."""
+    floor = COMPLETENESS_BANDS[code]
+    above = [value for value in COMPLETENESS_BANDS.values() if value > floor]
+    if not above:
+        return "Complete"
+    if floor == min(COMPLETENESS_BANDS.values()):
+        return f"Below {min(above)} %"
+    return f"{floor}–{min(above) - 1} %"
+
+
 # Completeness bands (the search's, by the product's lowest locale in the channel): their
 # labels and the search's completeness filters that select them.
-BAND_LABELS = {"complete": "Complete", "high": "80–99 %", "mid": "50–79 %",
-               "low": "Below 50 %"}
 BANDS: dict[str, tuple[str, dict[str, str]]] = {
-    code: (BAND_LABELS[code], band_filters(code)) for code in COMPLETENESS_BANDS}
+    code: (band_label(code), band_filters(code)) for code in COMPLETENESS_BANDS}
 STATUS_LABELS = {"draft": "Draft", "in_review": "In review", "approved": "Approved",
                  "published": "Published", "withdrawn": "Withdrawn"}
 _YES = ("yes", "true", "1")

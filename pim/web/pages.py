@@ -27,6 +27,7 @@ from litestar.response import Template
 from litestar.template import TemplateConfig
 
 from pim.auth.actor import MANAGE, REVIEW, WRITE_CONTENT, Actor, may
+from pim.search import band_of
 from pim.web.assets import asset_url
 from pim.web.navigation import navigation_for
 
@@ -48,6 +49,7 @@ def environment() -> Environment:
     env.globals["asset_url"] = asset_url
     env.filters["number"] = _number
     env.filters["when"] = _when
+    env.filters["band"] = band_of  # a completeness meter's colour: the search's band
     return env
 
 
