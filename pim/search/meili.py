@@ -292,8 +292,9 @@ def meili_document(doc: SearchDocument, channels: Sequence[str]) -> dict[str, An
     for code in channels:
         state = doc.channels.get(code, {})
         key = channel_key(code)
-        status[key] = state.get("status", DRAFT)
         per_locale = state.get("completeness", {})
+        if per_locale:  # carried (completeness rows): a product outside has no status there
+            status[key] = state.get("status", DRAFT)
         completeness[key] = per_locale
         if per_locale:
             completeness_min[key] = min(per_locale.values())

@@ -7,8 +7,9 @@ identifiers and names). Hits are ranked in tiers: the SKU or an identifier equal
 text, then one starting with it, then an identifier fragment, then text relevance (bm25
 with identifiers weighted over names over the rest; ts_rank with weights A, B, D), then
 recency. Filters are conditions on the document row; workflow filters and the status facet
-read the workflow's own tables live, so a status change needs no reindex. Facets are
-grouped counts over the filtered set; the total is exact up to ``TOTAL_BOUND``.
+read the workflow's own tables live, so a status change needs no reindex, and count only
+the products the channel carries (one outside its assortment has no status there). Facets
+are grouped counts over the filtered set; the total is exact up to ``TOTAL_BOUND``.
 """
 
 from __future__ import annotations
@@ -622,12 +623,13 @@ def _facet_statement(session: Session, name: str, matching: Any, every: bool, id
     if name == "enabled":
         value = case((matching.c.enabled == true(), literal("true")), else_=literal("false"))
         return select(facet, value.label("value"), count).select_from(matching).group_by(value)
-    if name == "status":
+    if name == "status":  # within the channel's assortment: a product not carried is in none
         status = func.coalesce(S.c.status, DRAFT)
         return (select(facet, status.label("value"), count)
                 .select_from(matching.outerjoin(S, and_(
                     S.c.product_id == matching.c.product_id,
                     S.c.channel_code == filters.channel)))
+                .where(carried(filters.channel, matching.c.product_id))
                 .group_by(status))
     scope = _completeness_scope(filters)
     if not every:
@@ -715,6 +717,7 @@ def _channel_conditions(session: Session, f: SearchFilters) -> list[ColumnElemen
     status_row = select(S.c.product_id).where(S.c.product_id == D.c.product_id,
                                               S.c.channel_code == f.channel)
     if f.status:
+        conditions.append(carried(f.channel, D.c.product_id))
         in_status = exists(status_row.where(S.c.status.in_(f.status)))
         # A product the channel has no status row for is a draft there.
         conditions.append(or_(in_status, ~exists(status_row)) if DRAFT in f.status
@@ -737,6 +740,14 @@ def _channel_conditions(session: Session, f: SearchFilters) -> list[ColumnElemen
     return conditions
 
 
+def carried(channel: str | None, product_id: Any) -> ColumnElement[bool]:
+    """Whether ``channel``'s assortment holds the product: it has completeness rows there
+    (``pim.workflow.completeness`` writes none for a product outside). Statuses count and
+    filter among these only: a product the channel does not carry is no draft there, as
+    it is in no completeness band."""
+    return exists(select(C.c.product_id).where(
+        C.c.product_id == product_id, C.c.channel_code == channel,
+        C.c.in_assortment == true()))
 
 
 def _completeness_scope(f: SearchFilters) -> list[ColumnElement[bool]]:

@@ -47,9 +47,14 @@ def channel_conditions(session: Session, f: ChannelFilters) -> list[ColumnElemen
         status_row = select(ProductChannelStatus.product_id).where(
             ProductChannelStatus.product_id == Product.id,
             ProductChannelStatus.channel_code == f.channel)
+        # Statuses are within the channel's assortment (the products it has completeness
+        # rows for, as the search's status facet counts them); a carried product the
+        # channel has no status row for is a draft there (as its workflow reads:
+        # pim.workflow.transitions.workflow_status).
+        conditions.append(exists(select(Completeness.product_id).where(
+            Completeness.product_id == Product.id, Completeness.channel_code == f.channel,
+            Completeness.in_assortment.is_(True))))
         in_status = exists(status_row.where(ProductChannelStatus.status == f.status))
-        # A product the channel has no status row for is a draft there (as its workflow
-        # reads: pim.workflow.transitions.workflow_status).
         conditions.append(or_(in_status, ~exists(status_row)) if f.status == DRAFT
                           else in_status)
     scope = [Completeness.product_id == Product.id, Completeness.channel_code == f.channel]

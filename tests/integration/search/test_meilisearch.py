@@ -69,6 +69,7 @@ def test_the_first_write_creates_the_index_and_applies_its_settings_once(peer):
     assert document["labels"]["fr_FR"] == "Enceinte élégante"
     assert {"audio", "electronics", "master"} <= set(document["categories"])
     assert document["status"]["webshop_uk"] == "draft"
+    assert "shopify_store" not in document["status"]  # apparel only: no status there
     assert isinstance(document["updated_at"], int)
     # settings are not sent again by the next write
     with session_scope() as session:

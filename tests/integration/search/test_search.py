@@ -385,3 +385,64 @@ def test_pages_with_facets_are_the_pages_without():
         pages[facets] = seen
     assert pages[()] == pages[("family", "category")]
     assert sorted(sku for sku, _ in pages[()]) == ["SPK-1001", "SPK-1002"]
+
+
+def _status_counts_in_sql(channel: str) -> dict[str, int]:
+    """Statuses in ``channel`` counted directly: the products it carries (its completeness
+    rows), a missing status row read as draft."""
+    from pim.workflow.models import Completeness, ProductChannelStatus
+
+    carried = (select(Completeness.product_id).where(Completeness.channel_code == channel)
+               .distinct().subquery())
+    status = func.coalesce(ProductChannelStatus.status, "draft")
+    with session_scope() as session:
+        return dict(session.execute(
+            select(status, func.count()).select_from(carried)
+            .outerjoin(ProductChannelStatus, (ProductChannelStatus.product_id
+                                              == carried.c.product_id)
+                       & (ProductChannelStatus.channel_code == channel))
+            .group_by(status)).all())
+
+
+def test_statuses_count_and_filter_within_the_channels_assortment():
+    from pim.auth.actor import SYSTEM
+    from pim.records import ProductRecord
+    from pim.workflow.models import ProductChannelStatus
+    from pim.workflow.transitions import submit_for_review
+
+    _catalog()  # electronics: shopify-store carries apparel only
+    with session_scope() as session:
+        write(session, ProductRecord(sku="TSH-1", family="apparel",
+                                     categories=["clothing_men"],
+                                     values={"name": one("Oakline speaker tee", "en_GB")}),
+              ProductRecord(sku="TSH-2", family="apparel", categories=["clothing_women"],
+                            values={"name": one("Oakline tee", "en_GB")}))
+        submit_for_review(session, "shopify-store", ["TSH-2"], actor=SYSTEM)
+        # a status left from when the channel carried an electronics product
+        spk = session.scalar(select(Product.id).where(Product.sku == "SPK-1001"))
+        session.add(ProductChannelStatus(product_id=spk, channel_code="shopify-store",
+                                         status="published"))
+    index_pending(session_factory())
+    shop = SearchFilters(channel="shopify-store")
+    expected = _status_counts_in_sql("shopify-store")
+    assert expected == {"draft": 1, "in_review": 1}
+    every = _find("", filters=shop, facets=("status",))
+    assert {f.value: f.count for f in every.facets["status"]} == expected
+    assert every.total == 5  # the search itself still finds every product
+    # the same through the matching products of a text and a filter
+    texts = _find("speaker", filters=shop, facets=("status",))
+    assert {f.value: f.count for f in texts.facets["status"]} == {"draft": 1}  # TSH-1
+    filtered = _find("", filters=SearchFilters(channel="shopify-store", enabled=True),
+                     facets=("status",))
+    assert {f.value: f.count for f in filtered.facets["status"]} == expected
+    drafts = SearchFilters(channel="shopify-store", status=("draft",))
+    assert _skus(_find("", filters=drafts)) == ["TSH-1"]
+    published = SearchFilters(channel="shopify-store", status=("published",))
+    assert _skus(_find("", filters=published)) == []
+    assert _skus(_find("", filters=SearchFilters(channel="shopify-store",
+                                                 status=("draft", "in_review")),
+                       sort="sku")) == ["TSH-1", "TSH-2"]
+    # webshop-uk carries all five: its counts are every product's
+    uk = _find("", filters=SearchFilters(channel="webshop-uk"), facets=("status",))
+    assert {f.value: f.count for f in uk.facets["status"]} == _status_counts_in_sql(
+        "webshop-uk") == {"draft": 5}
