@@ -1,4 +1,5 @@
-"""``pim webhook add|list|disable|enable|rotate-secret|deliveries|redeliver|dispatch``."""
+"""``pim webhook add|list|update|remove|disable|enable|rotate-secret|deliveries|redeliver|
+dispatch``: the service functions the API's ``/api/v1/webhooks`` routes call."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import click
 from pim.cli_support import aware, command_session
 from pim.webhooks.jobs import send_due_deliveries
 from pim.webhooks.models import DELIVERY_STATUSES, EVENT_TYPES
-from pim.webhooks.schemas import SubscriptionIn
+from pim.webhooks.schemas import SubscriptionChanges, SubscriptionIn
 from pim.webhooks.service import (
+    change_subscription,
     create_subscription,
+    delete_subscription,
     disable_subscription,
     enable_subscription,
     get_delivery,
@@ -66,6 +69,35 @@ def webhook_list(channel: str | None) -> None:
         flag = " FLAGGED" if sub.flagged else ""
         click.echo(f"{sub.id}\t{sub.channel}\t{sub.url}\t{','.join(sub.events)}\t{state}{flag}"
                    f"\t{sub.description}")
+
+
+@webhook_group.command("update")
+@click.argument("subscription_id", type=int)
+@click.option("--url", default=None, help="The new URL (checked as when added).")
+@click.option("--events", "events", multiple=True, type=click.Choice(EVENT_TYPES),
+              help="The new event types; repeat for several (replaces the old ones).")
+@click.option("--description", default=None)
+def webhook_update(subscription_id: int, url: str | None, events: tuple[str, ...],
+                   description: str | None) -> None:
+    """Change a subscription's URL, events or description (the API's PATCH); what is not
+    given is untouched. Its secret and delivery log stay."""
+    if url is None and not events and description is None:
+        raise click.UsageError("give at least one of --url, --events, --description")
+    changes = SubscriptionChanges(url=url, events=list(events) if events else None,
+                                  description=description)
+    changed = _run(lambda s: change_subscription(s, subscription_id, changes,
+                                                 changed_by="cli"))
+    click.echo(f"subscription {changed.id} ({changed.channel} -> {changed.url})")
+    click.echo(f"events: {', '.join(changed.events)}")
+
+
+@webhook_group.command("remove")
+@click.argument("subscription_id", type=int)
+def webhook_remove(subscription_id: int) -> None:
+    """Delete a subscription with its delivery log (the API's DELETE): nothing more is
+    sent to it. ``disable`` keeps both instead."""
+    _run(lambda s: delete_subscription(s, subscription_id))
+    click.echo(f"subscription {subscription_id} removed, with its delivery log")
 
 
 @webhook_group.command("disable")

@@ -153,3 +153,64 @@ def test_cli_deliveries_and_redeliver(hooks):
         again = CliRunner().invoke(main, ["webhook", "redeliver", str(failed.id)])
         assert again.exit_code == 0, again.output
         wait_for(lambda: len(receiver.requests) == 2, step=hooks.send_due)
+
+
+def webhook_cli(*args):
+    from pim.cli import main
+
+    return CliRunner().invoke(main, ["webhook", *map(str, args)])
+
+
+def test_cli_update_changes_only_what_is_given_and_keeps_the_secret(hooks):
+    from pim.db import read_session
+    from pim.webhooks.service import get_subscription_row
+
+    with Receiver() as receiver, Receiver() as moved:
+        sub = hooks.subscribe(receiver, description="shop")
+        with read_session() as session:
+            secret = get_subscription_row(session, sub.id).secret
+        result = webhook_cli("update", sub.id, "--url", moved.url, "--events",
+                             "product.withdrawn")
+        assert result.exit_code == 0, result.output
+        assert f"subscription {sub.id} (webshop -> {moved.url})" in result.output
+        assert "events: product.withdrawn" in result.output
+        with read_session() as session:
+            row = get_subscription_row(session, sub.id)
+            assert (row.url, row.events, row.description) == (
+                moved.url, ["product.withdrawn"], "shop")
+            assert row.secret == secret
+        assert hooks.publish(event="product.published") == 0
+        assert hooks.publish(event="product.withdrawn", variant={}) == 1
+        wait_for(lambda: moved.requests, step=hooks.send_due)
+    assert receiver.requests == []
+
+
+def test_cli_update_refuses_what_the_api_refuses_naming_it(hooks):
+    with Receiver() as receiver:
+        sub = hooks.subscribe(receiver)
+        private = webhook_cli("update", sub.id, "--url", "http://10.1.2.3/hook")
+        assert private.exit_code == 1 and "Error:" in private.output
+        assert "10.1.2.3" in private.output, private.output
+        nothing = webhook_cli("update", sub.id)
+        assert nothing.exit_code == 2 and "at least one of --url" in nothing.output
+        missing = webhook_cli("update", 999999, "--description", "x")
+        assert missing.exit_code == 1
+        assert "webhook subscription 999999 does not exist" in missing.output
+        assert receiver.url in webhook_cli("list").output  # unchanged
+
+
+def test_cli_remove_deletes_the_subscription_and_its_log(hooks):
+    from pim.db import read_session
+    from pim.webhooks.models import Delivery, Subscription
+
+    with Receiver() as receiver:
+        sub = hooks.subscribe(receiver)
+        hooks.publish()
+        result = webhook_cli("remove", sub.id)
+        assert result.exit_code == 0, result.output
+        assert result.output == f"subscription {sub.id} removed, with its delivery log\n"
+    with read_session() as session:
+        assert session.get(Subscription, sub.id) is None
+        assert session.query(Delivery).count() == 0
+    again = webhook_cli("remove", sub.id)
+    assert again.exit_code == 1 and f"subscription {sub.id} does not exist" in again.output
