@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import shutil
+import tempfile
 from collections.abc import Iterator
 from itertools import count
+from os import PathLike
 from pathlib import Path
 from typing import IO
 
@@ -190,6 +194,33 @@ class CsvRows:
         raise ImportFileError(
             f"row {row_number} cannot be read as CSV: {error}", path=str(self.path)
         ) from None
+
+
+# A file by its path, or an open text or bytes stream (what the platform readers take).
+CsvSource = str | PathLike | IO[str] | IO[bytes]
+_SPOOL_CHUNK = 1 << 20
+
+
+@contextlib.contextmanager
+def csv_rows_of(source: CsvSource, *, encoding: str | None = None,
+                delimiter: str | None = None) -> Iterator[CsvRows]:
+    """``CsvRows`` over ``source``, so that every CSV reader gets the same protections: the
+    field size limit, a quote left open, undecodable text and NUL bytes each refuse their
+    row by number (a ``BrokenRow``) instead of ending the import or reaching the database.
+    A stream is first copied to a temporary file (CsvRows reads a file, once per pass):
+    bytes as they are, text as UTF-8."""
+    if isinstance(source, str | PathLike):
+        yield CsvRows(Path(source), encoding=encoding, delimiter=delimiter)
+        return
+    with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
+        if isinstance(source.read(0), bytes):
+            shutil.copyfileobj(source, spool)  # type: ignore[misc]
+        else:
+            encoding = "utf-8"
+            for chunk in iter(lambda: source.read(_SPOOL_CHUNK), ""):
+                spool.write(chunk.encode("utf-8"))  # type: ignore[union-attr]
+        spool.flush()
+        yield CsvRows(Path(spool.name), encoding=encoding, delimiter=delimiter)
 
 
 def _estimated_rows(size: int, sample: bytes) -> int:

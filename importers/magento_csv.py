@@ -6,7 +6,7 @@ their ``configurable_variations`` gets that model as ``parent``. Magento lists t
 products before the configurable that links them, so the file is read twice: first for the
 configurable rows (held in memory: one small record per model plus the child -> parent map),
 then for the rest. Models are yielded first, so parents exist before their variants.
-A non-seekable stream is spooled to a temporary file for the second pass.
+A stream is spooled to a temporary file (``csv_rows_of``) and read twice from it.
 
 Value codes (attribute codes the hub's catalog is expected to have):
 
@@ -35,20 +35,16 @@ which only a mapping to locales could place.
 
 from __future__ import annotations
 
-import csv
-import shutil
-import tempfile
 from collections.abc import Iterator
-from os import PathLike
-from typing import IO, Any
 
 from importers.cells import plain_decimal
+from importers.csv_file import CsvRows, csv_rows_of
 from importers.shopify_csv import (
     Source,
     finite_decimal,
-    open_csv_text,
     plain_value,
     restore_formula_text,
+    unreadable_row,
 )
 from pim.records import AssociationLink, ProductRecord, RowError
 
@@ -71,11 +67,16 @@ def read_magento_csv(
     stock_source: str = "magento",
     encoding: str = "utf-8-sig",
 ) -> Iterator[ProductRecord | RowError]:
-    """Product models (configurable rows) first, then products, each with its row number."""
-    with _rereadable(source, encoding) as reopen:
+    """Product models (configurable rows) first, then products, each with its row number.
+
+    Read through ``csv_rows_of`` as every CSV the hub imports (see ``read_shopify_csv``);
+    a row refused there is reported once, in the second pass."""
+    with csv_rows_of(source, encoding=encoding, delimiter=",") as csv_rows:
         parents: dict[str, str] = {}
         kept: dict[str, dict[str, list]] = {}  # model -> the values its variants keep
-        for row_number, row in _rows(reopen()):
+        for row_number, row in _rows(csv_rows):
+            if isinstance(row, RowError):
+                continue
             if row.get("product_type") == "configurable" and not row.get("store_view_code"):
                 record = _record(row, row_number, currency, locale, stock_source)
                 record.kind = "product_model"
@@ -87,7 +88,10 @@ def read_magento_csv(
                 kept[record.sku] = {code: record.values[code] for code in VARIANT_KEEPS
                                     if code in record.values}
                 yield record
-        for row_number, row in _rows(reopen()):
+        for row_number, row in _rows(csv_rows):
+            if isinstance(row, RowError):
+                yield row
+                continue
             sku = row.get("sku", "")
             if not sku:
                 yield RowError(row_number, "row without a sku", column="sku")
@@ -135,58 +139,21 @@ def parse_pairs(text: str) -> dict[str, str]:
     return pairs
 
 
-def _rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    with stream:
-        reader = csv.reader(stream)
-        header = [name.strip().lstrip("\ufeff").lower() for name in next(reader, [])]
-        for row_number, cells in enumerate(reader, start=2):
-            if any(cells):
-                yield row_number, {
-                    name: restore_formula_text(cell.strip())
-                    for name, cell in zip(header, cells, strict=False)
-                }
-
-
-class _rereadable:  # noqa: N801 - a context manager used like open()
-    """Gives a fresh text stream over the same content each time it is called."""
-
-    def __init__(self, source: Source, encoding: str):
-        self.source = source
-        self.encoding = encoding
-        self.spool: IO[str] | None = None
-
-    def __enter__(self):
-        if isinstance(self.source, str | PathLike):
-            return lambda: open(self.source, encoding=self.encoding, newline="")  # noqa: SIM115
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
-        with open_csv_text(self.source, self.encoding) as text:
-            shutil.copyfileobj(text, self.spool)
-        return self._reopen_spool
-
-    def _reopen_spool(self) -> _Unclosed:
-        assert self.spool is not None
-        self.spool.seek(0)
-        return _Unclosed(self.spool)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.spool is not None:
-            self.spool.close()
-
-
-class _Unclosed:
-    """Lets ``_rows`` close its stream without closing the spool it reads twice."""
-
-    def __init__(self, stream: IO[str]):
-        self.stream = stream
-
-    def __iter__(self):
-        return iter(self.stream)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        pass
+def _rows(csv_rows: CsvRows) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+    """One pass over the file: each row by its column names, or the RowError refusing it."""
+    rows = iter(csv_rows)
+    _, cells = next(rows, (1, []))
+    header = [name.strip().lstrip("\ufeff").lower() for name in cells]
+    csv_rows.width = len(header)
+    for row_number, cells in rows:
+        refusal = unreadable_row(row_number, cells, len(header))
+        if refusal is not None:
+            yield row_number, refusal
+        elif any(cells):
+            yield row_number, {
+                name: restore_formula_text(cell.strip())
+                for name, cell in zip(header, cells, strict=False)
+            }
 
 
 def _record(row: dict[str, str], row_number: int, currency: str, locale: str | None,

@@ -38,18 +38,17 @@ Stock (Variant Inventory Qty) goes to ``stock[stock_source]``; Status / Publishe
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
-from os import PathLike
-from typing import IO, Any, cast
+from typing import Any
 
 from importers.cells import plain_decimal
+from importers.csv_file import BrokenRow, CsvSource, csv_rows_of
+from importers.product_rows import ragged_row_error
 from pim.records import ProductRecord, RowError
 
-Source = str | PathLike | IO[str] | IO[bytes]
+Source = CsvSource
 
 # Renamed export headers -> the template's spelling (both compared lower-cased).
 HEADER_ALIASES = {
@@ -94,19 +93,28 @@ def read_shopify_csv(
     stock_source: str = "shopify",
     encoding: str = "utf-8-sig",
 ) -> Iterator[ProductRecord | RowError]:
-    """ProductRecords (models first, then their variants) and RowErrors, in file order."""
-    with open_csv_text(source, encoding) as text:
-        rows = csv.reader(text)
-        header = next(rows, None)
+    """ProductRecords (models first, then their variants) and RowErrors, in file order.
+
+    Read through ``csv_rows_of``, as every CSV the hub imports: a row that cannot be read
+    (a quote left open, undecodable text, a NUL byte) or holds more cells than the header
+    is refused by number and the rest of the file is read on."""
+    with csv_rows_of(source, encoding=encoding, delimiter=",") as csv_rows:
+        rows = iter(csv_rows)
+        _, header = next(rows, (1, None))
         if header is None:
             return
+        csv_rows.width = len(header)
         columns = [canonical_header(name) for name in header]
         if "handle" not in columns:
             yield RowError(1, "not a Shopify product CSV: no Handle / URL handle column")
             return
         reader = _ProductReader(currency, locale, stock_source)
         group: list[tuple[int, dict[str, str]]] = []
-        for row_number, cells in enumerate(rows, start=2):
+        for row_number, cells in rows:
+            refusal = unreadable_row(row_number, cells, len(columns))
+            if refusal is not None:
+                yield refusal
+                continue
             if not any(cells):
                 continue
             row = {
@@ -120,6 +128,17 @@ def read_shopify_csv(
             group.append((row_number, row))
         if group:
             yield from reader.product(group)
+
+
+def unreadable_row(row_number: int, cells: list[str], width: int) -> RowError | None:
+    """Why a row of a platform CSV is refused (a ``BrokenRow``'s reason, or more cells than
+    the header, whose extra values would have no column), or None. A row shorter than
+    the header is read, its missing cells empty: some tools drop trailing empty cells."""
+    if isinstance(cells, BrokenRow):
+        return RowError(row_number, cells.message)
+    if len(cells) > width and any(cells[width:]):
+        return ragged_row_error(row_number, len(cells), width)
+    return None
 
 
 def canonical_header(name: str) -> str:
@@ -136,30 +155,6 @@ def restore_formula_text(text: str) -> str:
 
 def option_code(name: str) -> str:
     return _CODE_UNSAFE.sub("_", name.strip().lower()).strip("_")
-
-
-class open_csv_text:  # noqa: N801 - used like open()
-    """A text stream over a path, a text stream or a bytes stream; closes what it opened."""
-
-    def __init__(self, source: Source, encoding: str = "utf-8-sig"):
-        self._opened: IO[str] | None = None
-        if isinstance(source, str | PathLike):
-            self._opened = open(source, encoding=encoding, newline="")  # noqa: SIM115
-            self.stream: IO[str] = self._opened
-        elif isinstance(source.read(0), bytes):
-            self.stream = io.TextIOWrapper(cast(IO[bytes], source), encoding=encoding,
-                                           newline="")
-        else:
-            self.stream = source  # type: ignore[assignment]
-
-    def __enter__(self) -> IO[str]:
-        return self.stream
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._opened is not None:
-            self._opened.close()
-        elif isinstance(self.stream, io.TextIOWrapper):
-            self.stream.detach()  # leave the caller's bytes stream open
 
 
 class _ProductReader:

@@ -307,6 +307,23 @@ def test_the_shipped_shopify_profile_reads_pounds_and_the_uk_warehouse(
         assert {stock.source for stock in s.scalars(select(Stock))} == {"warehouse_uk"}
 
 
+def test_a_shopify_row_holding_a_nul_byte_is_a_row_error_not_a_failed_import(
+        cli, db, demo_structure, tmp_path):
+    from importers.sniff import SAMPLE_BYTES
+
+    path = tmp_path / "shopify.csv"
+    # Past the sample sniffed (a NUL there says: a binary file), after blank lines.
+    blank = SAMPLE_BYTES
+    path.write_bytes(b"Handle,Title,Vendor,Variant SKU,Variant Barcode,Variant Price\n"
+                     b"speaker,Speaker,Voltia,EL-1,5012345678900,10\n" + b"\n" * blank +
+                     b"radio,Ra\x00dio,Voltia,EL-2,5012345678901,10\n")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    row = 3 + blank
+    assert f"error: row {row}: line {row} holds a NUL byte" in result.output
+    assert product(db, "EL-1")["sku"] == "EL-1"
+
+
 def test_a_workbook_inflating_beyond_the_configured_limit_is_refused(
         cli, db, demo_structure, tmp_path, monkeypatch):
     from openpyxl import Workbook

@@ -150,3 +150,80 @@ def test_a_polish_shopify_file_in_windows_1250_reads_right(tmp_path, context):
     products = {r.sku: r for r in source.records() if isinstance(r, ProductRecord)}
     assert products["LODZ-1"].values["name"][0]["data"] == "Żółta łódź"
     assert products["KOSZ-1"].values["brand"][0]["data"] == "Źródło"
+
+
+# -- hostile files: the protections of every CSV the hub reads (importers.csv_file) -----------
+
+LAYOUTS = {
+    "shopify": (b"Handle,Title,Variant SKU,Variant Price\n",
+                lambda n, name: f"p{n},{name},P-{n},10\n".encode()),
+    "magento": (b"sku,attribute_set_code,product_type,name,price\n",
+                lambda n, name: f"P-{n},Default,simple,{name},10\n".encode()),
+}
+
+
+def hostile_file(tmp_path, layout: str, row_3: bytes):
+    """Rows 2 and 4 good, row 3 as given."""
+    header, row = LAYOUTS[layout]
+    path = tmp_path / f"{layout}.csv"
+    path.write_bytes(header + row(2, "Good") + row_3 + row(4, "Also good"))
+    return path
+
+
+def read_platform(path, layout: str, context):
+    source = PlatformSource(path, layout, context=context,
+                            profile=MappingProfile(encoding="utf-8"))
+    items = list(source.records())
+    skus = {item.sku for item in items if isinstance(item, ProductRecord)}
+    errors = [item for item in items if isinstance(item, RowError) and item.severity == "error"]
+    return skus, errors
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_platform_row_that_is_not_utf8_is_refused_by_number_and_the_rest_read(
+        tmp_path, context, layout):
+    path = hostile_file(tmp_path, layout, LAYOUTS[layout][1](3, "Cafe").replace(
+        b"Cafe", b"Caf\xe9"))  # latin-1 in a UTF-8 file
+    skus, [error] = read_platform(path, layout, context)
+    assert skus == {"P-2", "P-4"}
+    assert error.row == 3 and "line 3 is not valid utf-8 text" in error.message
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_platform_row_holding_a_nul_byte_is_refused_by_number(tmp_path, context, layout):
+    path = hostile_file(tmp_path, layout, LAYOUTS[layout][1](3, "Bad\x00name"))
+    skus, [error] = read_platform(path, layout, context)
+    assert skus == {"P-2", "P-4"}
+    assert error.row == 3 and "NUL byte" in error.message
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_platform_row_with_more_cells_than_the_header_is_refused_by_number(
+        tmp_path, context, layout):
+    path = hostile_file(tmp_path, layout, LAYOUTS[layout][1](3, "Shifted").replace(
+        b"\n", b",extra,cells\n"))
+    width = LAYOUTS[layout][0].count(b",") + 1
+    skus, [error] = read_platform(path, layout, context)
+    assert skus == {"P-2", "P-4"}
+    assert error.row == 3
+    assert f"the row has {width + 2} cells but the header has {width}" in error.message
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_platform_quote_left_open_refuses_its_row_and_the_lines_after_are_read(
+        tmp_path, context, layout):
+    path = hostile_file(tmp_path, layout, LAYOUTS[layout][1](3, '"Open quote'))
+    skus, [error] = read_platform(path, layout, context)
+    assert skus == {"P-2", "P-4"}
+    assert error.row == 3 and "is not closed" in error.message
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_platform_field_past_the_size_limit_names_its_row(tmp_path, context, layout):
+    from importers.csv_file import MAX_FIELD_BYTES
+    from importers.errors import ImportFileError
+
+    huge = "x" * (MAX_FIELD_BYTES + 1)
+    path = hostile_file(tmp_path, layout, LAYOUTS[layout][1](3, f'"{huge}"'))
+    with pytest.raises(ImportFileError, match="row 3 cannot be read as CSV"):
+        read_platform(path, layout, context)
