@@ -246,6 +246,11 @@ def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> Searc
             return _broad_text_search(session, query, words, fragment, counted)
     else:
         counted = None
+    if dialect == "sqlite" and fragment and words and not _in_identifiers(session, fragment):
+        # No identifier holds the text (a word, not a SKU): the hits are the words' matches
+        # alone, not a union with the fragment's to group by id (most of a filtered word
+        # search's work, grouping thousands of ids).
+        fragment = ""
     matches: int | None = counted
     hits = None
     if has_text:
@@ -315,6 +320,13 @@ def _few_matches(session: Session, words: list[str]) -> bool:
         "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :match "
         f"LIMIT {BM25_MATCHES + 1})"), {"match": _fts_match(words)}).scalar_one()
     return count <= BM25_MATCHES
+
+
+def _in_identifiers(session: Session, fragment: str) -> bool:
+    """SQLite: whether some identifier holds ``fragment`` (one trigram index probe)."""
+    return session.execute(text(
+        "SELECT 1 FROM search_grams WHERE identifiers GLOB :pattern LIMIT 1"),
+        {"pattern": "*" + _escape_glob(fragment) + "*"}).first() is not None
 
 
 def _fts_match(words: list[str], columns: str = "") -> str:
@@ -592,14 +604,19 @@ def _facet_counts(session: Session, matching: Any, names: Sequence[str],
         parts.append(select(literal(_TOTAL).label("facet"), literal(None, String).label("value"),
                             func.count().label("n")).select_from(matching))
     if page is not None:  # (offset, count) of the relevance order
-        order = (matching.c.tier, matching.c.score, matching.c.updated_at.desc(),
-                 matching.c.product_id.desc())
-        ordered = (select(matching.c.product_id, matching.c.tier,
-                          func.row_number().over(order_by=order).label("position"))
-                   .order_by(*order).limit(page[1]).offset(page[0]).subquery("page"))
+        # The page's rows found by a bounded sort of the matching ones; numbered after
+        # (a window over every match would sort them all).
+        ordered = (select(matching.c.product_id, matching.c.tier, matching.c.score,
+                          matching.c.updated_at)
+                   .order_by(matching.c.tier, matching.c.score, matching.c.updated_at.desc(),
+                             matching.c.product_id.desc())
+                   .limit(page[1]).offset(page[0]).subquery("page"))
+        position = func.row_number().over(order_by=(
+            ordered.c.tier, ordered.c.score, ordered.c.updated_at.desc(),
+            ordered.c.product_id.desc()))
         parts.append(select(literal(_PAGE).label("facet"),
                             cast(ordered.c.product_id, String).label("value"),
-                            (ordered.c.position * 8 + ordered.c.tier).label("n")))
+                            (position * 8 + ordered.c.tier).label("n")))
     counts: dict[str, list[tuple[Any, int]]] = {name: [] for name in names}
     statement: Any = parts[0]
     if len(parts) > 1:
