@@ -107,6 +107,10 @@ class SearchQuery:
     sort: str | None = None  # None: relevance with text, newest first without
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+    # False: the caller shows no total (the product list's search=), so none is counted
+    # beyond the page: the result's total is then the page's matches (and one more when
+    # there is a next page), exact only when the first page holds every match.
+    count_total: bool = True
 
     @property
     def effective_sort(self) -> str:

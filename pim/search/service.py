@@ -9,6 +9,7 @@ rebuilds everything; ``health`` says whether the backend answers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -105,8 +106,8 @@ def build_query(session: Session, *, text: str | None = None,
 def search_products(session: Session, query: SearchQuery
                     ) -> tuple[list[dict[str, Any]], SearchResult]:
     """A search whose items are whole products (ProductOut dicts, in the search's order):
-    the product list's ``search=``."""
-    result = search(session, query)
+    the product list's ``search=``, whose page has no total (none is counted)."""
+    result = search(session, replace(query, count_total=False))
     ids = [hit.product_id for hit in result.items]
     if not ids:
         return [], result

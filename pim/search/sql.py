@@ -294,6 +294,8 @@ def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> Searc
         facets = {}
         if matches is not None and not fragment and not conditions:
             total, exact = min(matches, TOTAL_BOUND), matches <= TOTAL_BOUND
+        elif not query.count_total and not query.facets:
+            total, exact = len(ranked), first_page is not None and first_page <= query.limit
         elif hits is not None or conditions:
             total, exact = _total(session, matching_ids(), first_page, query.limit)
         else:

@@ -446,3 +446,20 @@ def test_statuses_count_and_filter_within_the_channels_assortment():
     uk = _find("", filters=SearchFilters(channel="webshop-uk"), facets=("status",))
     assert {f.value: f.count for f in uk.facets["status"]} == _status_counts_in_sql(
         "webshop-uk") == {"draft": 5}
+
+
+def test_a_search_asked_for_no_total_counts_no_further_than_its_page():
+    _catalog()
+    filters = SearchFilters(family=("electronics",))
+    counted = _find("speaker", filters=filters, limit=1)
+    uncounted = _find("speaker", filters=filters, limit=1, count_total=False)
+    assert (counted.total, counted.total_exact) == (2, True)
+    # the page and one more (there is a next page), a lower bound
+    assert (uncounted.total, uncounted.total_exact) == (2, False)
+    assert _skus(uncounted) == _skus(counted)
+    assert uncounted.next_cursor == counted.next_cursor
+    whole = _find("speaker", filters=filters, limit=5, count_total=False)
+    assert (whole.total, whole.total_exact) == (2, True)  # the first page holds every match
+    later = _find("speaker", filters=filters, limit=1, count_total=False,
+                  cursor=counted.next_cursor)
+    assert len(later.items) == 1 and later.total_exact is False
