@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import anyio
@@ -44,25 +45,58 @@ def generator() -> Path:
     return (venv if venv.is_absolute() else ROOT / venv) / "bin" / "openapi-python-client"
 
 
-@pytest.fixture
-def generated(client, tmp_path):
-    (tmp_path / "openapi.json").write_text(json.dumps(client.get("/schema/openapi.json").json()))
-    (tmp_path / "config.yaml").write_text(CONFIG)
+class GeneratedClients:
+    """The clients generated in this session, one per distinct OpenAPI document: both
+    engines' runs serve the same document, so the generator (the slow part) runs once and
+    its package is imported once; a different document gets a client of its own."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.document: str | None = None
+        self.package = None
+
+    def for_document(self, document: str):
+        if document != self.document:
+            self.forget()
+            self.package = generate(document, Path(tempfile.mkdtemp(dir=self.directory)))
+            self.document = document
+        return self.package
+
+    def forget(self) -> None:
+        if self.package is not None:
+            sys.path.remove(str(Path(self.package.__file__).parents[1]))
+        for name in [n for n in sys.modules if n == "pim_client" or n.startswith("pim_client.")]:
+            del sys.modules[name]
+        self.document = self.package = None
+
+
+def generate(document: str, directory: Path):
+    """Run the generator on ``document`` into ``directory`` and import its package."""
+    (directory / "openapi.json").write_text(document)
+    (directory / "config.yaml").write_text(CONFIG)
     done = subprocess.run(
-        [str(generator()), "generate", "--path", str(tmp_path / "openapi.json"),
-         "--output-path", str(tmp_path / "pim_client"), "--meta", "none",
-         "--config", str(tmp_path / "config.yaml")],
+        [str(generator()), "generate", "--path", str(directory / "openapi.json"),
+         "--output-path", str(directory / "pim_client"), "--meta", "none",
+         "--config", str(directory / "config.yaml")],
         capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     # Every operation generated: the generator warns about each one it leaves out.
     assert "warning" not in (done.stdout + done.stderr).lower(), done.stdout + done.stderr
-    sys.path.insert(0, str(tmp_path))
-    try:
-        yield importlib.import_module("pim_client")
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in [n for n in sys.modules if n == "pim_client" or n.startswith("pim_client.")]:
-            del sys.modules[name]
+    sys.path.insert(0, str(directory))
+    return importlib.import_module("pim_client")
+
+
+@pytest.fixture(scope="session")
+def generated_clients(tmp_path_factory):
+    clients = GeneratedClients(tmp_path_factory.mktemp("generated-clients"))
+    yield clients
+    clients.forget()
+
+
+@pytest.fixture
+def generated(client, generated_clients):
+    """The client generated from the document this test's hub serves."""
+    return generated_clients.for_document(json.dumps(client.get("/schema/openapi.json").json()))
 
 
 @pytest.mark.slow
