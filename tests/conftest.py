@@ -5,7 +5,8 @@ xdist worker, emptied of what the previous test wrote). See tests/databases.py.
 Markers follow the fixtures a test uses, so a new test cannot forget them: ``postgres`` on
 the PostgreSQL runs of ``db``, ``redis`` on tests using ``redis_url`` (or a parameter marked
 so), ``slow`` on tests starting a Tryton server. Under xdist every ``redis`` test runs on
-one worker: they share one Redis database."""
+one worker: they share one Redis database. So do the browser tests: their live hub is built
+once per worker that runs one."""
 
 from __future__ import annotations
 
@@ -40,6 +41,12 @@ MARKER_OF_FIXTURE = {
 }
 
 
+# Under xdist the browser tests run on one worker (an xdist_group), so their live hub, a
+# session fixture that migrates a database, loads the demo catalog and serves it, is built
+# once rather than once per worker.
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
 def pytest_configure(config):
     # The redis tests share one Redis database, so under xdist they run on one worker: they
     # carry xdist_group("redis"), which only the "loadgroup" distribution honours. `-n N`
@@ -64,8 +71,20 @@ def pytest_collection_modifyitems(config, items):
         for fixture, marker in MARKER_OF_FIXTURE.items():
             if fixture in item.fixturenames and not item.get_closest_marker(marker):
                 item.add_marker(getattr(pytest.mark, marker))
-        if grouping and item.get_closest_marker("redis"):
-            item.add_marker(pytest.mark.xdist_group("redis"))
+        if grouping:
+            group = xdist_group_of(item)
+            if group:
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+def xdist_group_of(item) -> str | None:
+    """The xdist group an item runs in, if any: "redis" (one Redis database; whatever else
+    the test uses), else "browser-hub" for the browser tests (one live hub)."""
+    if item.get_closest_marker("redis"):
+        return "redis"
+    if BROWSER_TESTS in item.path.parents:
+        return "browser-hub"
+    return None
 
 
 @pytest.fixture(scope="session", autouse=True)
