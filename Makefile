@@ -52,6 +52,9 @@ run: $(STAMP) frontend
 	@echo "  Feeds:     a feed carries what was published: $(PIM) publish --channel webshop-uk --ready,"
 	@echo "             then $(PIM) feedkey create --channel webshop-uk, then"
 	@echo "             curl -H 'X-Feed-Key: <key>' http://$(HOST):$(PORT)/feeds/webshop-uk/csv"
+	@echo "  Webhooks:  $(PIM) webhook add --channel webshop-uk --url <receiver URL> prints the secret;"
+	@echo "             a receiver on this machine needs PIM_WEBHOOK_ALLOW_HOSTS=127.0.0.1 for both"
+	@echo "             this command and make run (README: Receiving webhooks)"
 	@echo "  Health:    http://$(HOST):$(PORT)/health"
 	@echo
 	$(PIM) serve --host $(HOST) --port $(PORT)
