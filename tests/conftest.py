@@ -11,11 +11,12 @@ once per worker that runs one."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 from tests.databases import (
     PostgresDatabase,
@@ -96,6 +97,25 @@ def wired_slices() -> None:
     from pim.wiring import connect_listeners
 
     connect_listeners()
+
+
+# argon2's cheapest parameters (one pass over 1 MiB, one lane): a hash or a check costs about
+# a millisecond instead of the production parameters' quarter of a CPU-second.
+TEST_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Passwords hashed in the test processes (the seeds' users, every sign-in's check) use
+    ``TEST_PASSWORD_HASHER``; production keeps argon2's recommended parameters, and so do
+    the hubs the tests start as subprocesses (which rehash a test user's password with them
+    at its first sign-in, as they would any hash made with other parameters). A check
+    reads its parameters from the hash, so the hashes made here stay valid everywhere."""
+    from pim.auth import passwords
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", TEST_PASSWORD_HASHER)
+        yield
 
 
 @pytest.fixture
