@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from channels.assortment import in_assortment
 from pim.auth.actor import REVIEW, WRITE_CONTENT, Actor, require_role
 from pim.catalog.models import Product
+from pim.catalog.structure import load_context
 from pim.errors import Conflict, ErrorItem, NotFound
+from pim.workflow.loading import load_channel_runtimes, load_products
 from pim.workflow.models import Channel, ProductChannelStatus
 from pim.workflow.status import (
     APPROVED,
@@ -29,14 +32,21 @@ from pim.workflow.status import (
 
 @dataclass(frozen=True)
 class Transition:
+    """``carried_only``: the move heads for publication, which a channel refuses for what it
+    does not carry, so it is refused for such a product at once (it would otherwise sit in
+    review where the channel's status counts and filters, kept within its assortment, never
+    show it). Rejecting stays open to every product, so one stuck in review can leave it."""
+
     name: str
     to: str
     allowed_from: tuple[str, ...]
     roles: tuple[str, ...]
+    carried_only: bool = False
 
 
-SUBMIT = Transition("submit", IN_REVIEW, (DRAFT, PUBLISHED, WITHDRAWN), WRITE_CONTENT)
-APPROVE = Transition("approve", APPROVED, (IN_REVIEW,), REVIEW)
+SUBMIT = Transition("submit", IN_REVIEW, (DRAFT, PUBLISHED, WITHDRAWN), WRITE_CONTENT,
+                    carried_only=True)
+APPROVE = Transition("approve", APPROVED, (IN_REVIEW,), REVIEW, carried_only=True)
 REJECT = Transition("reject", DRAFT, (IN_REVIEW, APPROVED), REVIEW)
 
 
@@ -80,7 +90,8 @@ def workflow_status(session: Session, sku: str, *, product_id: int | None = None
 def _move(session: Session, transition: Transition, channel: str, skus: list[str],
           actor: Actor) -> list[dict]:
     """Apply ``transition`` to every SKU or to none: a batch with one product in the wrong
-    state raises Conflict naming each such product, so a reviewer never half-approves."""
+    state, or outside the channel's assortment for a move towards publication, raises
+    Conflict naming each such product, so a reviewer never half-approves."""
     require_role(actor, *transition.roles)
     if session.get(Channel, channel) is None:
         raise NotFound(f"channel {channel!r} does not exist")
@@ -92,7 +103,15 @@ def _move(session: Session, transition: Transition, channel: str, skus: list[str
         raise NotFound(f"unknown products: {', '.join(missing)}")
     current = statuses_of(session, channel, ids.values())
     blocked: list[ErrorItem] = []
+    if transition.carried_only:
+        blocked += [{"field": None, "sku": sku,
+                     "message": f"{sku} is not in {channel}'s assortment; {transition.name} "
+                                f"needs a product the channel carries"}
+                    for sku in _not_carried(session, channel, ids)]
+    refused = {item["sku"] for item in blocked}
     for sku in wanted:
+        if sku in refused:
+            continue
         row = current.get(ids[sku])
         status = row.status if row else DRAFT
         if status not in transition.allowed_from:
@@ -104,3 +123,15 @@ def _move(session: Session, transition: Transition, channel: str, skus: list[str
     set_statuses(session, channel, {ids[sku]: {"status": transition.to} for sku in wanted},
                  actor=actor.name)
     return [{"sku": sku, "channel": channel, "status": transition.to} for sku in wanted]
+
+
+def _not_carried(session: Session, channel: str, ids: dict[str, int]) -> list[str]:
+    """The SKUs (of ``ids``, in its order) that ``channel``'s assortment rule leaves out,
+    judged on the products as they stand: the completeness rows that also say it are
+    written after commit for big imports, so a product just imported may not have them."""
+    runtime = load_channel_runtimes(session, [channel])[channel]
+    context = load_context(session)
+    carried = {product.sku for product in load_products(session, list(ids.values()))
+               if in_assortment(product.record, product.ancestors, runtime.definition,
+                                context, runtime.exclusive_elsewhere)}
+    return [sku for sku in ids if sku not in carried]

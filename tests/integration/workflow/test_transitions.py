@@ -1,8 +1,11 @@
 """The review workflow per product and channel, and who may move it."""
 
 import pytest
+from sqlalchemy import select
 
+from pim.catalog.models import Product
 from pim.errors import Conflict, Forbidden
+from pim.workflow.status import set_statuses
 from pim.workflow.transitions import approve, reject, submit_for_review, workflow_status
 from tests.integration.workflow.factories import (
     EDITOR,
@@ -84,3 +87,36 @@ def test_an_edit_marks_a_published_product_changed_since_published(speaker):
         rows = {r["channel"]: r for r in workflow_status(s, "EL-1")}
     assert rows["webshop-uk"]["changed_since_published"]
     assert not rows["webshop-ie"]["changed_since_published"]  # never published there
+
+
+def test_a_product_the_channel_does_not_carry_is_not_submitted_or_approved(speaker):
+    """distributor-eu carries spare parts only: submitting the speaker there is refused
+    naming it (it could never be published there, and the channel's in-review counts,
+    kept to its assortment, would never show it); nothing moves."""
+    with speaker() as s, s.begin(), pytest.raises(Conflict) as refused:
+        submit_for_review(s, "distributor-eu", ["EL-1"], actor=EDITOR)
+    assert refused.value.errors == [{
+        "field": None, "sku": "EL-1",
+        "message": "EL-1 is not in distributor-eu's assortment; submit needs a product the "
+                   "channel carries"}]
+    assert status(speaker, "distributor-eu") == "draft"
+    with speaker() as s, s.begin():
+        set_statuses(s, "distributor-eu", {_id(s, "EL-1"): {"status": "in_review"}},
+                     actor="before the check")
+    with speaker() as s, s.begin(), pytest.raises(Conflict, match="not in distributor-eu's"):
+        approve(s, "distributor-eu", ["EL-1"], actor=REVIEWER)
+    assert status(speaker, "distributor-eu") == "in_review"
+
+
+def test_a_product_in_review_where_it_is_not_carried_can_be_rejected(speaker):
+    """How one submitted before the assortment check leaves review."""
+    with speaker() as s, s.begin():
+        set_statuses(s, "distributor-eu", {_id(s, "EL-1"): {"status": "in_review"}},
+                     actor="before the check")
+    with speaker() as s, s.begin():
+        reject(s, "distributor-eu", ["EL-1"], actor=REVIEWER)
+    assert status(speaker, "distributor-eu") == "draft"
+
+
+def _id(session, sku):
+    return session.scalar(select(Product.id).where(Product.sku == sku))
