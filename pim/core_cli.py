@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from pim import migrate
 from pim.catalog.read import get_product
 from pim.catalog.units import ensure_unit_families
 from pim.catalog.versions import product_history, restore_product
@@ -24,6 +23,8 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations (and add the standard unit families)."""
+    from pim import migrate  # lazily: Alembic loads only for the db commands, not every pim start
+
     migrate.upgrade(revision=revision)
     if revision == "head":
         with command_session() as session:
@@ -35,6 +36,8 @@ def db_upgrade(revision: str) -> None:
 @click.option("--revision", default="base", show_default=True)
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION."""
+    from pim import migrate  # lazily: Alembic loads only for the db commands, not every pim start
+
     migrate.downgrade(revision=revision)
     click.echo(f"database at {revision}")
 
