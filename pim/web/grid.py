@@ -49,6 +49,10 @@ def band_label(code: str) -> str:
 # labels and the search's completeness filters that select them.
 BANDS: dict[str, tuple[str, dict[str, str]]] = {
     code: (band_label(code), band_filters(code)) for code in COMPLETENESS_BANDS}
+# What a band parameter may name: the bands, and "incomplete" (every band below complete:
+# the dashboard's bars link to it), which is no facet option.
+CHOSEN_BANDS = {**BANDS, "incomplete": (
+    "Incomplete", {"completeness_below": str(COMPLETENESS_BANDS["complete"])})}
 STATUS_LABELS = {"draft": "Draft", "in_review": "In review", "approved": "Approved",
                  "published": "Published", "withdrawn": "Withdrawn"}
 _YES = ("yes", "true", "1")
@@ -99,8 +103,8 @@ class GridState:
             return tuple(dict.fromkeys(v for v in values if v))[:MAX_VALUES]
 
         band = one("band")
-        if band is not None and band not in BANDS:
-            raise Invalid.not_one_of("band", band, BANDS, "completeness band")
+        if band is not None and band not in CHOSEN_BANDS:
+            raise Invalid.not_one_of("band", band, CHOSEN_BANDS, "completeness band")
         return cls(q=(one("q") or "")[:1000], family=many("family"), category=one("category"),
                    enabled=_flag("enabled", one("enabled")), channel=one("channel"),
                    locale=one("locale"), status=many("status"), band=band,
@@ -125,7 +129,7 @@ class GridState:
         if self.status:
             filters["status"] = ",".join(self.status)
         if self.band:
-            filters.update(BANDS[self.band][1])
+            filters.update(CHOSEN_BANDS[self.band][1])
         if self.errors is not None:
             filters["has_errors"] = "true" if self.errors else "false"
         if self.changed is not None:

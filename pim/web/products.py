@@ -21,6 +21,7 @@ from pim.search import CHANNEL_FACETS, SearchResult, build_query, search
 from pim.web.editor_media import media_thumbnail_urls
 from pim.web.grid import (
     BANDS,
+    CHOSEN_BANDS,
     STATUS_LABELS,
     Chip,
     FacetGroup,
@@ -236,7 +237,8 @@ def chips(state: GridState, families: dict[str, dict[str, str]], channels: dict[
         found.append(Chip(f"Status: {STATUS_LABELS.get(code, code)}",
                           state.toggle("status", code)))
     if state.band:
-        found.append(Chip(f"Completeness: {BANDS[state.band][0]}", state.link(band=None)))
+        found.append(Chip(f"Completeness: {CHOSEN_BANDS[state.band][0]}",
+                          state.link(band=None)))
     for name, yes, no in (("errors", "With errors", "Without errors"),
                           ("changed", "Changed since published", "Unchanged since published"),
                           ("enabled", "Enabled", "Disabled")):

@@ -93,6 +93,29 @@ def test_the_dashboard_links_open_the_grid_filtered_in_the_channel(signed_in):
         assert web.get(link).status_code == 200, link
 
 
+def test_the_dashboards_incomplete_link_lists_the_locales_incomplete_products(signed_in):
+    # the dashboard's bars link to band=incomplete (pim/web/static/dashboard.js)
+    from pim.db import session_factory, session_scope
+    from pim.records import ProductRecord
+    from pim.search import index_pending
+    from tests.factories import one, write
+
+    with session_scope() as session:  # a name only: incomplete in en_GB
+        write(session, ProductRecord(sku="BARE-1", family="electronics", categories=["audio"],
+                                     values={"name": one("Bare speaker", "en_GB")}))
+    index_pending(session_factory())
+    html = signed_in("viewer").get(
+        "/products?channel=webshop-uk&locale=en_GB&band=incomplete").text
+    with read_session() as session:
+        below = session.scalar(select(func.count(func.distinct(Completeness.product_id)))
+                               .where(Completeness.channel_code == "webshop-uk",
+                                      Completeness.locale == "en_GB",
+                                      Completeness.percent < 100))
+    assert below  # the world has incomplete products there
+    assert count_of(html) == f"{below} product{'' if below == 1 else 's'}"
+    assert "Completeness: Incomplete" in html
+
+
 def test_a_channel_shows_its_status_column_and_completeness_bars(signed_in):
     html = signed_in("viewer").get("/products?channel=webshop-uk&family=electronics").text
     assert '<th scope="col">Status</th>' in html
