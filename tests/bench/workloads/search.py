@@ -218,6 +218,12 @@ def _postgres_catalog(size: int) -> str:
 
         load_demo(session_factory(url), products=size, seed=7)
         _index(url)
+    # Planner statistics, as autovacuum keeps them in service (it may be off on a test
+    # server): unanalysed, a 100-row guess per table picks the plans.
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
     return url
 
 
