@@ -220,12 +220,23 @@ def delete_documents(session: Session, product_ids: Sequence[int]) -> None:
 
 def run_search(session: Session, query: SearchQuery) -> SearchResult:
     result = _run_search(session, query, similar=False)
-    if (not result.items and query.cursor is None and words_of(query.text)
-            and session.get_bind().dialect.name == "postgresql"):
+    words = words_of(query.text)
+    if (not result.items and query.cursor is None and words
+            and session.get_bind().dialect.name == "postgresql"
+            and not _words_anywhere(session, words)):
         # Nothing matched as typed: PostgreSQL tries the words as misspelt (pg_trgm word
         # similarity over the names, "speakr" finds "speaker"). SQLite has no such index.
+        # Not when the words are in the catalog and only the filters left nothing
+        # ("gasket" among apparel): they are spelt right, and the similarity pass reads
+        # every name.
         return _run_search(session, query, similar=True)
     return result
+
+
+def _words_anywhere(session: Session, words: list[str]) -> bool:
+    """PostgreSQL: whether any document holds every word (one GIN probe)."""
+    return session.execute(select(literal(1)).select_from(D).where(
+        D.c.tsv.op("@@")(_tsquery(words, ""))).limit(1)).first() is not None
 
 
 def _run_search(session: Session, query: SearchQuery, *, similar: bool) -> SearchResult:

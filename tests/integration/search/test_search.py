@@ -463,3 +463,19 @@ def test_a_search_asked_for_no_total_counts_no_further_than_its_page():
     later = _find("speaker", filters=filters, limit=1, count_total=False,
                   cursor=counted.next_cursor)
     assert len(later.items) == 1 and later.total_exact is False
+
+
+def test_words_only_filtered_out_are_not_taken_for_misspellings(database):
+    from pim.records import ProductRecord
+
+    _catalog()
+    with session_scope() as session:  # a name similar to "speaker" (pg_trgm), no prefix of it
+        write(session, ProductRecord(sku="TEE-1", family="apparel", categories=["clothing_men"],
+                                     values={"name": one("Speakeer tee", "en_GB")}))
+    index_pending(session_factory())
+    # "speaker" is in the catalog, just not among apparel: nothing, not similar names
+    result = _find("speaker", filters=SearchFilters(family=("apparel",)))
+    assert result.items == [] and result.total == 0
+    # a misspelling is still tried as one under a filter
+    typo = _find("headphnes", filters=SearchFilters(family=("electronics",)))
+    assert _skus(typo) == ([] if database.engine == "sqlite" else ["HDP-2001"])
