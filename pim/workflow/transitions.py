@@ -41,13 +41,14 @@ class Transition:
     to: str
     allowed_from: tuple[str, ...]
     roles: tuple[str, ...]
+    doing: str  # how a refusal says it: "<doing> needs it to be a draft"
     carried_only: bool = False
 
 
 SUBMIT = Transition("submit", IN_REVIEW, (DRAFT, PUBLISHED, WITHDRAWN), WRITE_CONTENT,
-                    carried_only=True)
-APPROVE = Transition("approve", APPROVED, (IN_REVIEW,), REVIEW, carried_only=True)
-REJECT = Transition("reject", DRAFT, (IN_REVIEW, APPROVED), REVIEW)
+                    "submitting for review", carried_only=True)
+APPROVE = Transition("approve", APPROVED, (IN_REVIEW,), REVIEW, "approving", carried_only=True)
+REJECT = Transition("reject", DRAFT, (IN_REVIEW, APPROVED), REVIEW, "rejecting")
 
 
 def submit_for_review(session: Session, channel: str, skus: list[str], *, actor: Actor
@@ -116,8 +117,7 @@ def _move(session: Session, transition: Transition, channel: str, skus: list[str
         status = row.status if row else DRAFT
         if status not in transition.allowed_from:
             blocked.append({"field": None, "sku": sku, "status": status,
-                            "message": f"{sku} is {status} in {channel}; {transition.name} "
-                                       f"needs {' or '.join(transition.allowed_from)}"})
+                            "message": _wrong_status(sku, status, channel, transition)})
     if blocked:
         raise Conflict("; ".join(b["message"] for b in blocked), errors=blocked)
     set_statuses(session, channel, {ids[sku]: {"status": transition.to} for sku in wanted},
@@ -135,3 +135,16 @@ def _not_carried(session: Session, channel: str, ids: dict[str, int]) -> list[st
                if in_assortment(product.record, product.ancestors, runtime.definition,
                                 context, runtime.exclusive_elsewhere)}
     return [sku for sku in ids if sku not in carried]
+
+
+_STATUS_WORDS: dict[str, str] = {DRAFT: "a draft", IN_REVIEW: "in review"}
+
+
+def _wrong_status(sku: str, status: str, channel: str, transition: Transition) -> str:
+    """The refusal in words a product manager reads on the grid ("SP-1 is in review in
+    webshop-uk; submitting for review needs it to be a draft, published or withdrawn");
+    the error item's ``status`` keeps the code for programs."""
+    allowed = [_STATUS_WORDS.get(code, code) for code in transition.allowed_from]
+    wanted = allowed[0] if len(allowed) == 1 else f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+    return (f"{sku} is {_STATUS_WORDS.get(status, status)} in {channel}; {transition.doing} "
+            f"needs it to be {wanted}")

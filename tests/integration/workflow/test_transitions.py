@@ -66,8 +66,21 @@ def test_a_reviewer_or_viewer_may_not_submit(speaker):
 
 
 def test_a_draft_cannot_be_approved_without_review(speaker):
-    with speaker() as s, pytest.raises(Conflict, match="EL-1 is draft"):
+    with speaker() as s, pytest.raises(Conflict) as refused:
         approve(s, "webshop-uk", ["EL-1"], actor=REVIEWER)
+    assert refused.value.errors == [{
+        "field": None, "sku": "EL-1", "status": "draft",
+        "message": "EL-1 is a draft in webshop-uk; approving needs it to be in review"}]
+
+
+def test_a_refused_submission_says_which_states_may_be_submitted(speaker):
+    """In words the grid shows a product manager, not status codes."""
+    with speaker() as s, s.begin():
+        submit_for_review(s, "webshop-uk", ["EL-1"], actor=EDITOR)
+    with speaker() as s, pytest.raises(Conflict) as refused:
+        submit_for_review(s, "webshop-uk", ["EL-1"], actor=EDITOR)
+    assert str(refused.value) == ("EL-1 is in review in webshop-uk; submitting for review "
+                                  "needs it to be a draft, published or withdrawn")
 
 
 def test_an_edit_marks_a_published_product_changed_since_published(speaker):
