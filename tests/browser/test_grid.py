@@ -127,7 +127,7 @@ def test_the_grid_fits_a_390_px_screen(pages):
 
 def test_an_editor_submits_selected_products_for_review_and_a_forged_post_is_refused(pages):
     page = pages.page
-    pages.sign_in("editor", then="/products?channel=webshop-ie&family=spare_parts&sort=-sku")
+    pages.sign_in("editor", then="/products?channel=webshop-ie&family=electronics&sort=-sku")
     rows = page.locator("table.product-grid tbody tr")
     chosen = [rows.nth(n).locator("td.sku").inner_text() for n in range(2)]
     for sku in chosen:
