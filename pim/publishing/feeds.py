@@ -51,7 +51,7 @@ def exporter_for(format: str):
     formats = exporters.FORMATS
     if format not in formats:
         known = ", ".join(sorted(formats)) or "none yet"
-        raise Invalid(f"unknown feed format {format!r} (known: {known})")
+        raise Invalid.at("format", f"unknown feed format {format!r} (known: {known})")
     return formats[format]
 
 

@@ -92,10 +92,15 @@ def test_gzip_when_accepted(client, feed_key):
         "EL-1", "EL-2"]
 
 
-def test_unknown_format_is_a_problem(client, feed_key):
+def test_unknown_format_is_a_problem_naming_the_parameter(client, feed_key):
+    """A distributor's typo is a 422 whose error list names ``format`` and the formats
+    there are, as every other refused parameter is."""
     response = client.get("/feeds/webshop-uk/nope", headers={"X-Feed-Key": feed_key["uk"]})
-    assert response.status_code in (404, 422)
+    assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
+    [error] = response.json()["errors"]
+    assert error["field"] == "format"
+    assert error["message"].startswith("unknown feed format 'nope' (known: akeneo, bmecat, csv")
 
 
 def content_type_params(value: str) -> list[tuple[str, str]]:
