@@ -22,6 +22,7 @@ from pim.api.paths import keep_encoded_slashes
 from pim.api.problems import EXCEPTION_HANDLERS
 from pim.api.security import forget_all_tokens, reset_rate_limits
 from pim.api.sessions import DEPENDENCIES
+from pim.api.timing import ServerTimingMiddleware
 from pim.config import get_settings
 from pim.jobs import start_embedded_runner, stop_embedded_runner
 from pim.web import asset_route, favicon_route, template_config, web_router
@@ -92,9 +93,10 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
         template_config=template_config(),
         on_startup=[_start_runner] if start_jobs else [],
         on_shutdown=[_stop_runner],
-        # Bodies are bounded per route kind (PIM_API_MAX_*_BYTES), then NUL characters and
-        # JSON nested too deep are refused (pim.api.limits, pim.api.inputs).
-        middleware=[BodyLimitMiddleware(), InputGuardMiddleware()],
+        # Every response says the server's time (Server-Timing: pim.api.timing). Bodies are
+        # bounded per route kind (PIM_API_MAX_*_BYTES), then NUL characters and JSON nested
+        # too deep are refused (pim.api.limits, pim.api.inputs).
+        middleware=[ServerTimingMiddleware(), BodyLimitMiddleware(), InputGuardMiddleware()],
         request_max_body_size=None,
         debug=False,
     ))

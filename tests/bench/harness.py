@@ -30,7 +30,19 @@ class Measurement:
     baseline_items: int | None = None  # when the baseline counts differently
     latencies_ms: list[float] = field(default_factory=list)
     baseline_latencies_ms: list[float] = field(default_factory=list)
+    # HTTP workloads: the server's own time per request (its Server-Timing ``app``), beside
+    # the client's latency, which adds the queueing behind the other sessions.
+    server_ms: list[float] = field(default_factory=list)
     notes: str = ""
+
+
+def server_time_ms(headers) -> float:
+    """The ``app`` duration of a response's ``Server-Timing`` header (``pim.api.timing``)."""
+    for metric in headers.get("server-timing", "").split(","):
+        name, _, params = metric.strip().partition(";")
+        if name == "app" and params.startswith("dur="):
+            return float(params[4:])
+    raise RuntimeError(f"no server time in {headers.get('server-timing')!r}")
 
 
 def wire_hub() -> None:
@@ -77,6 +89,8 @@ def summarise(name: str, unit: str, m: Measurement, peak_rss_mb: float) -> dict:
         "per_second": round(rate, 1) if rate else None,
         "p50_ms": percentile(m.latencies_ms, 50),
         "p99_ms": percentile(m.latencies_ms, 99),
+        "server_p50_ms": percentile(m.server_ms, 50),
+        "server_p99_ms": percentile(m.server_ms, 99),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "notes": m.notes,
     }
@@ -126,9 +140,12 @@ def print_table(rows: list[dict]) -> None:
         ("ratio_to_baseline", 7),
         ("p50_ms", 8),
         ("p99_ms", 8),
+        ("server_p50_ms", 8),
+        ("server_p99_ms", 8),
         ("peak_rss_mb", 8),
     ]
-    heads = ["workload", "items", "per s", "baseline/s", "ratio", "p50 ms", "p99 ms", "RSS MB"]
+    heads = ["workload", "items", "per s", "baseline/s", "ratio", "p50 ms", "p99 ms",
+             "srv p50", "srv p99", "RSS MB"]
     print("  ".join(h.ljust(w) for h, (_, w) in zip(heads, cols, strict=True)))
     for row in rows:
         if "error" in row:

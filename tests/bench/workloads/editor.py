@@ -7,7 +7,7 @@ and the channel preview in every channel, review status), 8 sessions each openin
 variants one after another. ``editor_save``: each session opens a variant and saves one
 changed field (``POST /products/{sku}``: the catalog's write path, history, completeness
 refreshed inline), then reads the next. Latencies are whole requests on loopback, as the
-server answers them (one uvicorn worker). Baseline: ``GET /api/v1/products/{sku}`` of the
+client sees them (one uvicorn worker), and the server's own time (its ``Server-Timing``). Baseline: ``GET /api/v1/products/{sku}`` of the
 same variants at the same concurrency (the API's JSON of the product, no projection).
 """
 
@@ -21,7 +21,7 @@ import shutil
 import time
 from pathlib import Path
 
-from tests.bench.harness import Measurement, workload
+from tests.bench.harness import Measurement, server_time_ms, workload
 from tests.bench.workloads.api import Server, _catalog
 
 SESSIONS = 8
@@ -162,7 +162,8 @@ async def _sessions(base: str) -> list:
 
 
 async def _run(base: str, token: str, skus: list[str], mode: str
-               ) -> tuple[float, list[float], float, list[float]]:
+               ) -> tuple[float, list[float], list[float], float, list[float]]:
+    """(seconds, latencies, server times, baseline seconds, baseline latencies), in ms."""
     import httpx
 
     clients = await _sessions(base)
@@ -170,6 +171,7 @@ async def _run(base: str, token: str, skus: list[str], mode: str
     writes = itertools.count()  # with ``run``, every save changes its field
     total = PAGE_REQUESTS if mode == "page" else SAVE_REQUESTS
     latencies: list[float] = []
+    server: list[float] = []
 
     async def editor_worker(n: int, count: int, record: bool) -> None:
         client = clients[n]
@@ -183,6 +185,7 @@ async def _run(base: str, token: str, skus: list[str], mode: str
             if mode == "page":
                 if record:
                     latencies.append((time.perf_counter() - started) * 1000)
+                    server.append(server_time_ms(page.headers))
                 continue
             data = {**_form_of(page.text), f"v.spec_{i % 4 * 3:02d}": f"saved {run} {next(writes)}"}
             started = time.perf_counter()
@@ -194,6 +197,7 @@ async def _run(base: str, token: str, skus: list[str], mode: str
                                    f"{notice.group(1) if notice else saved.text[:300]}")
             if record:
                 latencies.append((time.perf_counter() - started) * 1000)
+                server.append(server_time_ms(saved.headers))
 
     await asyncio.gather(*(editor_worker(n, WARMUP // SESSIONS, False) for n in range(SESSIONS)))
     started = time.perf_counter()
@@ -217,7 +221,7 @@ async def _run(base: str, token: str, skus: list[str], mode: str
         began = time.perf_counter()
         await asyncio.gather(*(api_worker(n) for n in range(SESSIONS)))
         base_seconds = time.perf_counter() - began
-    return seconds, latencies, base_seconds, base_latencies
+    return seconds, latencies, server, base_seconds, base_latencies
 
 
 def _stop(server: Server) -> None:
@@ -240,13 +244,13 @@ def _measure(size: int, mode: str) -> Measurement:
     server = Server("pim.app:create_app", env)
     try:
         server.wait()
-        seconds, latencies, base_seconds, base_latencies = asyncio.run(
+        seconds, latencies, server_ms, base_seconds, base_latencies = asyncio.run(
             _run(server.base, token, skus, mode))
     finally:
         _stop(server)
     what = "editor pages" if mode == "page" else "saves (each after its page)"
     return Measurement(
-        items=len(latencies), seconds=seconds, latencies_ms=latencies,
+        items=len(latencies), seconds=seconds, latencies_ms=latencies, server_ms=server_ms,
         baseline_seconds=base_seconds, baseline_items=len(base_latencies),
         baseline_latencies_ms=base_latencies,
         notes=f"{size} products + {VARIANTS} variants of {WIDE_ATTRIBUTES} attributes in "

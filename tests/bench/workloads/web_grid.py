@@ -4,7 +4,8 @@
 A uvicorn server subprocess serves ``pim.app:create_app`` (one worker, as ``pim serve``);
 each of 8 asyncio clients signs in as its own user (session cookie) and keeps one request in
 flight. Latency is measured at the client, so it includes any queueing behind the other 7
-sessions: an upper bound of the server time. The largest page's HTML size is reported in
+sessions; the server's own time of each request (its ``Server-Timing``) is recorded beside
+it. The largest page's HTML size is reported in
 the notes. The baseline is a trivial Litestar endpoint served and loaded the same way.
 
 The catalog is kept under var/bench/grid-<size>.db; it starts as a copy of the API
@@ -20,7 +21,7 @@ import re
 import shutil
 import time
 
-from tests.bench.harness import Measurement, wire_hub, workload
+from tests.bench.harness import Measurement, server_time_ms, wire_hub, workload
 from tests.bench.workloads.api import _warm_page_cache, hub_and_baseline, use_bench_database
 
 SESSIONS = 8
@@ -112,13 +113,14 @@ async def _sign_in(client, email: str) -> None:
 
 
 async def _load(base: str, emails: list[str] | None, paths: list[str]
-                ) -> tuple[float, list[float], int]:
-    """(seconds, latencies in ms, largest body in bytes) of ``paths`` over one client per
-    session, each keeping one request in flight."""
+                ) -> tuple[float, list[float], list[float], int]:
+    """(seconds, latencies in ms, the hub's server times in ms, largest body in bytes) of
+    ``paths`` over one client per session, each keeping one request in flight."""
     import httpx
 
     clients = [httpx.AsyncClient(base_url=base, timeout=120) for _ in range(SESSIONS)]
     latencies: list[float] = []
+    server: list[float] = []
     largest = 0
     try:
         if emails:
@@ -136,6 +138,8 @@ async def _load(base: str, emails: list[str] | None, paths: list[str]
                     raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
                 if record:
                     latencies.append(elapsed)
+                    if emails:  # the hub (the baseline app says no server time)
+                        server.append(server_time_ms(response.headers))
                     largest = max(largest, len(response.content))
 
         queue[:] = list(reversed(paths[:WARMUP]))
@@ -143,7 +147,7 @@ async def _load(base: str, emails: list[str] | None, paths: list[str]
         queue[:] = list(reversed(paths[WARMUP:]))
         started = time.perf_counter()
         await asyncio.gather(*(session(c, True) for c in clients))
-        return time.perf_counter() - started, latencies, largest
+        return time.perf_counter() - started, latencies, server, largest
     finally:
         for client in clients:
             await client.aclose()
@@ -155,12 +159,13 @@ def web_grid_page(size: int) -> Measurement:
     env = {"PIM_DATABASE_URL": url, "PIM_REDIS_URL": "", "PIM_BASE_URL": "http://127.0.0.1"}
     with hub_and_baseline(env) as (server, baseline):
         paths = grid_paths(REQUESTS + WARMUP)
-        seconds, latencies, largest = asyncio.run(_load(server.base, emails, paths))
-        base_seconds, base_latencies, _ = asyncio.run(
+        seconds, latencies, server_ms, largest = asyncio.run(
+            _load(server.base, emails, paths))
+        base_seconds, base_latencies, _, _ = asyncio.run(
             _load(baseline.base, None, ["/ping"] * (REQUESTS + WARMUP)))
     return Measurement(items=len(latencies), seconds=seconds, baseline_seconds=base_seconds,
                        baseline_items=len(base_latencies), latencies_ms=latencies,
-                       baseline_latencies_ms=base_latencies,
+                       baseline_latencies_ms=base_latencies, server_ms=server_ms,
                        notes=f"{size} products, SQLite, {SESSIONS} signed-in sessions, one "
                              f"request in flight each, 1 uvicorn worker; q + family + "
                              f"category + channel; largest page {largest / 1024:.0f} KB")

@@ -3,6 +3,8 @@ path answers."""
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 import orjson
 
@@ -84,3 +86,11 @@ def test_a_read_with_the_current_etag_in_if_none_match_answers_304(client, world
     changed = client.get("/api/v1/products/EL-1", headers={**viewer, "If-None-Match": tag})
     assert changed.status_code == 200 and changed.json()["enabled"] is False
     assert changed.headers["etag"] != tag
+
+
+def test_an_api_answer_says_its_server_time(client, world):
+    read = client.get("/api/v1/products/EL-1", headers=world.auth("viewer"))
+    assert read.status_code == 200
+    duration = re.fullmatch(r"app;dur=(\d+\.\d)(, queue;dur=\d+\.\d)?",
+                            read.headers.get("server-timing", ""))
+    assert duration and float(duration.group(1)) > 0, read.headers

@@ -4,6 +4,7 @@ sorting, keyset pages, each channel's standing, and the swap htmx asks for."""
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -341,3 +342,22 @@ def test_a_bulk_post_without_a_selection_says_so(signed_in):
     response = web.post("/workflow/bulk", data={"action": "submit", "channel": "webshop-uk",
                                                 "_csrf_token": token})
     assert response.status_code == 422 and "select at least one product" in response.text
+
+
+def server_time_ms(response) -> float:
+    """The ``app`` duration of a response's Server-Timing header, in milliseconds."""
+    header = response.headers.get("server-timing")
+    assert header, "the response says no server time"
+    match = re.fullmatch(r"app;dur=(\d+\.\d)(, queue;dur=\d+\.\d)?", header)
+    assert match, header
+    return float(match.group(1))
+
+
+def test_the_grid_page_says_its_server_time(signed_in):
+    web = signed_in("viewer")
+    started = time.perf_counter()
+    response = web.get("/products?q=EL&family=electronics")
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200
+    # Plausible: some time was spent, and no more than the client waited in all.
+    assert 0 < server_time_ms(response) <= elapsed_ms
