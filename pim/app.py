@@ -22,6 +22,7 @@ from pim.api.paths import keep_encoded_slashes
 from pim.api.problems import EXCEPTION_HANDLERS
 from pim.api.security import forget_all_tokens, reset_rate_limits
 from pim.api.sessions import DEPENDENCIES
+from pim.api.threads import install_handler_threads
 from pim.api.timing import ServerTimingMiddleware
 from pim.config import get_settings
 from pim.jobs import start_embedded_runner, stop_embedded_runner
@@ -30,6 +31,10 @@ from pim.web.assets import current_asset_url
 from pim.wiring import connect_listeners
 
 log = logging.getLogger("pim.app")
+
+
+def _install_handler_threads(app: Litestar) -> None:
+    install_handler_threads()  # PIM_WORKER_THREADS (pim.api.threads)
 
 
 def _start_runner(app: Litestar) -> None:
@@ -91,7 +96,7 @@ def create_app(*, start_jobs: bool = True) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         template_config=template_config(),
-        on_startup=[_start_runner] if start_jobs else [],
+        on_startup=[_install_handler_threads, *([_start_runner] if start_jobs else [])],
         on_shutdown=[_stop_runner],
         # Every response says the server's time (Server-Timing: pim.api.timing). Bodies are
         # bounded per route kind (PIM_API_MAX_*_BYTES), then NUL characters and JSON nested

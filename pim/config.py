@@ -22,6 +22,9 @@ class Settings(BaseSettings):
 
     import_batch_size: int = 1000
     embedded_workers: int = Field(2, description="Threads running jobs in the embedded runner.")
+    worker_threads: int = Field(
+        0, ge=0, description="Threads running the server's request handlers at once; "
+                             "0: min(32, CPUs + 4), asyncio's default (pim.api.threads).")
     job_retry_schedule: str = Field("10,60,300", description="Seconds between job retries.")
 
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,86400"

@@ -28,8 +28,8 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import anyio.to_thread
 from litestar import Request
+from litestar.concurrency import sync_to_thread
 from litestar.datastructures import Cookie
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -187,7 +187,8 @@ class WebSessionMiddleware(ASGIMiddleware):
                      next_app: ASGIApp) -> None:
         cookies = cookies_of(scope)
         raw = cookies.get(SESSION_COOKIE)
-        signed_in = await anyio.to_thread.run_sync(_resolve, raw) if raw else None
+        # On the handlers' threads (pim.api.threads): a page's work waits in one queue.
+        signed_in = await sync_to_thread(_resolve, raw) if raw else None
         scope["user"] = signed_in.actor if signed_in else None
         scope["auth"] = signed_in
         public = scope["route_handler"].opt.get("public", False)
