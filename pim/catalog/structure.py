@@ -4,7 +4,6 @@ types; and ``load_context``, the catalog as the pure packages see it."""
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -334,26 +333,42 @@ _STRUCTURE_ROWS = union_all(*(
     select(literal(table.name, String), *(cast(column, String) for column in table.c),
            *([cast(null(), String)] * (_WIDEST - len(table.c))))
     for table in _STRUCTURE_TABLES))
-_SHARED_CONTEXTS: dict[bytes, CatalogContext] = {}
+_SHARED_CONTEXTS: dict[frozenset[tuple[str | None, ...]], CatalogContext] = {}
 
 
 def shared_context(session: Session) -> CatalogContext:
     """``load_context``, shared: while the structure's rows are the same, every caller
     gets the same ``CatalogContext``, which it reads and never changes.
 
-    One statement reads every structure row as text; their digest names the context, so a
-    change made anywhere (another process, a database replaced under a test) is seen by
+    One statement reads every structure row as text; the set of them names the context, so
+    a change made anywhere (another process, a database replaced under a test) is seen by
     the next call, and only a change costs the whole read again. Hot reads use it (the
-    editor's pages: the structure was 9 of their 31 statements)."""
-    rows = sorted(repr(tuple(row)) for row in session.execute(_STRUCTURE_ROWS))
-    digest = hashlib.blake2b("\n".join(rows).encode(), digest_size=16).digest()
-    context = _SHARED_CONTEXTS.get(digest)
+    editor's pages: the structure was 9 of their 31 statements). The rows themselves are
+    the key (each carries its table and primary key, so none repeats): equal keys are equal
+    structures, and hashing them is cheaper than sorting and digesting their text."""
+    rows = frozenset(tuple(row) for row in session.execute(_STRUCTURE_ROWS))
+    context = _SHARED_CONTEXTS.get(rows)
     if context is None:
         context = load_context(session)
         if len(_SHARED_CONTEXTS) >= 8:
             _SHARED_CONTEXTS.clear()
-        _SHARED_CONTEXTS[digest] = context
+            _SHARED_GROUPS.clear()
+        _SHARED_CONTEXTS[rows] = context
+        _SHARED_GROUPS[id(context)] = (context, attribute_groups(session))
     return context
+
+
+# id of a shared context -> (the context, the attribute groups read with it)
+_SHARED_GROUPS: dict[int, tuple[CatalogContext, list[dict[str, Any]]]] = {}
+
+
+def attribute_groups_with(session: Session, context: CatalogContext) -> list[dict[str, Any]]:
+    """``attribute_groups`` as they were when ``shared_context`` built ``context`` (its
+    rows include the groups'): no statement for a shared context, a read for another."""
+    shared = _SHARED_GROUPS.get(id(context))
+    if shared is not None and shared[0] is context:
+        return shared[1]
+    return attribute_groups(session)
 
 
 def attribute_groups(session: Session) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from channels.assortment import in_assortment
 from pim.catalog.read import get_product_model
-from pim.catalog.structure import attribute_groups, shared_context
+from pim.catalog.structure import attribute_groups_with, shared_context
 from pim.catalog.values import sanitize_html
 from pim.erp.state import erp_sources_of
 from pim.publishing.preview import (
@@ -161,7 +161,7 @@ def editor_view(session: Session, sku: str, *, locale: str | None, channel: str 
         channel=channel, locales=list(context.locales),
         channels=[{"code": c.code, "label": c.definition.label, "in_assortment": c.in_assortment}
                   for c in preview.channels],
-        groups=grouped(session, fields, locale), title=title, family=family,
+        groups=grouped(session, fields, locale, context), title=title, family=family,
         enabled=record.enabled is not False,
         completeness=completeness_rows(preview, sku),
         preview=channel_preview(shown, locale) if shown else None,
@@ -219,7 +219,7 @@ def model_view(session: Session, code: str, *, locale: str | None, channel: str 
     return EditorView(
         sku=code, kind="product_model", version=record.version or 0, levels=levels,
         locale=locale, channel=channel, locales=list(context.locales),
-        channels=channels, groups=grouped(session, fields, locale), title=title,
+        channels=channels, groups=grouped(session, fields, locale, context), title=title,
         family=family, enabled=True, completeness=[], preview=None, workflow=[],
         erp_sources=[], outcome=outcome, context=context,
         model_completeness=model_rows(session, code, levels[-1].url, {f.code for f in fields}))
@@ -262,10 +262,11 @@ def apply_outcome(fields: list[EditorField], outcome: SaveOutcome) -> None:
             field_.error = outcome.errors[field_.code]
 
 
-def grouped(session: Session, fields: list[EditorField], locale: str) -> list[Group]:
+def grouped(session: Session, fields: list[EditorField], locale: str,
+            context: CatalogContext) -> list[Group]:
     """Fields by attribute group: groups in their sort order, ties in the order of their
     first attribute in the family."""
-    known = {g["code"]: g for g in attribute_groups(session)}
+    known = {g["code"]: g for g in attribute_groups_with(session, context)}
     groups: dict[str, Group] = {}
     first: dict[str, int] = {}
     for position, field_ in enumerate(fields):

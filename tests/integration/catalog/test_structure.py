@@ -165,3 +165,17 @@ def test_the_shared_context_is_reused_until_any_structure_row_changes(catalog):
     assert relabelled == load_context(catalog)
     apply_structure(catalog, "locale", "it_IT", {})
     assert "it_IT" in shared_context(catalog).locales
+
+
+def test_a_shared_context_carries_the_attribute_groups_read_with_it(catalog):
+    from pim.catalog.structure import attribute_groups, attribute_groups_with, shared_context
+
+    first = shared_context(catalog)
+    assert attribute_groups_with(catalog, first) == attribute_groups(catalog)
+    apply_structure(catalog, "attribute_group", "logistics", {
+        "labels": {"en_GB": "Logistics"}, "sort_order": 90})
+    regrouped = shared_context(catalog)
+    assert regrouped is not first
+    assert "logistics" in [g["code"] for g in attribute_groups_with(catalog, regrouped)]
+    # A context not from shared_context has its groups read.
+    assert attribute_groups_with(catalog, load_context(catalog)) == attribute_groups(catalog)
