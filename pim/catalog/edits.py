@@ -101,6 +101,15 @@ def patch_product(session: Session, sku: str, body: ProductPatch, actor: Actor,
     The version is read with the row locked, so the check and the write are one: a
     concurrent writer waits for this one, and then fails its own ``condition`` (412) or,
     having none, writes over this version. Nothing is lost and no writer fails on a race."""
+    patch_product_version(session, sku, body, actor, condition, source=source)
+    return get_product(session, sku)
+
+
+def patch_product_version(session: Session, sku: str, body: ProductPatch, actor: Actor,
+                          condition: VersionCondition | None, *, source: str) -> int:
+    """``patch_product`` for a caller that reads the product afterwards, if at all (the
+    editor draws its page once the write is committed): the version now current, without
+    reading the product back while holding the write."""
     if body.sku not in (None, sku):
         raise Invalid("the SKU of a product cannot change",
                       errors=[{"field": "sku", "message": f"must be {sku!r}"}])
@@ -117,7 +126,7 @@ def patch_product(session: Session, sku: str, body: ProductPatch, actor: Actor,
     result, current = _write_racing(session, sku, write)
     if not result.ok:
         _raise_refused(result, _body_values(body), current)
-    return get_product(session, sku)
+    return result.version if result.version is not None else current
 
 
 WRITE_ATTEMPTS = 3  # a single write run again after losing a race to a concurrent one

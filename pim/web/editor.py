@@ -88,8 +88,10 @@ def save_product_page(request: Request, sku: FromPath[str], session: WriteSessio
     if outcome.status == "saved":
         session.commit()
         reader.rollback()  # its next statement reads what was just committed
+        # The product is read again (its new version), with the structure the form was
+        # read with (a structure changed meanwhile shows from the next page on).
         view = editor_view(reader, sku, locale=form.locale, channel=form.channel,
-                           may_write=True)
+                           may_write=True, context=form.loaded[0].context)
     else:
         view = editor_view(reader, sku, locale=form.locale, channel=form.channel,
                            may_write=True, outcome=outcome, loaded=form.loaded)

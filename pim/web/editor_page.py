@@ -133,8 +133,13 @@ def editor_form(session: Session, sku: str, *, locale: str | None, channel: str 
 
 def editor_view(session: Session, sku: str, *, locale: str | None, channel: str | None,
                 may_write: bool, outcome: SaveOutcome | None = None,
-                loaded: tuple[ProjectionSetup, LoadedProduct] | None = None) -> EditorView:
-    setup, product = loaded or load_previewed(session, sku, shared_context(session))
+                loaded: tuple[ProjectionSetup, LoadedProduct] | None = None,
+                context: CatalogContext | None = None) -> EditorView:
+    """The page of ``sku``: from ``loaded`` (what ``editor_form`` read) when given, else read
+    now, with ``context`` (the catalog structure a caller read in this request) or the
+    shared one."""
+    setup, product = loaded or load_previewed(session, sku,
+                                              context or shared_context(session))
     preview = preview_product(session, sku, (setup, product))
     context = preview.context
     locale, channel = choose(setup, product, locale, channel)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from pim.auth.actor import WRITE_CONTENT, Actor, require_role
-from pim.catalog.edits import patch_product, put_product_model
+from pim.catalog.edits import patch_product_version, put_product_model
 from pim.catalog.schemas import ProductModelIn, ProductPatch, ValueIn
 from pim.catalog.versions import VersionCondition
 from pim.errors import ErrorItem, Invalid, StaleVersion
@@ -84,9 +84,8 @@ refused); returns the new version."""
 
 def product_writer(session: Session, sku: str, actor: Actor) -> Writer:
     def write(values: dict[str, list[ValueIn]], version: int) -> int:
-        saved = patch_product(session, sku, ProductPatch(values=values), actor,
-                              VersionCondition(frozenset({version})), source=SOURCE)
-        return int(saved["version"])
+        return patch_product_version(session, sku, ProductPatch(values=values), actor,
+                                     VersionCondition(frozenset({version})), source=SOURCE)
     return write
 
 
