@@ -5,6 +5,7 @@ and its variants. A handful of statements whatever the tree's size, bounded by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,31 +52,43 @@ def variant_tree(session: Session, code: str, *, root: str | None = None,
             root_row = session.execute(_MODEL_ROW.where(_MODEL.c.id == root_id)).first()
     if root_row is None:
         return None
-    root_id, root_code, _, variant_code, root_values = root_row
+    root_id, root_code, _, variant_code = root_row
     axes = [list(level) for level in _axes_of(session, variant_code, context)]
     flat = [axis for level in axes for axis in level]
-    subs = session.execute(_MODEL_ROW.where(_MODEL.c.parent_id == root_id)
+    root_values = session.execute(select(*_axis_columns(_MODEL.c["values"], flat))
+                                  .where(_MODEL.c.id == root_id)).first() if flat else ()
+    subs = session.execute(select(_MODEL.c.id, _MODEL.c.code,
+                                  *_axis_columns(_MODEL.c["values"], flat))
+                           .where(_MODEL.c.parent_id == root_id)
                            .order_by(_MODEL.c.code)).all()
     parents = {root_id: root_code, **{sub_id: sub_code for sub_id, sub_code, *_ in subs}}
     rows = session.execute(
-        select(Product.sku, Product.parent_id, Product.enabled, Product.values)
+        select(Product.sku, Product.parent_id, Product.enabled,
+               *_axis_columns(Product.values, flat))
         .where(Product.parent_id.in_(list(parents))).order_by(Product.sku)
         .limit(MAX_VARIANTS + 1)).all()
     return VariantTree(
-        root=TreeNode(root_code, _axis_values(root_values, flat)),
+        root=TreeNode(root_code, _axis_values(root_values or (), flat)),
         family_variant=variant_code, axes=axes,
         axis_specs=(_axis_specs_in(context, flat) if context is not None
                     else _axis_specs(session, flat)),
         sub_models=[TreeNode(sub_code, _axis_values(values, flat), root_code)
-                    for _, sub_code, _, _, values in subs],
+                    for _, sub_code, *values in subs],
         variants=[TreeNode(sku, _axis_values(values, flat), parents[parent_id], bool(enabled))
-                  for sku, parent_id, enabled, values in rows[:MAX_VARIANTS]],
+                  for sku, parent_id, enabled, *values in rows[:MAX_VARIANTS]],
         truncated=len(rows) > MAX_VARIANTS)
 
 
 _MODEL = ProductModel.__table__
 _MODEL_ROW = select(_MODEL.c.id, _MODEL.c.code, _MODEL.c.parent_id,
-                    _MODEL.c.family_variant_code, _MODEL.c["values"])
+                    _MODEL.c.family_variant_code)
+
+
+def _axis_columns(values: Any, axes: list[str]) -> list[Any]:
+    """The entries of each axis in a ``values`` column, read in the database: a tree's
+    nodes hold many more values than their axes, and decoding them all was most of the
+    tree's cost."""
+    return [values[axis] for axis in axes]
 
 
 def _axes_of(session: Session, variant_code: str | None,
@@ -107,10 +120,12 @@ def _root_of(session: Session, code: str) -> int | None:
     return grand or parent_id
 
 
-def _axis_values(values: dict | None, axes: list[str]) -> dict[str, Any]:
+def _axis_values(entries: Sequence[Any], axes: list[str]) -> dict[str, Any]:
+    """Each axis's value from its entries (``entries[i]`` those of ``axes[i]``, as
+    ``_axis_columns`` reads them): the first one holding data."""
     found: dict[str, Any] = {}
-    for axis in axes:
-        for entry in (values or {}).get(axis) or []:
+    for axis, axis_entries in zip(axes, entries, strict=True):
+        for entry in axis_entries or []:
             if isinstance(entry, dict) and entry.get("data") not in (None, ""):
                 found[axis] = entry["data"]
                 break
