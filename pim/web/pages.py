@@ -44,8 +44,12 @@ def _when(value: datetime | None) -> str:
 
 
 def environment() -> Environment:
+    # Templates are compiled once per process (auto_reload off): checking each template's
+    # file time, for every template a page includes or imports, at every render was a
+    # measurable part of a page. A changed template shows after a restart.
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      auto_reload=False)
     env.globals["asset_url"] = asset_url
     env.filters["number"] = _number
     env.filters["when"] = _when
