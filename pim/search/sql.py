@@ -42,7 +42,9 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Join
 
 from pim.catalog.models import Product
 from pim.db import chunks, insert_many, utcnow
@@ -676,15 +678,32 @@ def _facet_statement(session: Session, name: str, matching: Any, every: bool, id
         erring = (select(C.c.product_id).where(*scope, _errors_length(session)(C.c.errors) > 0)
                   .distinct().subquery("erring"))
         return select(facet, literal("true").label("value"), count).select_from(erring)
-    field: ColumnElement[Any] = T.c.field
     if not every and session.get_bind().dialect.name == "sqlite":
-        # Driven by the matching products (a primary-key lookup each), not by every
-        # product's terms: the expression keeps SQLite off the (field, value) index.
-        field = T.c.field + literal("")
-    statement = select(facet, T.c.value.label("value"), count).where(field == name)
+        # Driven by the matching products, each a lookup of its rows of this field in the
+        # primary key (product, field, value), not by every product's terms through the
+        # (field, value) index, which SQLite's planner otherwise picks.
+        driven = _CrossJoin(matching, T, and_(T.c.product_id == matching.c.product_id,
+                                              T.c.field == name))
+        return (select(facet, T.c.value.label("value"), count).select_from(driven)
+                .group_by(T.c.value))
+    statement = select(facet, T.c.value.label("value"), count).where(T.c.field == name)
     if not every:
         statement = statement.where(T.c.product_id.in_(ids))
     return statement.group_by(T.c.value)
+
+
+class _CrossJoin(Join):
+    """A join whose left side drives: SQLite's CROSS JOIN, which its planner never
+    reorders (a plain join elsewhere)."""
+
+    inherit_cache = True
+
+
+@compiles(_CrossJoin, "sqlite")
+def _cross_join(join: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    kw["asfrom"] = True
+    return (f"{compiler.process(join.left, **kw)} CROSS JOIN "
+            f"{compiler.process(join.right, **kw)} ON {compiler.process(join.onclause, **kw)}")
 
 
 def _facets_of(counts: dict[str, list[tuple[Any, int]]], total: int
