@@ -82,6 +82,25 @@ class EditorView:
     def path(self) -> str:
         return self.levels[-1].url
 
+    @property
+    def family_label(self) -> str | None:
+        """The family's label in the page's locale (its code when it has none)."""
+        spec = self.context.families.get(self.family) if self.context and self.family else None
+        return label_of(spec.labels, self.locale, spec.code) if spec else self.family
+
+    @property
+    def review_rows(self) -> list[dict[str, Any]]:
+        """The review panel's rows: the channels carrying the product, and any that does not
+        but still holds a status for it (published before it left the assortment)."""
+        return [row for row in self.workflow
+                if row["in_assortment"] or row["status"] != "draft"]
+
+    @property
+    def not_carried_by(self) -> list[str]:
+        """The labels of the channels that neither carry the product nor hold a status."""
+        return [row["label"] for row in self.workflow
+                if not row["in_assortment"] and row["status"] == "draft"]
+
     def url(self, **change: str | None) -> str:
         query = {"locale": self.locale, "channel": self.channel, **change}
         return f"{self.path}?" + urlencode({k: v for k, v in query.items() if v})

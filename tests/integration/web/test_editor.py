@@ -193,6 +193,18 @@ def test_submitting_for_review_moves_the_channel_status(signed_in):
     assert again.status_code == 409 and "EL-1 is in review in webshop-uk" in again.text
 
 
+def test_the_review_panel_lists_the_carrying_channels_and_names_the_others(signed_in):
+    page = editor(signed_in("editor")).text
+    review = page[page.index('id="workflow"'):]
+    review = review[:review.index("</section>")]
+    # Electronics: the UK webshop carries it, the spare-parts distributor does not.
+    assert 'id="wf-webshop-uk"' in review
+    assert 'id="wf-distributor-eu"' not in review
+    assert re.search(r"Not carried by [^<]*Distributor EU", review)
+    assert "not in this channel's assortment" not in review
+    assert re.search(r"<span>Family (?!electronics)[^<]+</span>", page)
+
+
 def test_an_editor_may_not_approve(signed_in):
     web = signed_in("editor")
     page = editor(web).text
