@@ -9,7 +9,7 @@ ADMIN   ?= admin@pim.local
 # pytest-xdist processes for `make test` and `make unit` (auto: one per core)
 WORKERS ?= auto
 
-.PHONY: run test unit bench soak services tryton frontend browser lint lock clean
+.PHONY: run test unit bench soak services tryton frontend browser bytecode lint lock clean
 
 # Dependencies: pyproject.toml names them with the versions that work (the hub's, and the
 # dev extra's test and lint tools); requirements.lock pins the exact version of each, and of
@@ -62,12 +62,12 @@ run: $(STAMP) frontend
 ## test: set up, make sure PostgreSQL and Redis answer, install the Tryton server the ERP
 ## tests start, run the whole suite on SQLite and PostgreSQL over $(WORKERS) pytest-xdist
 ## workers
-test: $(STAMP) services tryton frontend browser
+test: $(STAMP) services tryton frontend browser bytecode
 	$(VENV)/bin/pytest -n $(WORKERS) --durations=20
 
 ## unit: the tests that need neither PostgreSQL, Redis nor a browser, without the slow ones
 ## (worker processes, Tryton, whole-catalog imports); starts no service
-unit: $(STAMP)
+unit: $(STAMP) bytecode
 	$(VENV)/bin/pytest -n $(WORKERS) -m "not postgres and not redis and not browser and not slow"
 
 ## bench: the benchmark harness; prints a table and writes var/bench.json
@@ -80,6 +80,12 @@ bench: $(STAMP) services tryton
 
 services:
 	bash .ci/services.sh
+
+## bytecode: compile the hub's and the tests' modules to __pycache__ (only what changed), so
+## each test process and each `pim` a test starts reads them rather than compiling its imports
+## again; Python never writes them itself where PYTHONDONTWRITEBYTECODE is set
+bytecode: $(STAMP)
+	$(VENV)/bin/python -m compileall -q pim importers channels exporters tests
 
 ## frontend: the web UI's front-end packages (pim/web/package-lock.json) into pim/web/node_modules
 frontend:
