@@ -160,6 +160,12 @@ def test_a_refused_bulk_action_keeps_the_selection_and_says_why_beside_the_bar(p
         assert page.get_by_label(f"Select {sku}", exact=True).is_checked()
     assert page.locator("#bulk-count").inner_text() == "2 selected:"
     assert page.get_by_role("button", name="Approve").is_enabled()
+    # The address is the grid view's again: a reload reads it, it does not post the action.
+    address = urlsplit(page.url)
+    assert address.path == "/products" and "channel=webshop-uk" in address.query
+    page.reload()
+    assert page.locator("#bulk-error").count() == 0
+    assert page.locator("table.product-grid").is_visible()
     pages.check_accessibility()
 
 

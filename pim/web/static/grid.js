@@ -28,6 +28,16 @@
       showCount();
     }
   });
+  // A refused bulk action answers its POST with the grid view it came from: show that view's
+  // address, so a reload reads the grid rather than posting the action again.
+  function showViewAddress() {
+    var back = document.querySelector('#bulk-form input[name="back"]');
+    if (back && back.value.charAt(0) === "/" && window.location.pathname === "/workflow/bulk") {
+      window.history.replaceState(null, "", back.value);
+    }
+  }
+
   document.addEventListener("htmx:afterSettle", showCount);
   document.addEventListener("DOMContentLoaded", showCount);
+  document.addEventListener("DOMContentLoaded", showViewAddress);
 })();
