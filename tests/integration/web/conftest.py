@@ -44,3 +44,13 @@ def signed_in(web):
         assert response.status_code == 303, response.text
         return web
     return as_role
+
+
+@pytest.fixture
+def grid_world(seeded):
+    """The grid's catalog (``grid_world.build_grid_world``), built once per session and
+    restored for each test that asks for it. A module whose tests sign in there makes it
+    its ``world`` (the web fixtures' users live in it)."""
+    from tests.integration.web.grid_world import build_grid_world
+
+    return seeded("grid-world", build_grid_world)

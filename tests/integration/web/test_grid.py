@@ -13,14 +13,9 @@ from sqlalchemy import func, select
 from pim.catalog.models import Product
 from pim.db import read_session
 from pim.workflow.models import Completeness
-from tests.integration.web.grid_world import build_grid_world
 
 pytestmark = pytest.mark.usefixtures("grid_world")
 
-
-@pytest.fixture
-def grid_world(seeded):
-    return seeded("grid-world", build_grid_world)
 
 
 @pytest.fixture

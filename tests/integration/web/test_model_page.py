@@ -12,12 +12,6 @@ from pim.catalog.models import Product, ProductModel
 from pim.db import read_session
 from pim.workflow.model_completeness import model_completeness, variant_ids
 from pim.workflow.models import Completeness
-from tests.integration.web.grid_world import build_grid_world
-
-
-@pytest.fixture
-def grid_world(seeded):
-    return seeded("grid-world", build_grid_world)
 
 
 @pytest.fixture

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from pim.catalog.models import Product, ProductModel
 from pim.db import read_session
 from pim.web.pages import environment
 from pim.web.variants import variant_navigation
-from tests.integration.web.grid_world import build_grid_world
-
-
-@pytest.fixture
-def grid_world(seeded):
-    return seeded("grid-world", build_grid_world)
 
 
 def a_variant() -> tuple[str, str, str]:
