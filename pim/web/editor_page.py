@@ -219,9 +219,12 @@ def model_view(session: Session, code: str, *, locale: str | None, channel: str 
     levels = model_levels(session, code)
     context = shared_context(session)
     family = next((lv.record.family for lv in reversed(levels) if lv.record.family), None)
+    # The channels' own rule (families, category roots, SKU lists), as the variants' pages
+    # judge it: the model with its ancestors, nearest first.
+    model, ancestors = levels[-1].record, [lv.record for lv in reversed(levels[:-1])]
     channels: list[dict[str, Any]] = [
         {"code": c.code, "label": c.label,
-         "in_assortment": not c.assortment.families or family in c.assortment.families}
+         "in_assortment": in_assortment(model, ancestors, c, context)}
         for c in list_channels(session)]
     if locale not in context.locales:
         locale = context.locales[0] if context.locales else "en_GB"
