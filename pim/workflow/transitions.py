@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from channels.assortment import in_assortment
 from pim.auth.actor import REVIEW, WRITE_CONTENT, Actor, require_role
 from pim.catalog.models import Product
-from pim.catalog.structure import load_context
+from pim.catalog.structure import shared_context
 from pim.errors import Conflict, ErrorItem, NotFound
 from pim.workflow.loading import load_channel_runtimes, load_products
 from pim.workflow.models import Channel, ProductChannelStatus
@@ -106,7 +106,7 @@ def _move(session: Session, transition: Transition, channel: str, skus: list[str
     blocked: list[ErrorItem] = []
     if transition.carried_only:
         blocked += [{"field": None, "sku": sku,
-                     "message": f"{sku} is not in {channel}'s assortment; {transition.name} "
+                     "message": f"{sku} is not in {channel}'s assortment; {transition.doing} "
                                 f"needs a product the channel carries"}
                     for sku in _not_carried(session, channel, ids)]
     refused = {item["sku"] for item in blocked}
@@ -130,7 +130,7 @@ def _not_carried(session: Session, channel: str, ids: dict[str, int]) -> list[st
     judged on the products as they stand: the completeness rows that also say it are
     written after commit for big imports, so a product just imported may not have them."""
     runtime = load_channel_runtimes(session, [channel])[channel]
-    context = load_context(session)
+    context = shared_context(session)
     carried = {product.sku for product in load_products(session, list(ids.values()))
                if in_assortment(product.record, product.ancestors, runtime.definition,
                                 context, runtime.exclusive_elsewhere)}

@@ -110,8 +110,8 @@ def test_a_product_the_channel_does_not_carry_is_not_submitted_or_approved(speak
         submit_for_review(s, "distributor-eu", ["EL-1"], actor=EDITOR)
     assert refused.value.errors == [{
         "field": None, "sku": "EL-1",
-        "message": "EL-1 is not in distributor-eu's assortment; submit needs a product the "
-                   "channel carries"}]
+        "message": "EL-1 is not in distributor-eu's assortment; submitting for review needs a "
+                   "product the channel carries"}]
     assert status(speaker, "distributor-eu") == "draft"
     with speaker() as s, s.begin():
         set_statuses(s, "distributor-eu", {_id(s, "EL-1"): {"status": "in_review"}},
