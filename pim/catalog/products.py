@@ -339,14 +339,14 @@ def _write_products(
     changed_ids = [ids[r.sku] for r, _, _ in touched]
     ok_records = [r for r, res in zip(records, results, strict=True) if res.ok]
     stock_changed = _write_stock(session, ok_records, ids)
-    if stock_changed:
-        known = set(changed_ids)
-        changed_ids += [pid for pid in stock_changed if pid not in known]
+    known = set(changed_ids)
+    stock_only = [pid for pid in stock_changed if pid not in known]  # rows not rewritten
+    changed_ids += stock_only
     if changed_ids:
         products_changed(session, ProductsChanged(
             changed_ids, cache.context, published_ids=[p.id for p in existing.values()],
             value_codes=frozenset(code for record, _, _ in touched for code in record.values),
-            search_marked=len(changed_ids) == len(touched)))
+            search_marked=not stock_only))
     return results
 
 
